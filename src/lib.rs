@@ -6,9 +6,12 @@
 //!
 //! Dependencies point downward only: `tensor` ← `gemm` ← `im2col` ← `layers` ← `vgg` ….
 
+pub mod checks;
 pub mod error;
 pub mod gemm;
 pub mod gradcheck;
+pub mod im2col;
+pub mod layers;
 pub mod rng;
 pub mod tensor;
 

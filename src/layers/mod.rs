@@ -1,0 +1,20 @@
+//! Layers as explicit forward/backward pairs.
+//!
+//! Each layer is a pair of functions, `*_forward` and `*_backward`, with every
+//! argument's shape documented at the top (llm.c style), and a small cache struct
+//! holding exactly what its backward pass needs (Saito's *Deep Learning from Scratch*
+//! style). Parameter and input gradients are **added into** buffers the caller zeroed,
+//! so a caller can accumulate over a batch or over several uses.
+//!
+//! All layers are generic over [`crate::tensor::Real`]: `f32` for pictures, `f64` for
+//! the finite-difference checks in `tests/layers_gradcheck.rs` and `nst gradcheck`.
+
+pub mod conv;
+pub mod pool;
+pub mod relu;
+
+pub use conv::{conv2d_backward, conv2d_forward, conv2d_naive, Conv2d, ConvGrads, ConvSpec};
+pub use pool::{
+    avgpool2_backward, avgpool2_forward, maxpool2_backward, maxpool2_forward, MaxPoolCache,
+};
+pub use relu::{relu_backward, relu_forward, ReluCache};
