@@ -14,5 +14,6 @@ pub mod im2col;
 pub mod layers;
 pub mod rng;
 pub mod tensor;
+pub mod vgg;
 
 pub use error::{Context, Error, Result};
