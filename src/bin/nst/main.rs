@@ -1,5 +1,9 @@
 //! `nst`: the command line. Argument parsing and printing only; every command calls the library.
 
+mod bench;
+mod gradcheck;
+mod layers;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -12,16 +16,39 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// VGG's layers as a table: shapes, parameters, FLOPs, receptive fields.
+    Layers(layers::Args),
+    /// Check every layer's backward pass against finite differences.
+    Gradcheck(gradcheck::Args),
+    /// Time VGG16 forward + input-gradient backward and the bare GEMM.
+    Bench(bench::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: nst::Result<()> = match cli.command {};
+    let result = match cli.command {
+        Command::Layers(a) => layers::run(a),
+        Command::Gradcheck(a) => gradcheck::run(a),
+        Command::Bench(a) => bench::run(a),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Parse `N` (square) or `HxW` into (height, width); both at least 1.
+pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("'{s}' is not a size (expected N or HxW with positive whole numbers, e.g. 256 or 384x512)");
+    let parts: Vec<&str> = s.split(['x', 'X', '×']).collect();
+    let nums: Vec<usize> = parts.iter().map(|p| p.trim().parse::<usize>().map_err(|_| bad())).collect::<Result<_, _>>()?;
+    match nums.as_slice() {
+        [n] if *n > 0 => Ok((*n, *n)),
+        [h, w] if *h > 0 && *w > 0 => Ok((*h, *w)),
+        _ => Err(bad()),
     }
 }
