@@ -6,6 +6,7 @@
 //!
 //! Dependencies point downward only: `tensor` ← `gemm` ← `im2col` ← `layers` ← `vgg` ….
 
+pub mod bench;
 pub mod checks;
 pub mod error;
 pub mod gemm;

@@ -17,12 +17,25 @@ pub struct Args {
 pub fn run(args: Args) -> nst::Result<()> {
     let all = standard_checks(args.seed);
     let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
-    let selected: Vec<_> = all.iter().filter(|(n, _)| args.layer == "all" || *n == args.layer).collect();
+    let selected: Vec<_> = all
+        .iter()
+        .filter(|(n, _)| args.layer == "all" || *n == args.layer)
+        .collect();
     if selected.is_empty() {
-        nst::bail!("unknown layer '{}' (expected one of: {}, all)", args.layer, names.join(", "));
+        nst::bail!(
+            "unknown layer '{}' (expected one of: {}, all)",
+            args.layer,
+            names.join(", ")
+        );
     }
-    println!("central differences in f64, h = {:e}; pass when relative error ≤ tolerance\n", nst::checks::H);
-    println!("{:<16} {:<24} {:>12} {:>12} {:>8} {:>6}", "check", "shape", "max|a−n|", "rel.error", "tol", "");
+    println!(
+        "central differences in f64, h = {:e}; pass when relative error ≤ tolerance\n",
+        nst::checks::H
+    );
+    println!(
+        "{:<16} {:<24} {:>12} {:>12} {:>8} {:>6}",
+        "check", "shape", "max|a−n|", "rel.error", "tol", ""
+    );
     let mut failed = 0;
     for (_, checks) in &selected {
         for c in checks {

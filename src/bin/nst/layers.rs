@@ -28,15 +28,27 @@ pub fn parse_pooling(s: &str) -> Result<Pooling, String> {
 pub fn run(args: Args) -> nst::Result<()> {
     let (h, w) = args.size;
     let rows = layer_table(args.arch, args.pooling, h, w);
-    println!("{} for a {h}×{w}×3 input ({} neurons in the input layer)\n", args.arch.name(), h * w * 3);
+    println!(
+        "{} for a {h}×{w}×3 input ({} neurons in the input layer)\n",
+        args.arch.name(),
+        h * w * 3
+    );
     println!(
         "{:<8} {:>6} {:>6} {:>4} {:>16} {:>12} {:>12} {:>6}",
         "layer", "kernel", "stride", "pad", "output H×W×C", "params", "MFLOPs", "RF"
     );
     for r in &rows {
         let (oh, ow, oc) = r.out;
-        let stride = if r.stride == 0 { "—".to_string() } else { r.stride.to_string() };
-        let pad = if r.kernel == "—" { "—".to_string() } else { r.pad.to_string() };
+        let stride = if r.stride == 0 {
+            "—".to_string()
+        } else {
+            r.stride.to_string()
+        };
+        let pad = if r.kernel == "—" {
+            "—".to_string()
+        } else {
+            r.pad.to_string()
+        };
         println!(
             "{:<8} {:>6} {:>6} {:>4} {:>16} {:>12} {:>12.1} {:>6}",
             r.name,
@@ -51,7 +63,11 @@ pub fn run(args: Args) -> nst::Result<()> {
     }
     let params: usize = rows.iter().map(|r| r.params).sum();
     let flops: f64 = rows.iter().map(|r| r.flops).sum();
-    let conv: f64 = rows.iter().filter(|r| r.name.starts_with("conv")).map(|r| r.flops).sum();
+    let conv: f64 = rows
+        .iter()
+        .filter(|r| r.name.starts_with("conv"))
+        .map(|r| r.flops)
+        .sum();
     println!("\ntotal: {params} parameters ({:.1} MB as f32), {:.2} GFLOPs forward ({:.1}% in convolutions)", params as f64 * 4.0 / 1e6, flops / 1e9, 100.0 * conv / flops);
     println!("(a multiply-add counts as 2 FLOPs; RF = receptive field, the input window one output pixel sees)");
     Ok(())

@@ -43,9 +43,14 @@ fn main() -> ExitCode {
 
 /// Parse `N` (square) or `HxW` into (height, width); both at least 1.
 pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
-    let bad = || format!("'{s}' is not a size (expected N or HxW with positive whole numbers, e.g. 256 or 384x512)");
+    let bad = || {
+        format!("'{s}' is not a size (expected N or HxW with positive whole numbers, e.g. 256 or 384x512)")
+    };
     let parts: Vec<&str> = s.split(['x', 'X', '×']).collect();
-    let nums: Vec<usize> = parts.iter().map(|p| p.trim().parse::<usize>().map_err(|_| bad())).collect::<Result<_, _>>()?;
+    let nums: Vec<usize> = parts
+        .iter()
+        .map(|p| p.trim().parse::<usize>().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
     match nums.as_slice() {
         [n] if *n > 0 => Ok((*n, *n)),
         [h, w] if *h > 0 && *w > 0 => Ok((*h, *w)),

@@ -1,0 +1,114 @@
+//! Measuring speed: medians of repeated runs, FLOP counts, peak memory.
+//!
+//! Used by `nst bench`; the PyTorch side of the comparison is
+//! `scripts/reference/bench_torch_vgg16.py`, which times the same work the same way
+//! (one warm-up, then the median of `repeats` runs) so the two can be run side by side.
+
+use crate::gemm::{gemm, gemm_flops};
+use crate::rng::Rng;
+use crate::vgg::{Arch, LayerKind, Pooling, Vgg, WIDTHS};
+use ndarray::{Array2, Array4};
+use std::time::Instant;
+
+/// Run `f` once to warm up, then `repeats` times; the median wall time in seconds.
+pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut times: Vec<f64> = (0..repeats.max(1))
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(|a, b| a.total_cmp(b));
+    times[times.len() / 2]
+}
+
+/// Convolution FLOPs of the forward pass from the input up to layer `last` (inclusive)
+/// at an `s`×`s` input: 2·O·C·9·H·W per convolution, pools and ReLUs not counted (as in
+/// the PyTorch script).
+pub fn conv_flops_to(vgg: &Vgg<f32>, last: usize, s: usize) -> f64 {
+    let mut side = s;
+    let mut total = 0.0;
+    for layer in vgg.layers.iter().take(last + 1) {
+        match layer.kind {
+            LayerKind::Conv { in_ch, out_ch, .. } => {
+                total += 2.0 * (out_ch * in_ch * 9 * side * side) as f64
+            }
+            LayerKind::Pool => side /= 2,
+            LayerKind::Relu => {}
+        }
+    }
+    total
+}
+
+/// One measurement.
+#[derive(Clone, Debug)]
+pub struct Timing {
+    /// What was measured (`vgg16 fwd 256`).
+    pub what: String,
+    /// Median seconds.
+    pub median_s: f64,
+    /// FLOPs of one run.
+    pub flops: f64,
+}
+
+impl Timing {
+    /// Achieved GFLOP/s.
+    pub fn gflops(&self) -> f64 {
+        self.flops / self.median_s / 1e9
+    }
+}
+
+/// Time VGG16 forward to relu5_1, and forward + input-gradient backward from relu5_1,
+/// on an `s`×`s` input with random weights (speed does not depend on the values).
+pub fn bench_vgg(s: usize, repeats: usize) -> Vec<Timing> {
+    let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, WIDTHS, 1);
+    let tap = vgg.layer_index("relu5_1").expect("VGG16 has relu5_1");
+    let mut rng = Rng::new(2);
+    let x: Array4<f32> = rng.uniform_array((1, 3, s, s), -120.0, 135.0);
+    let r: Array4<f32> = rng.normal_array((1, 512, s / 16, s / 16), 1.0);
+    let flops = conv_flops_to(&vgg, tap, s);
+    let fwd = median_time(repeats, || {
+        std::hint::black_box(vgg.forward(x.view(), &[tap], false));
+    });
+    let fwdbwd = median_time(repeats, || {
+        let f = vgg.forward(x.view(), &[tap], true);
+        std::hint::black_box(vgg.backward(&f, &[(tap, r.clone())]));
+    });
+    vec![
+        Timing {
+            what: format!("vgg16 fwd {s}"),
+            median_s: fwd,
+            flops,
+        },
+        Timing {
+            what: format!("vgg16 fwdbwd {s}"),
+            median_s: fwdbwd,
+            flops: 2.0 * flops,
+        },
+    ]
+}
+
+/// Time one `m×k · k×n` f32 GEMM.
+pub fn bench_gemm(m: usize, k: usize, n: usize, repeats: usize) -> Timing {
+    let mut rng = Rng::new(3);
+    let a: Array2<f32> = rng.uniform_array((m, k), -1.0, 1.0);
+    let b: Array2<f32> = rng.uniform_array((k, n), -1.0, 1.0);
+    let mut c = Array2::<f32>::zeros((m, n));
+    // The bare kernel, single-threaded, as the layers call it inside their rayon tiles.
+    let median_s = median_time(repeats, || gemm(1.0, a.view(), b.view(), 0.0, c.view_mut()));
+    Timing {
+        what: format!("sgemm {m}x{k}x{n}"),
+        median_s,
+        flops: gemm_flops(m, k, n),
+    }
+}
+
+/// Peak resident memory of this process so far, in MB (Linux: `VmHWM`), if known.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

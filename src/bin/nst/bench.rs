@@ -1,0 +1,70 @@
+//! `nst bench`: speed of VGG16 forward/backward and of the bare GEMM.
+
+use nst::bench::{bench_gemm, bench_vgg, peak_rss_mb};
+
+/// Time VGG16 forward up to relu5_1 and forward + input-gradient backward, and the bare
+/// single-threaded SGEMM, printing median seconds and GFLOP/s. Build with --release.
+/// Compare with `scripts/reference/bench_torch_vgg16.py` run with the same sizes,
+/// threads and repeats (see docs/performance.md).
+#[derive(clap::Args)]
+pub struct Args {
+    /// Input sides to time (square).
+    #[arg(long, num_args = 1.., default_values_t = vec![256usize, 512])]
+    sizes: Vec<usize>,
+    /// Timed runs per measurement (after one warm-up); the median is reported.
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
+    /// GEMM sizes MxKxN to time (the shapes of conv1_2 and conv5_1 at 256²).
+    #[arg(long, num_args = 0.., default_values_t = vec!["64x576x65536".to_string(), "512x4608x1024".to_string()])]
+    gemm: Vec<String>,
+    /// Threads for rayon (default: all cores, or RAYON_NUM_THREADS).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn run(args: Args) -> nst::Result<()> {
+    if let Some(t) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global()
+            .map_err(|e| nst::Error::msg(format!("cannot set {t} threads: {e}")))?;
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: this is a debug build; build with --release for meaningful numbers");
+    }
+    println!(
+        "# threads={} repeats={}",
+        rayon::current_num_threads(),
+        args.repeats
+    );
+    for &s in &args.sizes {
+        if s < 32 {
+            nst::bail!("size {s} is too small: VGG16 up to relu5_1 needs at least 32×32");
+        }
+        for t in bench_vgg(s, args.repeats) {
+            println!(
+                "nst {} median_s={:.6} gflops={:.2}",
+                t.what,
+                t.median_s,
+                t.gflops()
+            );
+        }
+    }
+    for g in &args.gemm {
+        let dims: Vec<usize> = g.split('x').filter_map(|d| d.parse().ok()).collect();
+        let [m, k, n] = dims[..] else {
+            nst::bail!("--gemm sizes look like MxKxN, got '{g}'")
+        };
+        let t = bench_gemm(m, k, n, args.repeats);
+        println!(
+            "nst {} median_s={:.6} gflops={:.2}",
+            t.what,
+            t.median_s,
+            t.gflops()
+        );
+    }
+    if let Some(mb) = peak_rss_mb() {
+        println!("nst peak_rss_mb={mb:.1}");
+    }
+    Ok(())
+}
