@@ -1,0 +1,36 @@
+//! Helpers shared by the integration tests: reading the committed `.npy` fixtures.
+#![allow(dead_code)]
+
+use ndarray::{ArrayD, IxDyn};
+use std::path::{Path, PathBuf};
+
+/// `tests/fixtures/<rel>` under the crate root.
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
+}
+
+/// Read an `.npy` file of f64 or f32 values (widened to f64), with its shape.
+pub fn load_npy(path: &Path) -> ArrayD<f64> {
+    let bytes =
+        std::fs::read(path).unwrap_or_else(|e| panic!("reading fixture {}: {e}", path.display()));
+    let npy = npyz::NpyFile::new(&bytes[..])
+        .unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()));
+    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+    let data: Vec<f64> = match npy.dtype() {
+        npyz::DType::Plain(t) if t.size_field() == 4 => npy
+            .into_vec::<f32>()
+            .unwrap()
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        _ => npy.into_vec::<f64>().unwrap(),
+    };
+    ArrayD::from_shape_vec(IxDyn(&shape), data).unwrap()
+}
+
+/// `load_npy(fixture(rel))`.
+pub fn load(rel: &str) -> ArrayD<f64> {
+    load_npy(&fixture(rel))
+}
