@@ -13,6 +13,7 @@ pub mod gemm;
 pub mod gradcheck;
 pub mod im2col;
 pub mod layers;
+pub mod progress;
 pub mod rng;
 pub mod tensor;
 pub mod vgg;
