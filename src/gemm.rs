@@ -20,11 +20,22 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 ///
 /// Panics if the shapes do not chain (a programming error, never a user's input).
 /// With `β = 0` the old contents of C are ignored (NaN in C does not leak through).
-pub fn gemm<T: Real>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T, mut c: ArrayViewMut2<T>) {
+pub fn gemm<T: Real>(
+    alpha: T,
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+    beta: T,
+    mut c: ArrayViewMut2<T>,
+) {
     let (m, k) = a.dim();
     let (k2, n) = b.dim();
     assert_eq!(k, k2, "gemm: A is {m}×{k} but B is {k2}×{n}");
-    assert_eq!(c.dim(), (m, n), "gemm: C is {:?}, expected ({m}, {n})", c.dim());
+    assert_eq!(
+        c.dim(),
+        (m, n),
+        "gemm: C is {:?}, expected ({m}, {n})",
+        c.dim()
+    );
     let (rsa, csa) = (a.strides()[0], a.strides()[1]);
     let (rsb, csb) = (b.strides()[0], b.strides()[1]);
     let (rsc, csc) = (c.strides()[0], c.strides()[1]);
@@ -53,7 +64,13 @@ pub fn gemm<T: Real>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T, mut 
 // ANCHOR_END: gemm
 
 /// The definition: `C[i,j] ← α·Σ_p A[i,p]·B[p,j] + β·C[i,j]`, three nested loops.
-pub fn gemm_naive<T: Real>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T, mut c: ArrayViewMut2<T>) {
+pub fn gemm_naive<T: Real>(
+    alpha: T,
+    a: ArrayView2<T>,
+    b: ArrayView2<T>,
+    beta: T,
+    mut c: ArrayViewMut2<T>,
+) {
     let (m, k) = a.dim();
     let n = b.dim().1;
     assert_eq!(b.dim().0, k);
@@ -64,7 +81,11 @@ pub fn gemm_naive<T: Real>(alpha: T, a: ArrayView2<T>, b: ArrayView2<T>, beta: T
             for p in 0..k {
                 s += a[[i, p]] * b[[p, j]];
             }
-            let old = if beta == T::zero() { T::zero() } else { beta * c[[i, j]] };
+            let old = if beta == T::zero() {
+                T::zero()
+            } else {
+                beta * c[[i, j]]
+            };
             c[[i, j]] = alpha * s + old;
         }
     }
@@ -84,9 +105,13 @@ mod tests {
 
     fn filled(m: usize, n: usize, seed: u64) -> Array2<f64> {
         // A small deterministic generator keeps this test independent of `rand`.
-        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         Array2::from_shape_fn((m, n), |_| {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
         })
     }

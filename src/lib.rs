@@ -7,9 +7,13 @@
 //! Dependencies point downward only: `tensor` ← `gemm` ← `im2col` ← `layers` ← `vgg` ….
 
 pub mod error;
+pub mod files;
 pub mod gemm;
 pub mod gradcheck;
+pub mod npy;
+pub mod protobuf;
 pub mod rng;
 pub mod tensor;
+pub mod weights;
 
 pub use error::{Context, Error, Result};

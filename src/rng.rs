@@ -49,7 +49,12 @@ impl Rng {
     }
 
     /// An array of uniform samples in [lo, hi).
-    pub fn uniform_array<T: Real, Sh: ShapeBuilder>(&mut self, shape: Sh, lo: f64, hi: f64) -> Array<T, Sh::Dim>
+    pub fn uniform_array<T: Real, Sh: ShapeBuilder>(
+        &mut self,
+        shape: Sh,
+        lo: f64,
+        hi: f64,
+    ) -> Array<T, Sh::Dim>
     where
         Sh::Dim: Dimension,
     {
@@ -57,7 +62,11 @@ impl Rng {
     }
 
     /// An array of normal samples with the given standard deviation.
-    pub fn normal_array<T: Real, Sh: ShapeBuilder>(&mut self, shape: Sh, std: f64) -> Array<T, Sh::Dim>
+    pub fn normal_array<T: Real, Sh: ShapeBuilder>(
+        &mut self,
+        shape: Sh,
+        std: f64,
+    ) -> Array<T, Sh::Dim>
     where
         Sh::Dim: Dimension,
     {

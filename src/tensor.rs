@@ -11,7 +11,9 @@ use ndarray::{Array, Array1, Array2, Array3, Array4, ArrayView, Dimension, NdFlo
 ///
 /// The only thing the two types do differently is which matrixmultiply kernel they call
 /// (`sgemm` or `dgemm`); everything else comes from ndarray's [`NdFloat`].
-pub trait Real: NdFloat + Default + std::iter::Sum + npyz::Deserialize + npyz::AutoSerialize {
+pub trait Real:
+    NdFloat + Default + std::iter::Sum + npyz::Deserialize + npyz::AutoSerialize
+{
     /// `"f32"` or `"f64"`, for messages and tables.
     const NAME: &'static str;
 
@@ -113,7 +115,10 @@ pub type Vector<T> = Array1<T>;
 /// Largest `|a − b|` over all elements (0 for empty arrays).
 pub fn max_abs_diff<T: Real, D: Dimension>(a: &ArrayView<T, D>, b: &ArrayView<T, D>) -> f64 {
     assert_eq!(a.shape(), b.shape(), "max_abs_diff: shapes differ");
-    a.iter().zip(b.iter()).map(|(x, y)| (x.f64() - y.f64()).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| (x.f64() - y.f64()).abs())
+        .fold(0.0, f64::max)
 }
 
 /// Relative error `max|a − b| / max(max|a|, max|b|, tiny)`.
@@ -123,7 +128,11 @@ pub fn max_abs_diff<T: Real, D: Dimension>(a: &ArrayView<T, D>, b: &ArrayView<T,
 /// the tests quote (a tolerance of 1e-4 means "agrees to about four significant digits
 /// of the largest value").
 pub fn rel_error<T: Real, D: Dimension>(a: &ArrayView<T, D>, b: &ArrayView<T, D>) -> f64 {
-    let scale = a.iter().chain(b.iter()).map(|x| x.f64().abs()).fold(0.0, f64::max);
+    let scale = a
+        .iter()
+        .chain(b.iter())
+        .map(|x| x.f64().abs())
+        .fold(0.0, f64::max);
     max_abs_diff(a, b) / scale.max(1e-300)
 }
 

@@ -1,5 +1,7 @@
 //! `nst`: the command line. Argument parsing and printing only; every command calls the library.
 
+mod weights;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -12,11 +14,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Convert, inspect and check pretrained weight folders.
+    Weights(weights::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result: nst::Result<()> = match cli.command {};
+    let result: nst::Result<()> = match cli.command {
+        Command::Weights(args) => weights::run(args),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
