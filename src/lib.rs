@@ -9,13 +9,17 @@
 pub mod bench;
 pub mod checks;
 pub mod error;
+pub mod files;
 pub mod gemm;
 pub mod gradcheck;
 pub mod im2col;
 pub mod layers;
+pub mod npy;
 pub mod progress;
+pub mod protobuf;
 pub mod rng;
 pub mod tensor;
 pub mod vgg;
+pub mod weights;
 
 pub use error::{Context, Error, Result};

@@ -3,6 +3,7 @@
 mod bench;
 mod gradcheck;
 mod layers;
+mod weights;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ enum Command {
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
     Bench(bench::Args),
+    /// Convert, inspect and check pretrained weight folders.
+    Weights(weights::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Command::Layers(a) => layers::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Weights(args) => weights::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
