@@ -69,7 +69,11 @@ impl Progress {
         if self.quiet {
             return;
         }
-        let every = if self.tty { Duration::from_millis(150) } else { Duration::from_secs(5) };
+        let every = if self.tty {
+            Duration::from_millis(150)
+        } else {
+            Duration::from_secs(5)
+        };
         let due = self.last_draw.is_none_or(|t| t.elapsed() >= every) || done == self.total;
         if !due {
             return;
@@ -100,12 +104,28 @@ impl Progress {
     fn line(&self, done: usize, note: &str) -> String {
         let secs = self.elapsed();
         let rate = if secs > 0.0 { done as f64 / secs } else { 0.0 };
-        let eta = if rate > 0.0 { (self.total.saturating_sub(done)) as f64 / rate } else { f64::NAN };
+        let eta = if rate > 0.0 {
+            (self.total.saturating_sub(done)) as f64 / rate
+        } else {
+            f64::NAN
+        };
         let width = 24;
-        let filled = (done * width).checked_div(self.total).unwrap_or(width).min(width);
+        let filled = (done * width)
+            .checked_div(self.total)
+            .unwrap_or(width)
+            .min(width);
         let bar = format!("{}{}", "#".repeat(filled), ".".repeat(width - filled));
-        let rate_s = if rate >= 1.0 { format!("{rate:.2} it/s") } else { format!("{:.2} s/it", 1.0 / rate.max(1e-9)) };
-        format!("{} [{bar}] {done}/{} {rate_s} ETA {} {note}", self.label, self.total, fmt_duration(eta))
+        let rate_s = if rate >= 1.0 {
+            format!("{rate:.2} it/s")
+        } else {
+            format!("{:.2} s/it", 1.0 / rate.max(1e-9))
+        };
+        format!(
+            "{} [{bar}] {done}/{} {rate_s} ETA {} {note}",
+            self.label,
+            self.total,
+            fmt_duration(eta)
+        )
     }
 }
 
@@ -138,7 +158,10 @@ mod tests {
     fn line_shows_counts_rate_and_bar() {
         let p = Progress::new("stylize", 10, true);
         let line = p.line(5, "loss 1.0");
-        assert!(line.starts_with("stylize [############............] 5/10"), "{line}");
+        assert!(
+            line.starts_with("stylize [############............] 5/10"),
+            "{line}"
+        );
         assert!(line.ends_with("loss 1.0"));
     }
 }
