@@ -9,6 +9,7 @@
 pub mod error;
 pub mod gemm;
 pub mod gradcheck;
+pub mod losses;
 pub mod rng;
 pub mod tensor;
 
