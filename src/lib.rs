@@ -14,6 +14,7 @@ pub mod gemm;
 pub mod gradcheck;
 pub mod im2col;
 pub mod layers;
+pub mod losses;
 pub mod npy;
 pub mod progress;
 pub mod protobuf;
