@@ -10,6 +10,7 @@ pub mod error;
 pub mod files;
 pub mod gemm;
 pub mod gradcheck;
+pub mod image_io;
 pub mod npy;
 pub mod protobuf;
 pub mod rng;
