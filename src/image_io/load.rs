@@ -15,8 +15,9 @@ pub const DEFAULT_MAX_PIXELS: u64 = 40_000_000;
 /// How to load a picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadOptions {
-    /// If set, shrink the picture (keeping its aspect ratio) so that its longest side is
-    /// at most this many pixels. Smaller pictures are left as they are.
+    /// If set, resize the picture (keeping its aspect ratio) so that its longest side is
+    /// exactly this many pixels — shrinking or enlarging, as with `--size` in most style
+    /// transfer programs. `None` (or 0) keeps the file's size.
     pub max_side: Option<u32>,
     /// Refuse pictures with more pixels than this, checked from the header before decoding.
     pub max_pixels: u64,
@@ -57,9 +58,7 @@ pub fn load_rgb(path: &Path, opts: &LoadOptions) -> Result<Array3<f32>> {
         load_picture(path, opts)?
     };
     Ok(match opts.max_side {
-        Some(side) if img.dim().0.max(img.dim().1) > side as usize => {
-            scale_to_longest(img.view(), side as usize)
-        }
+        Some(side) if side > 0 => scale_to_longest(img.view(), side as usize),
         _ => img,
     })
 }
