@@ -13,6 +13,7 @@ pub mod files;
 pub mod gemm;
 pub mod gradcheck;
 pub mod im2col;
+pub mod image_io;
 pub mod layers;
 pub mod losses;
 pub mod npy;
