@@ -184,7 +184,12 @@ pub fn im2col_tile<T: Real>(x: ArrayView3<T>, g: &ConvGeom, p0: usize, mut cols:
 /// Call `f(t, oy, ox0, run)` for each run of `run` consecutive output pixels in one
 /// output row, covering pixels `p0 .. p0 + tile` (`t` is the run's offset in the tile).
 #[inline]
-fn for_each_run(g: &ConvGeom, p0: usize, tile: usize, mut f: impl FnMut(usize, usize, usize, usize)) {
+fn for_each_run(
+    g: &ConvGeom,
+    p0: usize,
+    tile: usize,
+    mut f: impl FnMut(usize, usize, usize, usize),
+) {
     let ow = g.out_w();
     let mut t = 0;
     while t < tile {
@@ -203,7 +208,12 @@ fn for_each_run(g: &ConvGeom, p0: usize, tile: usize, mut f: impl FnMut(usize, u
 /// * `cols`: (C'·KH·KW, tile) for output pixels `p0 ..`, where C' = `dx`'s channels
 ///   (callers may pass a slice of channels together with the matching rows).
 /// * `dx`: (C', H, W), accumulated into.
-pub fn col2im_tile_add<T: Real>(cols: ArrayView2<T>, g: &ConvGeom, p0: usize, mut dx: ArrayViewMut3<T>) {
+pub fn col2im_tile_add<T: Real>(
+    cols: ArrayView2<T>,
+    g: &ConvGeom,
+    p0: usize,
+    mut dx: ArrayViewMut3<T>,
+) {
     let channels = dx.dim().0;
     debug_assert_eq!(cols.nrows(), channels * g.kh * g.kw);
     debug_assert_eq!((dx.dim().1, dx.dim().2), (g.h, g.w));

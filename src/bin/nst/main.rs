@@ -1,6 +1,8 @@
 //! `nst`: the command line. Argument parsing and printing only; every command calls the library.
 
 mod bench;
+mod common;
+mod features;
 mod gradcheck;
 mod layers;
 mod weights;
@@ -20,6 +22,8 @@ struct Cli {
 enum Command {
     /// VGG's layers as a table: shapes, parameters, FLOPs, receptive fields.
     Layers(layers::Args),
+    /// Write VGG activations of a picture as .npy files.
+    Features(features::Args),
     /// Check every layer's backward pass against finite differences.
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::Features(a) => features::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Weights(args) => weights::run(args),
