@@ -10,6 +10,7 @@ pub mod error;
 pub mod gemm;
 pub mod gradcheck;
 pub mod losses;
+pub mod optim;
 pub mod rng;
 pub mod tensor;
 
