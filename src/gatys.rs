@@ -28,7 +28,7 @@
 
 use crate::error::Result;
 use crate::losses::{content_loss, gram, style_loss, tv_loss, Normalisation};
-use crate::optim::{Adam, Gd, Lbfgs, LbfgsOptions, LineSearch};
+use crate::optim::{Adam, FirstOrder, Gd, Lbfgs, LbfgsOptions, LineSearch};
 use crate::tensor::Tensor4;
 use crate::vgg::Vgg;
 use crate::bail;
