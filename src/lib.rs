@@ -8,6 +8,7 @@
 
 pub mod bench;
 pub mod checks;
+pub mod color;
 pub mod error;
 pub mod files;
 pub mod gatys;

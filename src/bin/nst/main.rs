@@ -5,6 +5,9 @@ mod common;
 mod features;
 mod gradcheck;
 mod layers;
+mod lossargs;
+mod runlog;
+mod stylize;
 mod weights;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +27,8 @@ enum Command {
     Layers(layers::Args),
     /// Write VGG activations of a picture as .npy files.
     Features(features::Args),
+    /// Style transfer by optimising the picture (Gatys et al.).
+    Stylize(stylize::Args),
     /// Check every layer's backward pass against finite differences.
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
@@ -36,6 +41,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::Stylize(a) => stylize::run(a),
         Command::Features(a) => features::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Bench(a) => bench::run(a),
