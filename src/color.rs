@@ -7,10 +7,18 @@
 
 use ndarray::{Array3, ArrayView3, Zip};
 
-const TO_YIQ: [[f32; 3]; 3] = [[0.299, 0.587, 0.114], [0.595_716, -0.274_453, -0.321_263], [0.211_456, -0.522_591, 0.311_135]];
+const TO_YIQ: [[f32; 3]; 3] = [
+    [0.299, 0.587, 0.114],
+    [0.595_716, -0.274_453, -0.321_263],
+    [0.211_456, -0.522_591, 0.311_135],
+];
 
 /// Inverse of [`TO_YIQ`] (to f32 precision).
-const TO_RGB: [[f32; 3]; 3] = [[1.0, 0.956_3, 0.621_0], [1.0, -0.272_1, -0.647_4], [1.0, -1.107_0, 1.704_6]];
+const TO_RGB: [[f32; 3]; 3] = [
+    [1.0, 0.956_3, 0.621_0],
+    [1.0, -0.272_1, -0.647_4],
+    [1.0, -1.107_0, 1.704_6],
+];
 
 fn apply(m: &[[f32; 3]; 3], p: [f32; 3]) -> [f32; 3] {
     [0, 1, 2].map(|r| m[r][0] * p[0] + m[r][1] * p[1] + m[r][2] * p[2])
@@ -28,10 +36,12 @@ pub fn yiq_to_rgb(yiq: ArrayView3<f32>) -> Array3<f32> {
 
 fn map_pixels(img: ArrayView3<f32>, m: &[[f32; 3]; 3]) -> Array3<f32> {
     let mut out = Array3::zeros(img.raw_dim());
-    Zip::from(out.lanes_mut(ndarray::Axis(2))).and(img.lanes(ndarray::Axis(2))).for_each(|mut o, i| {
-        let r = apply(m, [i[0], i[1], i[2]]);
-        o.assign(&ndarray::arr1(&r));
-    });
+    Zip::from(out.lanes_mut(ndarray::Axis(2)))
+        .and(img.lanes(ndarray::Axis(2)))
+        .for_each(|mut o, i| {
+            let r = apply(m, [i[0], i[1], i[2]]);
+            o.assign(&ndarray::arr1(&r));
+        });
     out
 }
 
@@ -40,7 +50,8 @@ pub fn original_colors(content: ArrayView3<f32>, styled: ArrayView3<f32>) -> Arr
     assert_eq!(content.dim(), styled.dim(), "original_colors: sizes differ");
     let mut yiq = rgb_to_yiq(content);
     let styled_y = rgb_to_yiq(styled);
-    yiq.index_axis_mut(ndarray::Axis(2), 0).assign(&styled_y.index_axis(ndarray::Axis(2), 0));
+    yiq.index_axis_mut(ndarray::Axis(2), 0)
+        .assign(&styled_y.index_axis(ndarray::Axis(2), 0));
     yiq_to_rgb(yiq.view())
 }
 

@@ -26,12 +26,12 @@
 //! convolution outputs) define the loss on the pre-activation `F`; there is no ReLU
 //! between the tap and the loss, so no mask belongs there, and none is applied.
 
+use crate::bail;
 use crate::error::Result;
 use crate::losses::{content_loss, gram, style_loss, tv_loss, Normalisation};
 use crate::optim::{Adam, FirstOrder, Gd, Lbfgs, LbfgsOptions, LineSearch};
 use crate::tensor::Tensor4;
 use crate::vgg::Vgg;
-use crate::bail;
 use ndarray::{Array2, Array3, Array4, Axis};
 
 /// The loss's definition: which layers, which weights, which normalisation.
@@ -71,8 +71,10 @@ impl LossSpec {
     /// Seed 002's course: five convolution outputs (conv1_1, conv2_1, …, conv5_1) used
     /// for both content and style, each with weight 1, content weight 1, style weight 100.
     pub fn seed002() -> Self {
-        let layers: Vec<(String, f64)> =
-            ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"].iter().map(|l| (l.to_string(), 1.0)).collect();
+        let layers: Vec<(String, f64)> = ["conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1"]
+            .iter()
+            .map(|l| (l.to_string(), 1.0))
+            .collect();
         LossSpec {
             content_layers: layers.clone(),
             style_layers: layers,
@@ -132,17 +134,39 @@ impl<'a> Objective<'a> {
         styles: &[(Tensor4<f32>, f64)],
         out_hw: (usize, usize),
     ) -> Result<Self> {
-        let content_idx = vgg.layer_indices(&spec.content_layers.iter().map(|(n, _)| n).collect::<Vec<_>>())?;
-        let style_idx = vgg.layer_indices(&spec.style_layers.iter().map(|(n, _)| n).collect::<Vec<_>>())?;
+        let content_idx = vgg.layer_indices(
+            &spec
+                .content_layers
+                .iter()
+                .map(|(n, _)| n)
+                .collect::<Vec<_>>(),
+        )?;
+        let style_idx =
+            vgg.layer_indices(&spec.style_layers.iter().map(|(n, _)| n).collect::<Vec<_>>())?;
         let (h, w) = content.map(|c| (c.dim().2, c.dim().3)).unwrap_or(out_hw);
-        check_size(vgg, h, w, content_idx.iter().chain(&style_idx).copied().max())?;
+        check_size(
+            vgg,
+            h,
+            w,
+            content_idx.iter().chain(&style_idx).copied().max(),
+        )?;
         let mut targets = Vec::new();
         if spec.content_weight != 0.0 && !content_idx.is_empty() {
-            let Some(c) = content else { bail!("content layers were given but no content picture") };
+            let Some(c) = content else {
+                bail!("content layers were given but no content picture")
+            };
             let fwd = vgg.forward(c.view(), &content_idx, false);
             for (&layer, (_, weight)) in content_idx.iter().zip(&spec.content_layers) {
-                let p = fwd.get(layer).expect("tapped").index_axis(Axis(0), 0).to_owned();
-                targets.push(Target { layer, weight: *weight, kind: TargetKind::Content(p) });
+                let p = fwd
+                    .get(layer)
+                    .expect("tapped")
+                    .index_axis(Axis(0), 0)
+                    .to_owned();
+                targets.push(Target {
+                    layer,
+                    weight: *weight,
+                    kind: TargetKind::Content(p),
+                });
             }
         }
         if spec.style_weight != 0.0 && !style_idx.is_empty() {
@@ -167,13 +191,23 @@ impl<'a> Objective<'a> {
                 }
             }
             for ((&layer, (_, weight)), a) in style_idx.iter().zip(&spec.style_layers).zip(grams) {
-                targets.push(Target { layer, weight: *weight, kind: TargetKind::Style(a) });
+                targets.push(Target {
+                    layer,
+                    weight: *weight,
+                    kind: TargetKind::Style(a),
+                });
             }
         }
         let mut taps: Vec<usize> = targets.iter().map(|t| t.layer).collect();
         taps.sort_unstable();
         taps.dedup();
-        Ok(Objective { vgg, spec, targets, taps, shape: (h, w) })
+        Ok(Objective {
+            vgg,
+            spec,
+            targets,
+            taps,
+            shape: (h, w),
+        })
     }
 
     /// The output size (H, W) this objective was built for.
@@ -223,7 +257,8 @@ impl<'a> Objective<'a> {
         if self.spec.tv_weight != 0.0 {
             let lg = tv_loss(x.index_axis(Axis(0), 0));
             terms.tv = lg.value;
-            dx.index_axis_mut(Axis(0), 0).scaled_add(self.spec.tv_weight as f32, &lg.grad);
+            dx.index_axis_mut(Axis(0), 0)
+                .scaled_add(self.spec.tv_weight as f32, &lg.grad);
         }
         terms.total = a * terms.content + b * terms.style + self.spec.tv_weight * terms.tv;
         (terms, dx)
@@ -233,7 +268,10 @@ impl<'a> Objective<'a> {
 
 /// Positions (H·W) at layer `layer` for an `h`×`w` input: halved by every pool before it.
 fn positions_at(vgg: &Vgg<f32>, layer: usize, h: usize, w: usize) -> usize {
-    let pools = vgg.layers[..=layer].iter().filter(|l| l.kind == crate::vgg::LayerKind::Pool).count();
+    let pools = vgg.layers[..=layer]
+        .iter()
+        .filter(|l| l.kind == crate::vgg::LayerKind::Pool)
+        .count();
     (h >> pools) * (w >> pools)
 }
 
@@ -241,7 +279,10 @@ fn positions_at(vgg: &Vgg<f32>, layer: usize, h: usize, w: usize) -> usize {
 fn check_size(vgg: &Vgg<f32>, h: usize, w: usize, deepest: Option<usize>) -> Result<()> {
     let Some(d) = deepest else { return Ok(()) };
     if positions_at(vgg, d, h, w) == 0 {
-        let pools = vgg.layers[..=d].iter().filter(|l| l.kind == crate::vgg::LayerKind::Pool).count();
+        let pools = vgg.layers[..=d]
+            .iter()
+            .filter(|l| l.kind == crate::vgg::LayerKind::Pool)
+            .count();
         bail!(
             "a {h}×{w} picture is too small for layer {}: it needs at least {}×{} pixels",
             vgg.layers[d].name,
@@ -354,11 +395,22 @@ pub fn optimize(
     let mut lbfgs = None;
     let mut adam = None;
     match choice {
-        OptimizerChoice::Lbfgs { history, lr, line_search } => {
-            let o = LbfgsOptions { lr: *lr, history_size: *history, line_search: *line_search, ..Default::default() };
+        OptimizerChoice::Lbfgs {
+            history,
+            lr,
+            line_search,
+        } => {
+            let o = LbfgsOptions {
+                lr: *lr,
+                history_size: *history,
+                line_search: *line_search,
+                ..Default::default()
+            };
             lbfgs = Some(Lbfgs::new(o));
         }
-        OptimizerChoice::Adam { lr, beta1, beta2 } => adam = Some(Adam::new(*lr).with_betas(*beta1, *beta2)),
+        OptimizerChoice::Adam { lr, beta1, beta2 } => {
+            adam = Some(Adam::new(*lr).with_betas(*beta1, *beta2))
+        }
         OptimizerChoice::Gd { .. } => {}
     }
     let mut ending = Ending::Finished;
@@ -391,7 +443,12 @@ pub fn optimize(
         last_good.clone_from(&x);
         done = iter;
         let xt = Array4::from_shape_vec(shape, x.clone()).expect("same length");
-        let control = observer(&Iteration { iter, terms: &terms, x: &xt, evals });
+        let control = observer(&Iteration {
+            iter,
+            terms: &terms,
+            x: &xt,
+            evals,
+        });
         if let Some(r) = stop_reason {
             ending = Ending::Converged(r);
             break;
@@ -402,6 +459,12 @@ pub fn optimize(
         }
     }
     let x = Array4::from_shape_vec(shape, x).expect("same length");
-    Outcome { x, terms, iterations: done, evals, ending }
+    Outcome {
+        x,
+        terms,
+        iterations: done,
+        evals,
+        ending,
+    }
 }
 // ANCHOR_END: optimize

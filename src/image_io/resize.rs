@@ -36,6 +36,9 @@ pub fn resize(img: ArrayView3<f32>, h: usize, w: usize) -> Array3<f32> {
 pub fn scale_to_longest(img: ArrayView3<f32>, side: usize) -> Array3<f32> {
     let (h, w, _) = img.dim();
     let longest = h.max(w);
+    if longest == side {
+        return img.to_owned(); // already that size: no resampling blur
+    }
     let scaled = |d: usize| ((d as f64 * side as f64 / longest as f64).round() as usize).max(1);
     resize(img, scaled(h), scaled(w))
 }

@@ -17,9 +17,14 @@ pub fn parse_layer_weights(s: &str) -> Result<LayerWeights, String> {
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         match item.split_once(':') {
             Some((name, w)) => {
-                let w: f64 = w.trim().parse().map_err(|_| format!("'{w}' in '{item}' is not a number"))?;
+                let w: f64 = w
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("'{w}' in '{item}' is not a number"))?;
                 if !w.is_finite() || w < 0.0 {
-                    return Err(format!("layer weight {w} in '{item}' must be a finite number ≥ 0"));
+                    return Err(format!(
+                        "layer weight {w} in '{item}' must be a finite number ≥ 0"
+                    ));
                 }
                 out.push((name.trim().to_string(), Some(w)));
             }
@@ -54,7 +59,12 @@ pub struct Blend(pub Vec<f64>);
 
 /// Parse `0.7,0.3`.
 pub fn parse_blend(s: &str) -> Result<Blend, String> {
-    let ws: Vec<f64> = s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(parse_nonneg).collect::<Result<_, _>>()?;
+    let ws: Vec<f64> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(parse_nonneg)
+        .collect::<Result<_, _>>()?;
     if ws.is_empty() {
         return Err("the style-weight list is empty (expected e.g. 0.7,0.3)".into());
     }
@@ -112,13 +122,16 @@ impl LossArgs {
             Normalisation::Seed002 => LossSpec::seed002(),
         };
         let equal_share = self.norm == Normalisation::Gatys;
-        let fill = |given: &Option<LayerWeights>, default: Vec<(String, f64)>, share: bool| match given {
-            None => default,
-            Some(LayerWeights(ls)) => {
-                let w = if share { 1.0 / ls.len() as f64 } else { 1.0 };
-                ls.iter().map(|(n, v)| (n.clone(), v.unwrap_or(w))).collect()
-            }
-        };
+        let fill =
+            |given: &Option<LayerWeights>, default: Vec<(String, f64)>, share: bool| match given {
+                None => default,
+                Some(LayerWeights(ls)) => {
+                    let w = if share { 1.0 / ls.len() as f64 } else { 1.0 };
+                    ls.iter()
+                        .map(|(n, v)| (n.clone(), v.unwrap_or(w)))
+                        .collect()
+                }
+            };
         LossSpec {
             content_layers: fill(&self.content_layers, preset.content_layers, false),
             style_layers: fill(&self.style_layers, preset.style_layers, equal_share),
@@ -131,7 +144,12 @@ impl LossArgs {
 
     /// Load and preprocess the style pictures with their blend weights; their longest side
     /// is `round(out_side × style_scale)`.
-    pub fn load_styles(&self, paths: &[PathBuf], out_side: usize, conv: &Convention) -> nst::Result<Vec<(Tensor4<f32>, f64)>> {
+    pub fn load_styles(
+        &self,
+        paths: &[PathBuf],
+        out_side: usize,
+        conv: &Convention,
+    ) -> nst::Result<Vec<(Tensor4<f32>, f64)>> {
         let blend = match &self.style_weights {
             None => vec![1.0; paths.len()],
             Some(Blend(ws)) if ws.len() == paths.len() => ws.clone(),
@@ -150,7 +168,11 @@ impl LossArgs {
     }
 
     /// Load and preprocess the content picture at `--size`; also returns it as RGB.
-    pub fn load_content(&self, path: &Path, conv: &Convention) -> nst::Result<(Tensor4<f32>, ndarray::Array3<f32>)> {
+    pub fn load_content(
+        &self,
+        path: &Path,
+        conv: &Convention,
+    ) -> nst::Result<(Tensor4<f32>, ndarray::Array3<f32>)> {
         let rgb = self.picture.load(path, Some(self.size))?;
         Ok((conv.preprocess(rgb.view()), rgb))
     }

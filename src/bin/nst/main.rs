@@ -5,6 +5,7 @@ mod common;
 mod features;
 mod gradcheck;
 mod layers;
+mod loss;
 mod lossargs;
 mod runlog;
 mod stylize;
@@ -29,6 +30,8 @@ enum Command {
     Features(features::Args),
     /// Style transfer by optimising the picture (Gatys et al.).
     Stylize(stylize::Args),
+    /// Every loss term of a picture, and dLoss/dImage as .npy.
+    Loss(loss::Args),
     /// Check every layer's backward pass against finite differences.
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
@@ -41,6 +44,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::Loss(a) => loss::run(a),
         Command::Stylize(a) => stylize::run(a),
         Command::Features(a) => features::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),

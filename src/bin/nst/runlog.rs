@@ -18,9 +18,17 @@ impl RunLog {
     /// Create (truncate) `path`; `.jsonl` or `.json` selects JSON lines, anything else CSV.
     pub fn create(path: &Path) -> nst::Result<Self> {
         nst::files::check_writable(path)?;
-        let file = File::create(path).context(|| format!("cannot create log {}", path.display()))?;
-        let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "json");
-        Ok(RunLog { path: path.to_path_buf(), out: BufWriter::new(file), jsonl, header: false })
+        let file =
+            File::create(path).context(|| format!("cannot create log {}", path.display()))?;
+        let jsonl = path
+            .extension()
+            .is_some_and(|e| e == "jsonl" || e == "json");
+        Ok(RunLog {
+            path: path.to_path_buf(),
+            out: BufWriter::new(file),
+            jsonl,
+            header: false,
+        })
     }
 
     /// Append one row (flushed at once, so a killed run keeps its log).
@@ -49,13 +57,19 @@ impl RunLog {
                 line.push('\n');
                 self.header = true;
             }
-            line.push_str(&format!("{iter},{evals},{seconds:.3},{:e},{:e},{:e},{:e}", t.total, t.content, t.style, t.tv));
+            line.push_str(&format!(
+                "{iter},{evals},{seconds:.3},{:e},{:e},{:e},{:e}",
+                t.total, t.content, t.style, t.tv
+            ));
             for (_, v) in &t.per_layer {
                 line.push_str(&format!(",{v:e}"));
             }
             line.push('\n');
         }
-        self.out.write_all(line.as_bytes()).and_then(|_| self.out.flush()).context(|| format!("writing {}", self.path.display()))
+        self.out
+            .write_all(line.as_bytes())
+            .and_then(|_| self.out.flush())
+            .context(|| format!("writing {}", self.path.display()))
     }
 }
 
@@ -69,7 +83,11 @@ fn json_num(v: f64) -> String {
 
 /// One line for the terminal: every term.
 pub fn describe(iter: usize, t: &Terms) -> String {
-    let layers: Vec<String> = t.per_layer.iter().map(|(n, v)| format!("{n}={v:.3e}")).collect();
+    let layers: Vec<String> = t
+        .per_layer
+        .iter()
+        .map(|(n, v)| format!("{n}={v:.3e}"))
+        .collect();
     format!(
         "iter {iter:>5}: total {:.4e} = content {:.3e}, style {:.3e}, tv {:.3e} | {}",
         t.total,

@@ -107,7 +107,11 @@ pub struct OptimArgs {
 impl OptimArgs {
     /// The optimiser with its defaults filled in.
     pub fn choice(&self, norm: Normalisation) -> OptimizerChoice {
-        let opt = self.optimizer.unwrap_or(if norm == Normalisation::Seed002 { Optimizer::Adam } else { Optimizer::Lbfgs });
+        let opt = self.optimizer.unwrap_or(if norm == Normalisation::Seed002 {
+            Optimizer::Adam
+        } else {
+            Optimizer::Lbfgs
+        });
         match opt {
             Optimizer::Lbfgs => OptimizerChoice::Lbfgs {
                 history: self.lbfgs_history,
@@ -123,15 +127,26 @@ impl OptimArgs {
                     Normalisation::Seed002 => (0.17, 0.5),
                     Normalisation::Gatys => (10.0, 0.9),
                 };
-                OptimizerChoice::Adam { lr: self.lr.unwrap_or(lr), beta1: b1, beta2: 0.999 }
+                OptimizerChoice::Adam {
+                    lr: self.lr.unwrap_or(lr),
+                    beta1: b1,
+                    beta2: 0.999,
+                }
             }
-            Optimizer::Gd => OptimizerChoice::Gd { lr: self.lr.unwrap_or(1e-4) },
+            Optimizer::Gd => OptimizerChoice::Gd {
+                lr: self.lr.unwrap_or(1e-4),
+            },
         }
     }
 
     /// Iterations with the preset's default.
     pub fn iterations(&self, norm: Normalisation) -> usize {
-        self.iterations.unwrap_or(if norm == Normalisation::Seed002 { 2000 } else { 300 })
+        self.iterations
+            .unwrap_or(if norm == Normalisation::Seed002 {
+                2000
+            } else {
+                300
+            })
     }
 
     /// Run the optimisation with progress, logging, intermediate saves and Ctrl-C, then
@@ -149,10 +164,21 @@ impl OptimArgs {
         install_ctrlc();
         let iterations = self.iterations(norm);
         let choice = self.choice(norm);
-        let log_path = self.log.clone().unwrap_or_else(|| with_suffix(output, ".log.csv"));
-        let mut log = if self.log_every > 0 { Some(RunLog::create(&log_path)?) } else { None };
+        let log_path = self
+            .log
+            .clone()
+            .unwrap_or_else(|| with_suffix(output, ".log.csv"));
+        let mut log = if self.log_every > 0 {
+            Some(RunLog::create(&log_path)?)
+        } else {
+            None
+        };
         let mut progress = Progress::new(label, iterations, self.quiet);
-        eprintln!("{label}: {iterations} iterations of {choice:?} on a {}×{} picture", obj.shape().0, obj.shape().1);
+        eprintln!(
+            "{label}: {iterations} iterations of {choice:?} on a {}×{} picture",
+            obj.shape().0,
+            obj.shape().1
+        );
         let mut save_error = None;
         let outcome = optimize(obj, x0, &choice, iterations, |it| {
             progress.update(it.iter, &format!("loss {:.4e}", it.terms.total));
@@ -215,19 +241,35 @@ impl OptimArgs {
 
 /// `out.png` → `out_0100.png`.
 pub fn numbered(path: &Path, iter: usize) -> PathBuf {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let ext = path.extension().map(|e| format!(".{}", e.to_string_lossy())).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
     path.with_file_name(format!("{stem}_{iter:04}{ext}"))
 }
 
 /// `out.png` + `.log.csv` → `out.log.csv`.
 pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     path.with_file_name(format!("{stem}{suffix}"))
 }
 
 /// The starting picture in network space.
-pub fn initial(init: Init, shape: (usize, usize), content: Option<&Tensor4<f32>>, style_rgb: Option<&ndarray::Array3<f32>>, conv: &Convention, seed: u64) -> nst::Result<Tensor4<f32>> {
+pub fn initial(
+    init: Init,
+    shape: (usize, usize),
+    content: Option<&Tensor4<f32>>,
+    style_rgb: Option<&ndarray::Array3<f32>>,
+    conv: &Convention,
+    seed: u64,
+) -> nst::Result<Tensor4<f32>> {
     let (h, w) = shape;
     Ok(match init {
         Init::Content => match content {
@@ -258,8 +300,19 @@ pub fn run(args: Args) -> nst::Result<()> {
     }
     let obj = Objective::new(&vgg, spec.clone(), Some(&content), &styles, (h, w))?;
     let init = args.run.init.unwrap_or(Init::Content);
-    let style_rgb = if init == Init::Style { Some(conv.deprocess(styles[0].0.view())) } else { None };
-    let x0 = initial(init, (h, w), Some(&content), style_rgb.as_ref(), &conv, args.run.seed)?;
+    let style_rgb = if init == Init::Style {
+        Some(conv.deprocess(styles[0].0.view()))
+    } else {
+        None
+    };
+    let x0 = initial(
+        init,
+        (h, w),
+        Some(&content),
+        style_rgb.as_ref(),
+        &conv,
+        args.run.seed,
+    )?;
     let keep_colors = args.original_colors;
     let finish = |x: &Tensor4<f32>| {
         let rgb = conv.deprocess(x.view());
@@ -269,5 +322,6 @@ pub fn run(args: Args) -> nst::Result<()> {
             rgb
         }
     };
-    args.run.drive("stylize", &obj, x0, spec.norm, &args.output, &finish)
+    args.run
+        .drive("stylize", &obj, x0, spec.norm, &args.output, &finish)
 }
