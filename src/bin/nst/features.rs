@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(long, short, value_name = "DIR")]
     out: PathBuf,
     /// Scale the picture so its longest side is N pixels (default: keep its size).
-    #[arg(long, value_parser = parse_side, value_name = "N")]
+    #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     size: Option<usize>,
     #[command(flatten)]
     net: NetArgs,

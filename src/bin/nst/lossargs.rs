@@ -91,19 +91,19 @@ pub struct LossArgs {
     #[arg(long, value_parser = parse_layer_weights, value_name = "LAYERS")]
     pub style_layers: Option<LayerWeights>,
     /// α, the content weight [default: 1].
-    #[arg(long, value_parser = parse_nonneg, value_name = "ALPHA")]
+    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "ALPHA")]
     pub content_weight: Option<f64>,
     /// β, the style weight [default: 1000 for gatys, 100 for seed002].
-    #[arg(long, value_parser = parse_nonneg, value_name = "BETA")]
+    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "BETA")]
     pub style_weight: Option<f64>,
     /// Total-variation weight (smoothness, in network-input units) [default: 0].
-    #[arg(long, value_parser = parse_nonneg, value_name = "W")]
+    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "W")]
     pub tv_weight: Option<f64>,
     /// Longest side of the output in pixels (the content picture is scaled to it).
-    #[arg(long, default_value_t = 512, value_parser = parse_side, value_name = "N")]
+    #[arg(long, default_value_t = 512, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     pub size: usize,
     /// Scale of the style pictures relative to the output (1 = same longest side).
-    #[arg(long, default_value_t = 1.0, value_parser = parse_positive, value_name = "S")]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_positive, allow_negative_numbers = true, value_name = "S")]
     pub style_scale: f64,
     /// Blend weights of several --style pictures, e.g. 0.7,0.3 [default: equal].
     #[arg(long, value_parser = parse_blend, value_name = "W,W,…")]

@@ -7,6 +7,8 @@ mod gradcheck;
 mod layers;
 mod loss;
 mod lossargs;
+mod montage;
+mod reconstruct;
 mod runlog;
 mod stylize;
 mod weights;
@@ -32,6 +34,10 @@ enum Command {
     Stylize(stylize::Args),
     /// Every loss term of a picture, and dLoss/dImage as .npy.
     Loss(loss::Args),
+    /// Rebuild a picture from noise by its content or its style alone.
+    Reconstruct(reconstruct::Args),
+    /// Arrange pictures in a grid (for figures).
+    Montage(montage::Args),
     /// Check every layer's backward pass against finite differences.
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
@@ -41,9 +47,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return flag_error(e),
+    };
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::Reconstruct(a) => reconstruct::run(a),
+        Command::Montage(a) => montage::run(a),
         Command::Loss(a) => loss::run(a),
         Command::Stylize(a) => stylize::run(a),
         Command::Features(a) => features::run(a),
@@ -75,4 +86,26 @@ pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
         [h, w] if *h > 0 && *w > 0 => Ok((*h, *w)),
         _ => Err(bad()),
     }
+}
+
+/// Help and version go out as clap renders them; a flag error becomes one line
+/// (`error: invalid value '-5' for '--size <N>': …`) and exit status 2.
+fn flag_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("error: invalid arguments");
+    eprintln!("{} (see --help)", line.trim_end());
+    ExitCode::from(2)
 }

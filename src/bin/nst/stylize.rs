@@ -82,7 +82,7 @@ pub struct OptimArgs {
     /// Step size in network-input units (0–255 for the Caffe weights) [default: L-BFGS 1,
     /// Adam 10 (0.17 under seed002: its 0.003 converted from torchvision-normalised units),
     /// GD 1e-4].
-    #[arg(long, value_parser = parse_positive)]
+    #[arg(long, value_parser = parse_positive, allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// L-BFGS history size (curvature pairs kept).
     #[arg(long, default_value_t = 100, value_name = "M")]
