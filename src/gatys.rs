@@ -210,6 +210,17 @@ impl<'a> Objective<'a> {
         })
     }
 
+    /// Evaluate through another network of the same shape from now on (the targets stay as
+    /// computed). Tileable texture synthesis computes the sample's Gram matrices with zero
+    /// padding and optimises through the circularly padded network.
+    pub fn set_network(&mut self, vgg: &'a Vgg<f32>) {
+        assert_eq!(
+            vgg.layers, self.vgg.layers,
+            "set_network: a different architecture"
+        );
+        self.vgg = vgg;
+    }
+
     /// The output size (H, W) this objective was built for.
     pub fn shape(&self) -> (usize, usize) {
         self.shape

@@ -283,6 +283,17 @@ impl<T: Real> Vgg<T> {
         Vgg::from_convs(arch, pooling, convs).expect("shapes are built to match")
     }
 
+    /// The same network with every convolution padded `padding`: circular padding makes
+    /// the features of a picture those of its periodic tiling, so a texture synthesised
+    /// through it tiles seamlessly.
+    pub fn with_padding(&self, padding: crate::im2col::Padding) -> Self {
+        let mut v = self.clone();
+        for c in &mut v.convs {
+            c.spec.padding = padding;
+        }
+        v
+    }
+
     /// Convert the weights to another scalar type (f32 ↔ f64).
     pub fn cast<U: Real>(&self) -> Vgg<U> {
         let convs = self

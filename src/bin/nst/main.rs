@@ -11,6 +11,7 @@ mod montage;
 mod reconstruct;
 mod runlog;
 mod stylize;
+mod texture;
 mod weights;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,8 @@ enum Command {
     Reconstruct(reconstruct::Args),
     /// Arrange pictures in a grid (for figures).
     Montage(montage::Args),
+    /// Texture synthesis by optimisation, any size, optionally tileable.
+    Texture(texture::Args),
     /// Check every layer's backward pass against finite differences.
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::Texture(a) => texture::run(a),
         Command::Reconstruct(a) => reconstruct::run(a),
         Command::Montage(a) => montage::run(a),
         Command::Loss(a) => loss::run(a),
@@ -83,7 +87,7 @@ pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
         .collect::<Result<_, _>>()?;
     match nums.as_slice() {
         [n] if *n > 0 => Ok((*n, *n)),
-        [h, w] if *h > 0 && *w > 0 => Ok((*h, *w)),
+        [w, h] if *h > 0 && *w > 0 => Ok((*h, *w)),
         _ => Err(bad()),
     }
 }
