@@ -8,13 +8,16 @@
 
 pub mod bench;
 pub mod checks;
+pub mod crc32c;
 pub mod error;
 pub mod gemm;
 pub mod gradcheck;
 pub mod im2col;
 pub mod layers;
+pub mod protobuf;
 pub mod rng;
 pub mod tensor;
+pub mod tfrecord;
 pub mod vgg;
 
 pub use error::{Context, Error, Result};

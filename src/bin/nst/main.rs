@@ -1,6 +1,7 @@
 //! `nst`: the command line. Argument parsing and printing only; every command calls the library.
 
 mod bench;
+mod data;
 mod gradcheck;
 mod layers;
 
@@ -23,6 +24,8 @@ enum Command {
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
     Bench(bench::Args),
+    /// Image datasets in TFRecord files: pack a folder of pictures, inspect a file.
+    Data(data::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Command::Layers(a) => layers::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Data(a) => data::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
