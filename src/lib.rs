@@ -9,6 +9,7 @@
 pub mod bench;
 pub mod checks;
 pub mod color;
+pub mod crc32c;
 pub mod error;
 pub mod files;
 pub mod gatys;
@@ -24,6 +25,7 @@ pub mod progress;
 pub mod protobuf;
 pub mod rng;
 pub mod tensor;
+pub mod tfrecord;
 pub mod vgg;
 pub mod weights;
 

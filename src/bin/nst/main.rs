@@ -2,6 +2,7 @@
 
 mod bench;
 mod common;
+mod data;
 mod features;
 mod gradcheck;
 mod layers;
@@ -47,6 +48,8 @@ enum Command {
     Bench(bench::Args),
     /// Convert, inspect and check pretrained weight folders.
     Weights(weights::Args),
+    /// Image datasets in TFRecord files: pack a folder of pictures, inspect a file.
+    Data(data::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Weights(args) => weights::run(args),
+        Command::Data(a) => data::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
