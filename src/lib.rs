@@ -19,6 +19,7 @@ pub mod progress;
 pub mod protobuf;
 pub mod rng;
 pub mod tensor;
+pub mod texture_net;
 pub mod vgg;
 pub mod weights;
 
