@@ -334,7 +334,11 @@ fn check_norm(
     let gamma: Array1<f64> = rng.uniform_array(c, 0.5, 1.5);
     let beta: Array1<f64> = rng.uniform_array(c, -1.0, 1.0);
     let r: Array4<f64> = rng.uniform_array(x.raw_dim(), -1.0, 1.0);
-    let (mut dx, mut dg, mut db) = (Array4::zeros(x.raw_dim()), Array1::zeros(c), Array1::zeros(c));
+    let (mut dx, mut dg, mut db) = (
+        Array4::zeros(x.raw_dim()),
+        Array1::zeros(c),
+        Array1::zeros(c),
+    );
     let params = NormParams {
         x: x.view(),
         gamma: gamma.view(),
@@ -380,7 +384,10 @@ pub fn check_leaky_relu(shape: (usize, usize, usize, usize), seed: u64) -> GradC
     let mut dx = Array4::zeros(x.raw_dim());
     leaky_relu_backward(r.view(), &cache.expect("asked for"), SLOPE, dx.view_mut());
     let num = numeric_gradient(&x, H, |x| {
-        dot(&leaky_relu_forward(x.clone(), SLOPE, false).0.view(), &r.view())
+        dot(
+            &leaky_relu_forward(x.clone(), SLOPE, false).0.view(),
+            &r.view(),
+        )
     });
     with_shape(
         GradCheck::compare("leaky_relu dX", &dx.view(), &num.view(), LAYER_TOL),
@@ -445,7 +452,12 @@ pub fn check_concat(n: usize, channels: &[usize], h: usize, w: usize, seed: u64)
                 views[k] = xk.view();
                 dot(&concat_channels(&views).view(), &r.view())
             });
-            let c = GradCheck::compare(format!("concat dX{k}"), &dxs[k].view(), &num.view(), LAYER_TOL);
+            let c = GradCheck::compare(
+                format!("concat dX{k}"),
+                &dxs[k].view(),
+                &num.view(),
+                LAYER_TOL,
+            );
             with_shape(c, &label)
         })
         .collect()

@@ -95,9 +95,8 @@ impl Case {
         (0..dirs)
             .map(|i| {
                 let v: Array1<f64> = rng.uniform_array(theta.len(), -1.0, 1.0);
-                let num = directional_derivative(&theta, &v, H, |t| {
-                    self.f_params(t.as_slice().unwrap())
-                });
+                let num =
+                    directional_derivative(&theta, &v, H, |t| self.f_params(t.as_slice().unwrap()));
                 let ana = dot(&Array1::from(grad.clone()).view(), &v.view());
                 let c = GradCheck::compare(
                     format!("direction {i}"),
@@ -220,7 +219,9 @@ fn biases_before_a_norm_get_no_gradient() {
         let (grad, _) = case.grads();
         let scale = grad.iter().fold(0.0f64, |m, g| m.max(g.abs()));
         for slot in case.gen.param_slots() {
-            let big = grad[slot.range()].iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            let big = grad[slot.range()]
+                .iter()
+                .fold(0.0f64, |m, g| m.max(g.abs()));
             let in_norm_beta = slot.name.ends_with("in_norm.beta");
             if (slot.name.ends_with(".bias") && slot.name != "out.conv.bias") || in_norm_beta {
                 assert!(big <= 1e-12 * scale, "{}: {big:e}", slot.name);

@@ -24,7 +24,11 @@ fn t1(case: &str, t: &str) -> Array1<f64> {
         .unwrap()
 }
 
-fn close<D: ndarray::Dimension>(what: &str, ours: &ndarray::Array<f64, D>, theirs: &ndarray::Array<f64, D>) {
+fn close<D: ndarray::Dimension>(
+    what: &str,
+    ours: &ndarray::Array<f64, D>,
+    theirs: &ndarray::Array<f64, D>,
+) {
     let e = rel_error(&ours.view(), &theirs.view());
     assert!(e < TOL, "{what}: rel error {e:e}");
 }
@@ -40,7 +44,11 @@ fn batchnorm_train_matches_torch() {
     batchnorm_update_running(rm.view_mut(), rv.view_mut(), &stats, BN_MOMENTUM);
     close("running mean", &rm, &t1(case, "running_mean1"));
     close("running var", &rv, &t1(case, "running_var1"));
-    let (mut dx, mut dg, mut db) = (Array4::zeros(x.raw_dim()), Array1::zeros(3), Array1::zeros(3));
+    let (mut dx, mut dg, mut db) = (
+        Array4::zeros(x.raw_dim()),
+        Array1::zeros(3),
+        Array1::zeros(3),
+    );
     let grads = NormGrads {
         dx: Some(dx.view_mut()),
         dgamma: Some(dg.view_mut()),
@@ -74,7 +82,11 @@ fn instancenorm_matches_torch() {
     let (g, b) = (t1(case, "gamma"), t1(case, "beta"));
     let (y, cache) = instancenorm_forward(x.view(), g.view(), b.view(), NORM_EPS, true);
     close("y", &y, &t4(case, "y"));
-    let (mut dx, mut dg, mut db) = (Array4::zeros(x.raw_dim()), Array1::zeros(3), Array1::zeros(3));
+    let (mut dx, mut dg, mut db) = (
+        Array4::zeros(x.raw_dim()),
+        Array1::zeros(3),
+        Array1::zeros(3),
+    );
     let grads = NormGrads {
         dx: Some(dx.view_mut()),
         dgamma: Some(dg.view_mut()),

@@ -149,8 +149,7 @@ fn batchnorm_f32_matches_f64_on_a_large_offset_group() {
     let (g, b) = (array![1.0], array![0.0]);
     let (y64, _, _) = batchnorm_forward_train(x64.view(), g.view(), b.view(), NORM_EPS, false);
     let (g32, b32) = (array![1.0f32], array![0.0f32]);
-    let (y32, _, _) =
-        batchnorm_forward_train(x32.view(), g32.view(), b32.view(), NORM_EPS, false);
+    let (y32, _, _) = batchnorm_forward_train(x32.view(), g32.view(), b32.view(), NORM_EPS, false);
     let y32w = y32.mapv(f64::from);
     // x itself was rounded to f32 (relative 6e-8 of 1000 = 6e-5 absolute, on a spread
     // of 0.58): x̂ can only be as good as that, ≈ 1e-4.
@@ -213,7 +212,11 @@ fn leaky_relu_with_zero_slope_is_relu() {
 
 #[test]
 fn activation_names_round_trip() {
-    for a in [Activation::Relu, Activation::LeakyRelu(0.01), Activation::LeakyRelu(0.2)] {
+    for a in [
+        Activation::Relu,
+        Activation::LeakyRelu(0.01),
+        Activation::LeakyRelu(0.2),
+    ] {
         assert_eq!(Activation::parse(&a.name()).unwrap(), a);
     }
     assert_eq!(

@@ -75,8 +75,18 @@ pub fn batchnorm_forward_train<T: Real>(
     cache: bool,
 ) -> (Tensor4<T>, BatchStats<T>, Option<BatchNormCache<T>>) {
     let (n, c, h, w) = x.dim();
-    assert_eq!(gamma.len(), c, "batchnorm: {c} channels, γ has {}", gamma.len());
-    assert_eq!(beta.len(), c, "batchnorm: {c} channels, β has {}", beta.len());
+    assert_eq!(
+        gamma.len(),
+        c,
+        "batchnorm: {c} channels, γ has {}",
+        gamma.len()
+    );
+    assert_eq!(
+        beta.len(),
+        c,
+        "batchnorm: {c} channels, β has {}",
+        beta.len()
+    );
     let mut y = Array4::zeros(x.raw_dim());
     let mut xhat = cache.then(|| Array4::zeros(x.raw_dim()));
     let xh_channels = optional_subviews(xhat.as_mut(), Axis(1), c);
@@ -184,9 +194,7 @@ pub fn batchnorm_backward<T: Real>(
         .zip(dy.axis_iter(Axis(1)))
         .zip(cache.xhat.axis_iter(Axis(1)))
         .enumerate()
-        .map(|(ci, ((dxc, dyc), xhc))| {
-            group_backward(dyc, xhc, gamma[ci], cache.inv_std[ci], dxc)
-        })
+        .map(|(ci, ((dxc, dyc), xhc))| group_backward(dyc, xhc, gamma[ci], cache.inv_std[ci], dxc))
         .collect();
     add_param_grads(&sums, dgamma, dbeta);
 }

@@ -24,7 +24,11 @@ pub fn concat_channels<T: Real>(xs: &[ArrayView4<T>]) -> Tensor4<T> {
 /// * `dxs`: (N, Cₖ, H, W) each, in the order of the forward inputs
 pub fn concat_channels_backward<T: Real>(dy: ArrayView4<T>, dxs: &mut [ArrayViewMut4<T>]) {
     let total: usize = dxs.iter().map(|d| d.dim().1).sum();
-    assert_eq!(dy.dim().1, total, "concat_channels_backward: channel counts");
+    assert_eq!(
+        dy.dim().1,
+        total,
+        "concat_channels_backward: channel counts"
+    );
     let mut off = 0;
     for dx in dxs.iter_mut() {
         let ck = dx.dim().1;

@@ -46,8 +46,18 @@ pub fn instancenorm_forward<T: Real>(
     cache: bool,
 ) -> (Tensor4<T>, Option<InstanceNormCache<T>>) {
     let (n, c, _, _) = x.dim();
-    assert_eq!(gamma.len(), c, "instancenorm: {c} channels, γ has {}", gamma.len());
-    assert_eq!(beta.len(), c, "instancenorm: {c} channels, β has {}", beta.len());
+    assert_eq!(
+        gamma.len(),
+        c,
+        "instancenorm: {c} channels, γ has {}",
+        gamma.len()
+    );
+    assert_eq!(
+        beta.len(),
+        c,
+        "instancenorm: {c} channels, β has {}",
+        beta.len()
+    );
     let mut y = Array4::zeros(x.raw_dim());
     let mut xhat = cache.then(|| Array4::zeros(x.raw_dim()));
     let mut inv_std = Array2::<T>::zeros((n, c));
@@ -87,7 +97,11 @@ pub fn instancenorm_backward<T: Real>(
     grads: NormGrads<'_, T>,
 ) {
     let (n, c, _, _) = dy.dim();
-    assert_eq!(dy.dim(), cache.xhat.dim(), "instancenorm_backward: dy shape");
+    assert_eq!(
+        dy.dim(),
+        cache.xhat.dim(),
+        "instancenorm_backward: dy shape"
+    );
     let NormGrads {
         mut dx,
         dgamma,

@@ -26,11 +26,11 @@ pub use batchnorm::{
 pub use concat::{concat_channels, concat_channels_backward};
 
 pub use conv::{conv2d_backward, conv2d_forward, conv2d_naive, Conv2d, ConvGrads, ConvSpec};
+pub use instancenorm::{instancenorm_backward, instancenorm_forward, InstanceNormCache};
+pub use norm::NORM_EPS;
 pub use pool::{
     avgpool2_backward, avgpool2_forward, maxpool2_backward, maxpool2_forward, MaxPoolCache,
 };
-pub use instancenorm::{instancenorm_backward, instancenorm_forward, InstanceNormCache};
-pub use norm::NORM_EPS;
 pub use relu::{
     leaky_relu_backward, leaky_relu_forward, relu_backward, relu_forward, Activation, ReluCache,
 };

@@ -282,6 +282,9 @@ mod tests {
         assert!(e.0.contains("height 250 is not a multiple of 16"), "{e}");
         assert!(e.0.contains("nearest: 240 or 256"), "{e}");
         let e = c.check_size(256, 7).unwrap_err();
-        assert!(e.0.contains("width 7") && e.0.contains("nearest: 16"), "{e}");
+        assert!(
+            e.0.contains("width 7") && e.0.contains("nearest: 16"),
+            "{e}"
+        );
     }
 }

@@ -426,7 +426,12 @@ impl<T: Real> Generator<T> {
     /// finest to the coarsest — its block, its norm, the split of the concatenation into
     /// the upsampled coarse part (which continues the walk, after the backward of the
     /// upsampling) and the fine part (which goes back through its own branch).
-    pub fn backward(&self, fwd: &Forward<T>, dout: ArrayView4<T>, input_grads: bool) -> Gradients<T> {
+    pub fn backward(
+        &self,
+        fwd: &Forward<T>,
+        dout: ArrayView4<T>,
+        input_grads: bool,
+    ) -> Gradients<T> {
         let caches = fwd
             .caches
             .as_ref()
@@ -527,7 +532,14 @@ impl<T: Real> Generator<T> {
             db: Some(ArrayViewMut1::from(gb)),
         };
         let (_, _, h, w) = x.dim();
-        conv2d_backward(Some(x.view()), self.weight(c), dy, &self.spec(c), (h, w), cg);
+        conv2d_backward(
+            Some(x.view()),
+            self.weight(c),
+            dy,
+            &self.spec(c),
+            (h, w),
+            cg,
+        );
         dx
     }
 
@@ -537,7 +549,12 @@ impl<T: Real> Generator<T> {
         let mut s = String::new();
         for slot in &self.param_slots {
             let shape: Vec<String> = slot.shape.iter().map(|d| d.to_string()).collect();
-            s += &format!("{:<24} {:>12} {:>7}\n", slot.name, shape.join("×"), slot.len());
+            s += &format!(
+                "{:<24} {:>12} {:>7}\n",
+                slot.name,
+                shape.join("×"),
+                slot.len()
+            );
         }
         s += &format!("{:<24} {:>12} {:>7}\n", "total", "", self.parameter_count());
         s

@@ -101,7 +101,12 @@ impl Layout {
     pub fn conv(&mut self, name: &str, c: usize, o: usize, k: usize) -> ConvSlot {
         let w = self.n_params;
         let p = &mut self.params;
-        Self::push(p, &mut self.n_params, format!("{name}.weight"), vec![o, c, k, k]);
+        Self::push(
+            p,
+            &mut self.n_params,
+            format!("{name}.weight"),
+            vec![o, c, k, k],
+        );
         Self::push(p, &mut self.n_params, format!("{name}.bias"), vec![o]);
         ConvSlot { w, o, c, k }
     }
@@ -115,8 +120,18 @@ impl Layout {
         let run = running.then(|| {
             let r = self.n_running;
             let q = &mut self.running;
-            Self::push(q, &mut self.n_running, format!("{name}.running_mean"), vec![ch]);
-            Self::push(q, &mut self.n_running, format!("{name}.running_var"), vec![ch]);
+            Self::push(
+                q,
+                &mut self.n_running,
+                format!("{name}.running_mean"),
+                vec![ch],
+            );
+            Self::push(
+                q,
+                &mut self.n_running,
+                format!("{name}.running_var"),
+                vec![ch],
+            );
             r
         });
         NormSlot { g, ch, run }

@@ -42,7 +42,10 @@ impl<T: Real> Generator<T> {
         ];
         for (slots, values) in groups {
             for slot in slots {
-                let data: Vec<f32> = values[slot.range()].iter().map(|v| v.f64() as f32).collect();
+                let data: Vec<f32> = values[slot.range()]
+                    .iter()
+                    .map(|v| v.f64() as f32)
+                    .collect();
                 let a = ArrayViewD::from_shape(IxDyn(&slot.shape), &data).expect("slot sized");
                 write_f32(&dir.join(format!("{}.npy", slot.name)), &a)?;
             }
