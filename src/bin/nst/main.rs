@@ -1,8 +1,14 @@
 //! `nst`: the command line. Argument parsing and printing only; every command calls the library.
 
 mod bench;
+mod common;
+mod features;
 mod gradcheck;
 mod layers;
+mod loss;
+mod lossargs;
+mod runlog;
+mod stylize;
 mod weights;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +26,12 @@ struct Cli {
 enum Command {
     /// VGG's layers as a table: shapes, parameters, FLOPs, receptive fields.
     Layers(layers::Args),
+    /// Write VGG activations of a picture as .npy files.
+    Features(features::Args),
+    /// Style transfer by optimising the picture (Gatys et al.).
+    Stylize(stylize::Args),
+    /// Every loss term of a picture, and dLoss/dImage as .npy.
+    Loss(loss::Args),
     /// Check every layer's backward pass against finite differences.
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
@@ -32,6 +44,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::Loss(a) => loss::run(a),
+        Command::Stylize(a) => stylize::run(a),
+        Command::Features(a) => features::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Weights(args) => weights::run(args),
