@@ -35,6 +35,7 @@ fn parameter_count_of_the_paper_configurations() {
     let branch6 = 6 * 8 * 9 + 8 + 584 + 72 + 48;
     let expected = 6 * branch6 + 5_040 + 11_208 + 19_808 + 30_840 + 44_304 + 48 * 3 + 3;
     assert_eq!(style.parameter_count(), expected);
+    assert_eq!(expected, 118_211);
     let summary = g.summary();
     assert!(summary.contains("branch0.conv0.weight") && summary.contains("71659"));
 }

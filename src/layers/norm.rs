@@ -53,7 +53,7 @@ pub const NORM_EPS: f64 = 1e-5;
 
 /// Statistics of one normalised group.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct GroupStats {
+pub struct GroupStats {
     /// μ.
     pub mean: f64,
     /// σ², biased (divided by m).
@@ -65,7 +65,7 @@ pub(crate) struct GroupStats {
 /// `y = γ·(x − μ)/s + β` over one group; also writes x̂ when asked.
 ///
 /// * `x`, `y`, `xhat`: the group's values, any (equal) shape
-pub(crate) fn normalize_group<T: Real, D: Dimension>(
+pub fn normalize_group<T: Real, D: Dimension>(
     x: ArrayView<T, D>,
     gamma: T,
     beta: T,
@@ -99,7 +99,7 @@ pub(crate) fn normalize_group<T: Real, D: Dimension>(
 ///
 /// * `dy`, `xhat`, `dx`: the group's values, any (equal) shape
 /// * `inv_std`: 1/s from the forward pass
-pub(crate) fn group_backward<T: Real, D: Dimension>(
+pub fn group_backward<T: Real, D: Dimension>(
     dy: ArrayView<T, D>,
     xhat: ArrayView<T, D>,
     gamma: T,
