@@ -209,7 +209,7 @@ impl<R: Read + Seek> RecordReader<R> {
         }
         // Check the untrusted length against what the file holds *before* allocating.
         let room = left - HEADER_LEN;
-        if !len.checked_add(FOOTER_LEN).is_some_and(|need| need <= room) {
+        if len.checked_add(FOOTER_LEN).is_none_or(|need| need > room) {
             let msg = format!(
                 "truncated record: length field claims {len} bytes of data (+{FOOTER_LEN} CRC) \
                  but only {room} bytes remain in the file"
