@@ -129,7 +129,7 @@ impl ConvGeom {
 /// be at least ~4 tiles per thread so rayon can balance the work. A multiple of 16 keeps
 /// the GEMM's 8- or 16-wide micro-kernel panels full.
 pub fn pixel_tile(rows: usize, pixels: usize) -> usize {
-    const BUDGET: usize = 1 << 22;
+    const BUDGET: usize = 1 << 20;
     let threads = rayon::current_num_threads().max(1);
     let by_memory = (BUDGET / rows.max(1)).max(16);
     let by_balance = pixels.div_ceil(4 * threads).max(16);
