@@ -16,5 +16,6 @@ pub mod layers;
 pub mod rng;
 pub mod tensor;
 pub mod vgg;
+pub mod viz;
 
 pub use error::{Context, Error, Result};

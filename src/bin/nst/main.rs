@@ -1,6 +1,7 @@
 //! `nst`: the command line. Argument parsing and printing only; every command calls the library.
 
 mod bench;
+mod draw_net;
 mod gradcheck;
 mod layers;
 
@@ -23,6 +24,8 @@ enum Command {
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
     Bench(bench::Args),
+    /// Draw VGG as boxes and arrows (SVG, or Graphviz DOT), like Caffe's draw_net.
+    DrawNet(draw_net::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Command::Layers(a) => layers::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::DrawNet(a) => draw_net::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
