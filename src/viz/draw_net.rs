@@ -101,6 +101,7 @@ impl NetFormat {
     }
 }
 
+// ANCHOR: net_nodes
 /// The boxes of the drawing, input first, for an `h`×`w` RGB input.
 ///
 /// Fails when the input is smaller than 32×32: five 2×2 poolings would leave nothing.
@@ -136,6 +137,7 @@ pub fn net_nodes(arch: Arch, pooling: Pooling, h: usize, w: usize) -> Result<Vec
     }
     Ok(nodes)
 }
+// ANCHOR_END: net_nodes
 
 /// Draw `arch` for an `h`×`w` input in `format`.
 pub fn draw_net(
@@ -190,9 +192,9 @@ fn group_thousands(n: usize) -> String {
 /// Sizes of the SVG layout, in pixels.
 mod px {
     pub const MARGIN: f64 = 24.0;
-    pub const TITLE: f64 = 58.0;
+    pub const TITLE: f64 = 62.0;
     pub const BOX_W: f64 = 176.0;
-    pub const BOX_H: f64 = 56.0;
+    pub const BOX_H: f64 = 62.0;
     pub const ROW_GAP: f64 = 20.0;
     pub const COL_GAP: f64 = 44.0;
     /// Space between a block's frame and its boxes (label on top).
@@ -214,8 +216,8 @@ fn svg(nodes: &[NetNode], title: &str, subtitle: &str) -> String {
     let width = 2.0 * MARGIN + 5.0 * (BOX_W + 2.0 * FRAME) + 4.0 * COL_GAP;
     let height = frame_top + frame_h + LEGEND + MARGIN;
     let mut s = Svg::new(width, height);
-    s.text(MARGIN, MARGIN + 16.0, "start", "title", title);
-    s.text(MARGIN, MARGIN + 36.0, "start", "note", subtitle);
+    s.text(MARGIN, MARGIN + 18.0, "start", "title", title);
+    s.text(MARGIN, MARGIN + 40.0, "start", "note", subtitle);
 
     // Where each node's box is (top-left corner).
     let mut pos = Vec::with_capacity(nodes.len());
@@ -272,10 +274,10 @@ fn svg(nodes: &[NetNode], title: &str, subtitle: &str) -> String {
     for (node, &(x, y)) in nodes.iter().zip(&pos) {
         s.rect(x, y, BOX_W, BOX_H, 6.0, node.kind.style());
         let cx = x + BOX_W / 2.0;
-        s.text(cx, y + 17.0, "middle", "name", &node.name);
-        s.text(cx, y + 32.0, "middle", "detail", &node.kind.detail());
+        s.text(cx, y + 19.0, "middle", "name", &node.name);
+        s.text(cx, y + 36.0, "middle", "detail", &node.kind.detail());
         let (h, w, c) = node.out;
-        s.text(cx, y + 48.0, "middle", "shape", &format!("{h}×{w}×{c}"));
+        s.text(cx, y + 54.0, "middle", "shape", &format!("{h}×{w}×{c}"));
     }
     legend(&mut s, MARGIN, height - MARGIN - 14.0);
     s.finish(title)

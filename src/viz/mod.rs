@@ -1,6 +1,6 @@
 //! Pictures of the network, drawn by the project itself.
 //!
-//! * [`draw_net`]: seed 000's Caffe `draw_net.py` picture of VGG — every layer a box
+//! * [`draw_net()`]: seed 000's Caffe `draw_net.py` picture of VGG — every layer a box
 //!   with its name, what it computes and its output shape, coloured by kind — written
 //!   as SVG directly (no Graphviz), or as Graphviz DOT for those who have it.
 //! * [`svg`]: the few SVG primitives the drawings need, with XML escaping.

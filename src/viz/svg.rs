@@ -94,12 +94,12 @@ impl Svg {
 </marker>
 <style>
 text {{ font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; fill: #222222; }}
-.title {{ font-size: 17px; font-weight: bold; }}
-.note {{ font-size: 12px; fill: #555555; }}
-.block {{ font-size: 12px; font-weight: bold; fill: #666666; }}
-.name {{ font-size: 13px; font-weight: bold; }}
-.detail {{ font-size: 11px; fill: #444444; }}
-.shape {{ font-size: 12px; font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }}
+.title {{ font-size: 19px; font-weight: bold; }}
+.note {{ font-size: 13px; fill: #555555; }}
+.block {{ font-size: 13px; font-weight: bold; fill: #666666; }}
+.name {{ font-size: 15px; font-weight: bold; }}
+.detail {{ font-size: 12.5px; fill: #444444; }}
+.shape {{ font-size: 13.5px; font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }}
 </style>
 </defs>
 <rect x="0" y="0" width="{w:.0}" height="{h:.0}" fill="#ffffff"/>
