@@ -148,27 +148,60 @@ pub fn pixel_tile(rows: usize, pixels: usize) -> usize {
 ///
 /// * `x`: (C, H, W), one batch item.
 /// * `cols`: (C·KH·KW, tile), overwritten; row `(c·KH + ki)·KW + kj`.
+///
+/// The tile is walked as runs of consecutive output pixels within one output row, so
+/// the row index `iy` (and whether it falls in the padding) is worked out once per run,
+/// not once per pixel.
 pub fn im2col_tile<T: Real>(x: ArrayView3<T>, g: &ConvGeom, p0: usize, mut cols: ArrayViewMut2<T>) {
     debug_assert_eq!(x.dim(), (g.c, g.h, g.w));
     debug_assert_eq!(cols.nrows(), g.rows());
-    let (ow, tile) = (g.out_w(), cols.ncols());
+    let tile = cols.ncols();
     for c in 0..g.c {
+        let plane = x.index_axis(ndarray::Axis(0), c);
         for ki in 0..g.kh {
             for kj in 0..g.kw {
                 let mut row = cols.row_mut((c * g.kh + ki) * g.kw + kj);
-                for (t, out) in row.iter_mut().enumerate().take(tile) {
-                    let p = p0 + t;
-                    let (oy, ox) = (p / ow, p % ow);
-                    *out = match (g.source(oy, ki, g.h), g.source(ox, kj, g.w)) {
-                        (Some(iy), Some(ix)) => x[[c, iy, ix]],
-                        _ => T::zero(),
-                    };
-                }
+                let out = row.as_slice_mut().expect("column buffers are row-major");
+                for_each_run(g, p0, tile, |t, oy, ox0, run| {
+                    let dst = &mut out[t..t + run];
+                    match g.source(oy, ki, g.h) {
+                        None => dst.fill(T::zero()),
+                        Some(iy) => {
+                            let src = plane.row(iy);
+                            for (k, d) in dst.iter_mut().enumerate() {
+                                *d = match g.source(ox0 + k, kj, g.w) {
+                                    Some(ix) => src[ix],
+                                    None => T::zero(),
+                                };
+                            }
+                        }
+                    }
+                });
             }
         }
     }
 }
 // ANCHOR_END: im2col
+
+/// Call `f(t, oy, ox0, run)` for each run of `run` consecutive output pixels in one
+/// output row, covering pixels `p0 .. p0 + tile` (`t` is the run's offset in the tile).
+#[inline]
+fn for_each_run(
+    g: &ConvGeom,
+    p0: usize,
+    tile: usize,
+    mut f: impl FnMut(usize, usize, usize, usize),
+) {
+    let ow = g.out_w();
+    let mut t = 0;
+    while t < tile {
+        let p = p0 + t;
+        let (oy, ox0) = (p / ow, p % ow);
+        let run = (ow - ox0).min(tile - t);
+        f(t, oy, ox0, run);
+        t += run;
+    }
+}
 
 // ANCHOR: col2im
 /// The adjoint of [`im2col_tile`]: add each entry of `cols` onto the input pixel it
@@ -186,18 +219,22 @@ pub fn col2im_tile_add<T: Real>(
     let channels = dx.dim().0;
     debug_assert_eq!(cols.nrows(), channels * g.kh * g.kw);
     debug_assert_eq!((dx.dim().1, dx.dim().2), (g.h, g.w));
-    let ow = g.out_w();
+    let tile = cols.ncols();
     for c in 0..channels {
+        let mut plane = dx.index_axis_mut(ndarray::Axis(0), c);
         for ki in 0..g.kh {
             for kj in 0..g.kw {
                 let row = cols.row((c * g.kh + ki) * g.kw + kj);
-                for (t, &v) in row.iter().enumerate() {
-                    let p = p0 + t;
-                    let (oy, ox) = (p / ow, p % ow);
-                    if let (Some(iy), Some(ix)) = (g.source(oy, ki, g.h), g.source(ox, kj, g.w)) {
-                        dx[[c, iy, ix]] += v;
+                for_each_run(g, p0, tile, |t, oy, ox0, run| {
+                    if let Some(iy) = g.source(oy, ki, g.h) {
+                        let mut dst = plane.row_mut(iy);
+                        for k in 0..run {
+                            if let Some(ix) = g.source(ox0 + k, kj, g.w) {
+                                dst[ix] += row[t + k];
+                            }
+                        }
                     }
-                }
+                });
             }
         }
     }

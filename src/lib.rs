@@ -8,14 +8,26 @@
 
 pub mod bench;
 pub mod checks;
+pub mod color;
+pub mod crc32c;
 pub mod error;
+pub mod files;
+pub mod gatys;
 pub mod gemm;
 pub mod gradcheck;
 pub mod im2col;
+pub mod image_io;
 pub mod layers;
+pub mod losses;
+pub mod npy;
+pub mod optim;
+pub mod progress;
+pub mod protobuf;
 pub mod rng;
 pub mod tensor;
+pub mod tfrecord;
 pub mod vgg;
 pub mod viz;
+pub mod weights;
 
 pub use error::{Context, Error, Result};

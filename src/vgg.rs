@@ -29,7 +29,9 @@ use crate::layers::{
 };
 use crate::rng::Rng;
 use crate::tensor::{Real, Tensor4};
+use crate::weights::{Convention, WeightSet};
 use ndarray::{Array4, ArrayView4};
+use std::path::Path;
 
 /// Which VGG.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -243,6 +245,27 @@ impl<T: Real> Vgg<T> {
         })
     }
 
+    /// Load pretrained weights from a weight folder (see `weights/README.md`): the
+    /// architecture comes from its manifest, every tensor's shape is checked, and the
+    /// folder's preprocessing convention is returned with the network — the one place
+    /// that decides how pictures must be prepared for these weights.
+    pub fn load(dir: &Path, pooling: Pooling) -> Result<(Vgg<T>, Convention)> {
+        let ws = WeightSet::open(dir)?;
+        let arch = Arch::parse(ws.arch())?;
+        let mut convs = Vec::new();
+        for layer in layers(arch, WIDTHS) {
+            if let LayerKind::Conv { in_ch, out_ch, .. } = layer.kind {
+                let (w, b) = ws.conv(&layer.name, out_ch, in_ch, 3)?;
+                convs.push(Conv2d {
+                    weight: w.mapv(|v| T::of(v as f64)),
+                    bias: b.mapv(|v| T::of(v as f64)),
+                    spec: ConvSpec::SAME3,
+                });
+            }
+        }
+        Ok((Vgg::from_convs(arch, pooling, convs)?, ws.convention()))
+    }
+
     /// A network with random weights (He initialisation: std √(2 / fan-in), so the
     /// activations keep their scale through the ReLUs), for tests and experiments.
     pub fn random(arch: Arch, pooling: Pooling, widths: [usize; 5], seed: u64) -> Self {
@@ -260,6 +283,17 @@ impl<T: Real> Vgg<T> {
             })
             .collect();
         Vgg::from_convs(arch, pooling, convs).expect("shapes are built to match")
+    }
+
+    /// The same network with every convolution padded `padding`: circular padding makes
+    /// the features of a picture those of its periodic tiling, so a texture synthesised
+    /// through it tiles seamlessly.
+    pub fn with_padding(&self, padding: crate::im2col::Padding) -> Self {
+        let mut v = self.clone();
+        for c in &mut v.convs {
+            c.spec.padding = padding;
+        }
+        v
     }
 
     /// Convert the weights to another scalar type (f32 ↔ f64).

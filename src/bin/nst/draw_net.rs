@@ -12,8 +12,8 @@ pub struct Args {
     /// Network: vgg16 or vgg19.
     #[arg(long, default_value = "vgg16", value_parser = parse_arch)]
     arch: Arch,
-    /// Input side in pixels (square), or HxW such as 300x400; at least 32.
-    #[arg(long, default_value = "300", value_parser = crate::parse_size)]
+    /// Input side in pixels (square), or WxH such as 400x300; at least 32 each.
+    #[arg(long, default_value = "300", value_parser = crate::parse_size, allow_negative_numbers = true)]
     size: (usize, usize),
     /// Pooling drawn in the pooling boxes: max or avg.
     #[arg(long, default_value = "max", value_parser = parse_pooling)]

@@ -9,8 +9,8 @@ pub struct Args {
     /// Network: vgg16 or vgg19.
     #[arg(long, default_value = "vgg16", value_parser = parse_arch)]
     arch: Arch,
-    /// Input side in pixels (square), or HxW such as 300x400.
-    #[arg(long, default_value = "300", value_parser = crate::parse_size)]
+    /// Input side in pixels (square), or WxH such as 400x300.
+    #[arg(long, default_value = "300", value_parser = crate::parse_size, allow_negative_numbers = true)]
     size: (usize, usize),
     /// Pooling: max or avg (changes only the pooling FLOPs).
     #[arg(long, default_value = "max", value_parser = parse_pooling)]

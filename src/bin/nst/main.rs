@@ -1,9 +1,20 @@
 //! `nst`: the command line. Argument parsing and printing only; every command calls the library.
 
 mod bench;
+mod common;
+mod data;
 mod draw_net;
+mod features;
 mod gradcheck;
 mod layers;
+mod loss;
+mod lossargs;
+mod montage;
+mod reconstruct;
+mod runlog;
+mod stylize;
+mod texture;
+mod weights;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,20 +31,47 @@ struct Cli {
 enum Command {
     /// VGG's layers as a table: shapes, parameters, FLOPs, receptive fields.
     Layers(layers::Args),
+    /// Write VGG activations of a picture as .npy files.
+    Features(features::Args),
+    /// Style transfer by optimising the picture (Gatys et al.).
+    Stylize(stylize::Args),
+    /// Every loss term of a picture, and dLoss/dImage as .npy.
+    Loss(loss::Args),
+    /// Rebuild a picture from noise by its content or its style alone.
+    Reconstruct(reconstruct::Args),
+    /// Arrange pictures in a grid (for figures).
+    Montage(montage::Args),
+    /// Texture synthesis by optimisation, any size, optionally tileable.
+    Texture(texture::Args),
     /// Check every layer's backward pass against finite differences.
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
     Bench(bench::Args),
+    /// Convert, inspect and check pretrained weight folders.
+    Weights(weights::Args),
+    /// Image datasets in TFRecord files: pack a folder of pictures, inspect a file.
+    Data(data::Args),
     /// Draw VGG as boxes and arrows (SVG, or Graphviz DOT), like Caffe's draw_net.
     DrawNet(draw_net::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return flag_error(e),
+    };
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::Texture(a) => texture::run(a),
+        Command::Reconstruct(a) => reconstruct::run(a),
+        Command::Montage(a) => montage::run(a),
+        Command::Loss(a) => loss::run(a),
+        Command::Stylize(a) => stylize::run(a),
+        Command::Features(a) => features::run(a),
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Weights(args) => weights::run(args),
+        Command::Data(a) => data::run(a),
         Command::DrawNet(a) => draw_net::run(a),
     };
     match result {
@@ -57,7 +95,29 @@ pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
         .collect::<Result<_, _>>()?;
     match nums.as_slice() {
         [n] if *n > 0 => Ok((*n, *n)),
-        [h, w] if *h > 0 && *w > 0 => Ok((*h, *w)),
+        [w, h] if *h > 0 && *w > 0 => Ok((*h, *w)),
         _ => Err(bad()),
     }
+}
+
+/// Help and version go out as clap renders them; a flag error becomes one line
+/// (`error: invalid value '-5' for '--size <N>': …`) and exit status 2.
+fn flag_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.render().to_string();
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("error: invalid arguments");
+    eprintln!("{} (see --help)", line.trim_end());
+    ExitCode::from(2)
 }

@@ -1,0 +1,71 @@
+//! Flags shared by several commands.
+
+use nst::image_io::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
+use nst::vgg::{Pooling, Vgg};
+use nst::weights::{Convention, DEFAULT_DIR};
+use std::path::{Path, PathBuf};
+
+/// Which network to run.
+#[derive(clap::Args, Clone, Debug)]
+pub struct NetArgs {
+    /// Weight folder (made by `bash weights/fetch.sh` or `nst weights import`).
+    #[arg(long, default_value = DEFAULT_DIR, value_name = "DIR")]
+    pub weights: PathBuf,
+    /// Pooling layers: max (as trained) or avg (Gatys et al. found it slightly smoother).
+    #[arg(long, default_value = "max", value_parser = crate::layers::parse_pooling)]
+    pub pooling: Pooling,
+}
+
+impl NetArgs {
+    /// Load the network and its preprocessing convention.
+    pub fn load(&self) -> nst::Result<(Vgg<f32>, Convention)> {
+        Vgg::load(&self.weights, self.pooling)
+    }
+}
+
+/// How to read pictures.
+#[derive(clap::Args, Clone, Debug)]
+pub struct PictureArgs {
+    /// Refuse pictures with more pixels than this (checked before decoding).
+    #[arg(long, default_value_t = DEFAULT_MAX_PIXELS, value_name = "N")]
+    pub max_pixels: u64,
+}
+
+impl PictureArgs {
+    /// Load `path` as H×W×3 RGB in [0,1], scaled so its longest side is `side` (if given).
+    pub fn load(&self, path: &Path, side: Option<usize>) -> nst::Result<ndarray::Array3<f32>> {
+        let max_side = side.map(|s| u32::try_from(s).unwrap_or(u32::MAX));
+        load_rgb(
+            path,
+            &LoadOptions {
+                max_side,
+                max_pixels: self.max_pixels,
+            },
+        )
+    }
+}
+
+/// A comma-separated list of layer names (`relu1_1,relu4_2`).
+#[derive(Clone, Debug)]
+pub struct LayerList(pub Vec<String>);
+
+/// Parse a comma-separated list of layer names (`relu1_1,relu4_2`).
+pub fn parse_layer_list(s: &str) -> Result<LayerList, String> {
+    let names: Vec<String> = s
+        .split(',')
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Err("expected at least one layer name, e.g. relu1_1,relu4_2".into());
+    }
+    Ok(LayerList(names))
+}
+
+/// A positive size in pixels.
+pub fn parse_side(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("'{s}' is not a positive whole number of pixels")),
+    }
+}

@@ -1,0 +1,179 @@
+//! The loss flags shared by `stylize`, `loss`, `reconstruct` and `texture`.
+
+use crate::common::{parse_side, NetArgs, PictureArgs};
+use nst::gatys::LossSpec;
+use nst::losses::Normalisation;
+use nst::tensor::Tensor4;
+use nst::weights::Convention;
+use std::path::{Path, PathBuf};
+
+/// `name[:weight],…` — layers with optional weights.
+#[derive(Clone, Debug)]
+pub struct LayerWeights(pub Vec<(String, Option<f64>)>);
+
+/// Parse `relu1_1:0.2,relu2_1,…`.
+pub fn parse_layer_weights(s: &str) -> Result<LayerWeights, String> {
+    let mut out = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        match item.split_once(':') {
+            Some((name, w)) => {
+                let w: f64 = w
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("'{w}' in '{item}' is not a number"))?;
+                if !w.is_finite() || w < 0.0 {
+                    return Err(format!(
+                        "layer weight {w} in '{item}' must be a finite number ≥ 0"
+                    ));
+                }
+                out.push((name.trim().to_string(), Some(w)));
+            }
+            None => out.push((item.to_string(), None)),
+        }
+    }
+    if out.is_empty() {
+        return Err("expected at least one layer, e.g. relu1_1,relu2_1 or relu4_2:1.0".into());
+    }
+    Ok(LayerWeights(out))
+}
+
+/// A finite number ≥ 0.
+pub fn parse_nonneg(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a finite number ≥ 0")),
+    }
+}
+
+/// A finite number > 0.
+pub fn parse_positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a finite number > 0")),
+    }
+}
+
+/// Comma-separated blend weights for several styles (`0.7,0.3`).
+#[derive(Clone, Debug)]
+pub struct Blend(pub Vec<f64>);
+
+/// Parse `0.7,0.3`.
+pub fn parse_blend(s: &str) -> Result<Blend, String> {
+    let ws: Vec<f64> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(parse_nonneg)
+        .collect::<Result<_, _>>()?;
+    if ws.is_empty() {
+        return Err("the style-weight list is empty (expected e.g. 0.7,0.3)".into());
+    }
+    if ws.iter().sum::<f64>() <= 0.0 {
+        return Err("style weights must not all be zero".into());
+    }
+    Ok(Blend(ws))
+}
+
+/// Which loss and where: layers, weights, normalisation, sizes and network.
+#[derive(clap::Args, Clone, Debug)]
+pub struct LossArgs {
+    /// Loss normalisation and preset: gatys (Gatys et al. 2016: content ½Σ(F−P)² at relu4_2, style
+    /// Σ(G−A)²/(4N²M²) at relu1_1…relu5_1, α/β = 1e-3) or seed002 (the PyTorch course: mean squared
+    /// errors at conv1_1…conv5_1 for both, style weight 100, Adam lr 0.003 in its normalised space
+    /// with betas 0.5/0.999, 2000 steps). Flags given explicitly override the preset.
+    #[arg(long = "loss", default_value = "gatys")]
+    pub norm: Normalisation,
+    /// Content layers with optional weights, e.g. relu4_2 or conv4_2:1.0 [default: by --loss].
+    #[arg(long, value_parser = parse_layer_weights, value_name = "LAYERS")]
+    pub content_layers: Option<LayerWeights>,
+    /// Style layers with optional weights, e.g. relu1_1,relu2_1:0.5 [default: by --loss; unweighted
+    /// layers share equally (Gatys: 1/5 each) under gatys, 1 each under seed002].
+    #[arg(long, value_parser = parse_layer_weights, value_name = "LAYERS")]
+    pub style_layers: Option<LayerWeights>,
+    /// α, the content weight [default: 1].
+    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "ALPHA")]
+    pub content_weight: Option<f64>,
+    /// β, the style weight [default: 1000 for gatys, 100 for seed002].
+    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "BETA")]
+    pub style_weight: Option<f64>,
+    /// Total-variation weight (smoothness, in network-input units) [default: 0].
+    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "W")]
+    pub tv_weight: Option<f64>,
+    /// Longest side of the output in pixels (the content picture is scaled to it).
+    #[arg(long, default_value_t = 512, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
+    pub size: usize,
+    /// Scale of the style pictures relative to the output (1 = same longest side).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_positive, allow_negative_numbers = true, value_name = "S")]
+    pub style_scale: f64,
+    /// Blend weights of several --style pictures, e.g. 0.7,0.3 [default: equal].
+    #[arg(long, value_parser = parse_blend, value_name = "W,W,…")]
+    pub style_weights: Option<Blend>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    #[command(flatten)]
+    pub picture: PictureArgs,
+}
+
+impl LossArgs {
+    /// The loss definition: the preset of `--loss`, with explicit flags on top.
+    pub fn spec(&self) -> LossSpec {
+        let preset = match self.norm {
+            Normalisation::Gatys => LossSpec::gatys(),
+            Normalisation::Seed002 => LossSpec::seed002(),
+        };
+        let equal_share = self.norm == Normalisation::Gatys;
+        let fill =
+            |given: &Option<LayerWeights>, default: Vec<(String, f64)>, share: bool| match given {
+                None => default,
+                Some(LayerWeights(ls)) => {
+                    let w = if share { 1.0 / ls.len() as f64 } else { 1.0 };
+                    ls.iter()
+                        .map(|(n, v)| (n.clone(), v.unwrap_or(w)))
+                        .collect()
+                }
+            };
+        LossSpec {
+            content_layers: fill(&self.content_layers, preset.content_layers, false),
+            style_layers: fill(&self.style_layers, preset.style_layers, equal_share),
+            content_weight: self.content_weight.unwrap_or(preset.content_weight),
+            style_weight: self.style_weight.unwrap_or(preset.style_weight),
+            tv_weight: self.tv_weight.unwrap_or(preset.tv_weight),
+            norm: self.norm,
+        }
+    }
+
+    /// Load and preprocess the style pictures with their blend weights; their longest side
+    /// is `round(out_side × style_scale)`.
+    pub fn load_styles(
+        &self,
+        paths: &[PathBuf],
+        out_side: usize,
+        conv: &Convention,
+    ) -> nst::Result<Vec<(Tensor4<f32>, f64)>> {
+        let blend = match &self.style_weights {
+            None => vec![1.0; paths.len()],
+            Some(Blend(ws)) if ws.len() == paths.len() => ws.clone(),
+            Some(Blend(ws)) => nst::bail!(
+                "--style-weights has {} value(s) but {} style picture(s) were given",
+                ws.len(),
+                paths.len()
+            ),
+        };
+        let side = ((out_side as f64 * self.style_scale).round() as usize).max(1);
+        paths
+            .iter()
+            .zip(blend)
+            .map(|(p, b)| Ok((conv.preprocess(self.picture.load(p, Some(side))?.view()), b)))
+            .collect()
+    }
+
+    /// Load and preprocess the content picture at `--size`; also returns it as RGB.
+    pub fn load_content(
+        &self,
+        path: &Path,
+        conv: &Convention,
+    ) -> nst::Result<(Tensor4<f32>, ndarray::Array3<f32>)> {
+        let rgb = self.picture.load(path, Some(self.size))?;
+        Ok((conv.preprocess(rgb.view()), rgb))
+    }
+}

@@ -1,0 +1,106 @@
+//! `nst reconstruct`: a picture rebuilt from noise by its content alone at one layer, or
+//! by its style alone from a set of layers (Gatys et al., Fig. 1; seed 000).
+
+use crate::common::{parse_layer_list, parse_side, LayerList, NetArgs, PictureArgs};
+use crate::stylize::{initial, Init, OptimArgs};
+use nst::gatys::{LossSpec, Objective};
+use nst::losses::Normalisation;
+use std::path::PathBuf;
+
+/// What to keep of the picture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Match the picture's features at one layer (content representation).
+    Content,
+    /// Match the picture's Gram matrices at the given layers (style representation).
+    Style,
+}
+
+/// Start from noise and match only the content (features at one layer) or only the
+/// style (Gram matrices at some layers) of a picture: what each layer "remembers".
+#[derive(clap::Args)]
+pub struct Args {
+    /// content or style.
+    #[arg(value_enum)]
+    mode: Mode,
+    /// The picture to reconstruct.
+    picture: PathBuf,
+    /// Layers: one for content (e.g. conv4_2), one or more for style (e.g. conv1_1,conv2_1).
+    #[arg(long, value_parser = parse_layer_list)]
+    layers: LayerList,
+    /// Where to write the reconstruction.
+    #[arg(long, short, value_name = "FILE")]
+    output: PathBuf,
+    /// Longest side in pixels.
+    #[arg(long, default_value_t = 256, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
+    size: usize,
+    /// Loss normalisation: gatys or seed002.
+    #[arg(long = "loss", default_value = "gatys")]
+    norm: Normalisation,
+    #[command(flatten)]
+    run: OptimArgs,
+    #[command(flatten)]
+    net: NetArgs,
+    #[command(flatten)]
+    picture_args: PictureArgs,
+}
+
+pub fn run(args: Args) -> nst::Result<()> {
+    nst::files::check_writable(&args.output)?;
+    let layers = args.layers.0;
+    if args.mode == Mode::Content && layers.len() != 1 {
+        nst::bail!(
+            "content reconstruction takes exactly one layer, got {}",
+            layers.len()
+        );
+    }
+    let (vgg, conv) = args.net.load()?;
+    let rgb = args.picture_args.load(&args.picture, Some(args.size))?;
+    let x = conv.preprocess(rgb.view());
+    let (h, w) = (x.dim().2, x.dim().3);
+    let share = 1.0 / layers.len() as f64;
+    let spec = LossSpec {
+        content_layers: if args.mode == Mode::Content {
+            vec![(layers[0].clone(), 1.0)]
+        } else {
+            vec![]
+        },
+        style_layers: if args.mode == Mode::Style {
+            layers.iter().map(|l| (l.clone(), share)).collect()
+        } else {
+            vec![]
+        },
+        content_weight: 1.0,
+        style_weight: 1.0,
+        tv_weight: 0.0,
+        norm: args.norm,
+    };
+    let styles = if args.mode == Mode::Style {
+        vec![(x.clone(), 1.0)]
+    } else {
+        vec![]
+    };
+    let content = (args.mode == Mode::Content).then_some(&x);
+    let obj = Objective::new(&vgg, spec, content, &styles, (h, w))?;
+    let x0 = initial(
+        args.run.init.unwrap_or(Init::Noise),
+        (h, w),
+        Some(&x),
+        Some(&rgb),
+        &conv,
+        args.run.seed,
+    )?;
+    let label = format!(
+        "reconstruct {} {}",
+        if args.mode == Mode::Content {
+            "content"
+        } else {
+            "style"
+        },
+        layers.join("+")
+    );
+    args.run
+        .drive(&label, &obj, x0, args.norm, &args.output, &|x| {
+            conv.deprocess(x.view())
+        })
+}

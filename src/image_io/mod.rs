@@ -1,0 +1,20 @@
+//! Pictures in and out: load as `H×W×3` RGB in [0, 1], resize, save.
+//!
+//! Everything in the crate that touches pixels works on `Array3<f32>` of shape
+//! `[height, width, 3]`, channels R, G, B, values in [0, 1]. Turning that into a network
+//! input is the weight set's business ([`crate::weights::Convention`]), not this module's.
+//!
+//! Files come from users, so every failure — missing, unreadable, not a picture,
+//! truncated, empty, absurdly large — is one line naming the file and the problem.
+
+mod load;
+mod resize;
+mod save;
+
+pub use crate::files::check_writable;
+pub use load::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
+pub use resize::{resize, scale_to_longest};
+pub use save::save_rgb;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,65 @@
+//! Saving pictures: PNG, JPEG or `.npy`, chosen by extension, written atomically.
+
+use crate::error::{Error, Result};
+use crate::files::write_atomic;
+use crate::npy::encode_f32;
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::PngEncoder;
+use image::{ExtendedColorType, ImageEncoder};
+use ndarray::{Array3, ArrayView3};
+use std::path::Path;
+
+/// JPEG quality used when saving (out of 100).
+const JPEG_QUALITY: u8 = 95;
+
+// ANCHOR: save_rgb
+/// Save an `H×W×3` RGB picture, clamped to [0, 1] (NaN becomes 0).
+///
+/// The format follows the extension: `.png` (8-bit), `.jpg`/`.jpeg` (quality 95) or `.npy`
+/// (float32, unquantised — for fixtures and notebooks). The file is written to a temporary
+/// name in the same folder and renamed, so a crash never leaves half a picture.
+pub fn save_rgb(path: &Path, img: ArrayView3<f32>) -> Result<()> {
+    let p = path.display();
+    let (h, w, c) = img.dim();
+    if h == 0 || w == 0 || c != 3 {
+        return Err(Error(format!(
+            "cannot save {p}: picture has shape {h}×{w}×{c}, expected H×W×3 with H, W ≥ 1"
+        )));
+    }
+    let clamped: Array3<f32> = img.mapv(|v| if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) });
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let bytes = match ext.as_str() {
+        "npy" => encode_f32(&clamped.view().into_dyn()),
+        "png" | "jpg" | "jpeg" => {
+            encode_8bit(&clamped, &ext).map_err(|e| Error(format!("cannot save {p}: {e}")))?
+        }
+        _ => {
+            return Err(Error(format!(
+                "cannot save {p}: unknown extension `{ext}` (use .png, .jpg or .npy)"
+            )))
+        }
+    };
+    write_atomic(path, &bytes)
+}
+// ANCHOR_END: save_rgb
+
+/// Quantise to 8 bits (round to nearest) and encode as PNG or JPEG.
+fn encode_8bit(img: &Array3<f32>, ext: &str) -> image::ImageResult<Vec<u8>> {
+    let (h, w, _) = img.dim();
+    let raw: Vec<u8> = img.iter().map(|&v| (v * 255.0).round() as u8).collect();
+    let mut out = Vec::new();
+    if ext == "png" {
+        PngEncoder::new(&mut out).write_image(&raw, w as u32, h as u32, ExtendedColorType::Rgb8)?;
+    } else {
+        JpegEncoder::new_with_quality(&mut out, JPEG_QUALITY).write_image(
+            &raw,
+            w as u32,
+            h as u32,
+            ExtendedColorType::Rgb8,
+        )?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,273 @@
+//! Bad input on the command line: one clear `error:` line on stderr and a non-zero exit,
+//! never a panic, and reported before any long work starts.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn nst(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(args)
+        .output()
+        .expect("running nst");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn samples(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/samples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn weights_present() -> bool {
+    let ok = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("weights/vgg16/manifest.tsv")
+        .exists();
+    if !ok && std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() != Ok("1") {
+        panic!("no weights in weights/vgg16: run `bash weights/fetch.sh` first");
+    }
+    ok
+}
+
+fn tmp(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("nst-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Exactly one non-empty stderr line, starting with `error:` and containing `needle`.
+fn one_error_line(args: &[&str], needle: &str) {
+    let t = Instant::now();
+    let (code, _, err) = nst(args);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(code != 0, "{args:?} succeeded");
+    assert_eq!(lines.len(), 1, "{args:?}: expected one line, got:\n{err}");
+    assert!(lines[0].starts_with("error:"), "{args:?}: {err}");
+    assert!(
+        lines[0].contains(needle),
+        "{args:?}: '{needle}' not in: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        t.elapsed().as_secs() < 20,
+        "{args:?} took {:?}: not reported before the work",
+        t.elapsed()
+    );
+}
+
+#[test]
+fn nonsense_flag_values_are_one_line() {
+    let (c, s) = (samples("tubingen.jpg"), samples("starry_night.jpg"));
+    let base = [
+        "stylize",
+        "--content",
+        &c,
+        "--style",
+        &s,
+        "-o",
+        "/tmp/nst-never.png",
+    ];
+    fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        base.iter().chain(extra).copied().collect()
+    }
+    one_error_line(&with(&base, &["--size", "-5"]), "--size");
+    one_error_line(&with(&base, &["--size", "0"]), "positive");
+    one_error_line(&with(&base, &["--style-weights", ""]), "empty");
+    one_error_line(&with(&base, &["--style-weight", "-1"]), "≥ 0");
+    one_error_line(
+        &with(&base, &["--style-layers", "relu1_1:x"]),
+        "not a number",
+    );
+    one_error_line(&with(&base, &["--optimizer", "sgdx"]), "sgdx");
+    one_error_line(&["layers", "--arch", "vgg99"], "vgg99");
+    one_error_line(&["gradcheck", "convolution"], "unknown layer");
+}
+
+#[test]
+fn missing_inputs_and_unwritable_outputs_fail_before_work() {
+    if !weights_present() {
+        return;
+    }
+    let (c, s) = (samples("tubingen.jpg"), samples("starry_night.jpg"));
+    let d = tmp("bad");
+    let out = d.join("out.png").display().to_string();
+    one_error_line(
+        &[
+            "stylize",
+            "--content",
+            "/nonexistent/c.jpg",
+            "--style",
+            &s,
+            "-o",
+            &out,
+        ],
+        "/nonexistent/c.jpg",
+    );
+    one_error_line(
+        &[
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            "/nonexistent/s.jpg",
+            "-o",
+            &out,
+        ],
+        "/nonexistent/s.jpg",
+    );
+    one_error_line(
+        &[
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "-o",
+            "/nonexistent/dir/out.png",
+        ],
+        "does not exist",
+    );
+    one_error_line(
+        &[
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "-o",
+            &out,
+            "--style-layers",
+            "relu9_1",
+        ],
+        "unknown layer 'relu9_1'",
+    );
+    one_error_line(
+        &[
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "--style",
+            &s,
+            "--style-weights",
+            "0.5,0.3,0.2",
+            "-o",
+            &out,
+        ],
+        "3 value(s) but 2 style picture(s)",
+    );
+    let text = d.join("notes.txt");
+    std::fs::write(&text, "not a picture").unwrap();
+    one_error_line(
+        &[
+            "stylize",
+            "--content",
+            text.to_str().unwrap(),
+            "--style",
+            &s,
+            "-o",
+            &out,
+        ],
+        "notes.txt",
+    );
+    one_error_line(
+        &[
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "-o",
+            &out,
+            "--size",
+            "8",
+        ],
+        "too small",
+    );
+    one_error_line(
+        &[
+            "features",
+            &c,
+            "--out",
+            d.to_str().unwrap(),
+            "--weights",
+            "/nonexistent/w",
+        ],
+        "bash weights/fetch.sh",
+    );
+}
+
+/// Content and style of different sizes and aspect ratios, a grayscale style picture, and
+/// two blended styles all run.
+#[test]
+fn odd_shapes_grayscale_and_blends_work() {
+    if !weights_present() {
+        return;
+    }
+    let d = tmp("odd");
+    let gray = d.join("gray.png");
+    image::GrayImage::from_fn(40, 90, |x, y| image::Luma([((x * 7 + y * 3) % 256) as u8]))
+        .save(&gray)
+        .unwrap();
+    let out = d.join("o.png");
+    let (code, _, err) = nst(&[
+        "stylize",
+        "--content",
+        &samples("tubingen.jpg"),
+        "--style",
+        gray.to_str().unwrap(),
+        "--style",
+        &samples("the_scream.jpg"),
+        "--style-weights",
+        "0.7,0.3",
+        "--size",
+        "48",
+        "--iterations",
+        "3",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let img = image::open(&out).unwrap();
+    assert_eq!((img.width(), img.height()), (48, 36));
+}
+
+/// A diverging run (gradient descent with an absurd step) stops with a message naming the
+/// iteration, keeps the last good picture and exits non-zero.
+#[test]
+fn nan_loss_stops_naming_the_iteration_and_keeps_the_last_good_picture() {
+    if !weights_present() {
+        return;
+    }
+    let d = tmp("nan");
+    let out = d.join("o.png");
+    let (code, _, err) = nst(&[
+        "stylize",
+        "--content",
+        &samples("tubingen.jpg"),
+        "--style",
+        &samples("starry_night.jpg"),
+        "--size",
+        "40",
+        "--optimizer",
+        "gd",
+        "--lr",
+        "1e30",
+        "--iterations",
+        "20",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("became NaN or infinite at iteration"), "{err}");
+    assert!(out.exists(), "the last good picture was not saved");
+}

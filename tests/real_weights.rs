@@ -1,0 +1,114 @@
+//! Tests on the real ImageNet VGG16 weights (fetched by `bash weights/fetch.sh`, which
+//! `.ci/run` runs first). Without the weights these tests fail with the fetch command,
+//! unless NST_ALLOW_MISSING_WEIGHTS=1 is set (for quick local runs).
+
+mod common;
+
+use ndarray::Ix3;
+use nst::tensor::rel_error;
+use nst::vgg::{Pooling, Vgg};
+use std::path::PathBuf;
+
+fn weights_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("NST_WEIGHTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("weights/vgg16"));
+    if dir.join("manifest.tsv").exists() {
+        return Some(dir);
+    }
+    if std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() == Ok("1") {
+        eprintln!(
+            "skipping: no weights at {} (NST_ALLOW_MISSING_WEIGHTS=1)",
+            dir.display()
+        );
+        return None;
+    }
+    panic!(
+        "no weights at {}: run `bash weights/fetch.sh` first",
+        dir.display()
+    );
+}
+
+/// Our f32 VGG16 against ONNX Runtime running the original model
+/// (`scripts/reference/onnx_vgg16_fixtures.py`), on a 64×80 photo: relative error
+/// ≤ 1e-4 at relu1_2, relu3_3, relu5_3 and pool5. This checks the weights' conversion,
+/// the preprocessing convention (BGR, 0–255, mean subtraction) and the forward pass.
+#[test]
+fn vgg16_matches_onnx_runtime() {
+    let Some(dir) = weights_dir() else { return };
+    let (vgg, convention) = Vgg::<f32>::load(&dir, Pooling::Max).unwrap();
+    let rgb = common::load("onnx_vgg16/input_rgb.npy")
+        .into_dimensionality::<Ix3>()
+        .unwrap()
+        .mapv(|v| v as f32);
+    let x = convention.preprocess(rgb.view());
+    let names = ["relu1_2", "relu3_3", "relu5_3", "pool5"];
+    let taps = vgg.layer_indices(&names).unwrap();
+    let fwd = vgg.forward(x.view(), &taps, false);
+    for (name, &tap) in names.iter().zip(&taps) {
+        let ours = fwd
+            .get(tap)
+            .unwrap()
+            .index_axis(ndarray::Axis(0), 0)
+            .mapv(|v| v as f64);
+        let theirs = common::load(&format!("onnx_vgg16/{name}.npy"))
+            .into_dimensionality::<Ix3>()
+            .unwrap();
+        assert_eq!(ours.dim(), theirs.dim(), "{name} shape");
+        let e = rel_error(&ours.view(), &theirs.view());
+        eprintln!("{name}: relative error {e:.2e} against ONNX Runtime");
+        assert!(e <= 1e-4, "{name}: relative error {e:e} > 1e-4");
+    }
+}
+
+/// The committed manifest and the imported files agree (what `nst weights verify` does).
+#[test]
+fn imported_weights_verify() {
+    let Some(dir) = weights_dir() else { return };
+    nst::weights::WeightSet::open(&dir)
+        .unwrap()
+        .verify()
+        .unwrap();
+}
+
+/// The real network's gradient: a directional derivative in f64 through VGG16 with
+/// the real weights, on a small input, taps at relu1_1 … relu5_1 and relu4_2.
+#[test]
+fn vgg16_real_weights_gradient_matches_finite_differences() {
+    let Some(dir) = weights_dir() else { return };
+    let (vgg, convention) = Vgg::<f64>::load(&dir, Pooling::Max).unwrap();
+    let rgb = common::load("onnx_vgg16/input_rgb.npy")
+        .into_dimensionality::<Ix3>()
+        .unwrap();
+    let rgb = rgb.slice(ndarray::s![..32, ..32, ..]).to_owned();
+    let x = convention.preprocess(rgb.view());
+    let taps = vgg
+        .layer_indices(&[
+            "relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1",
+        ])
+        .unwrap();
+    let fwd = vgg.forward(x.view(), &taps, true);
+    let mut rng = nst::rng::Rng::new(3);
+    let rs: Vec<_> = fwd
+        .taps
+        .iter()
+        .map(|(i, a)| (*i, rng.uniform_array(a.raw_dim(), -1.0, 1.0)))
+        .collect();
+    let grad = vgg.backward(&fwd, &rs);
+    let f = |x: &ndarray::Array4<f64>| {
+        let fw = vgg.forward(x.view(), &taps, false);
+        rs.iter()
+            .map(|(i, r)| nst::gradcheck::dot(&fw.get(*i).unwrap().view(), &r.view()))
+            .sum::<f64>()
+    };
+    let v: ndarray::Array4<f64> = rng.uniform_array(x.raw_dim(), -1.0, 1.0);
+    let numeric = nst::gradcheck::directional_derivative(&x, &v, 1e-4, f);
+    let analytic = nst::gradcheck::dot(&grad.view(), &v.view());
+    let rel = (numeric - analytic).abs() / analytic.abs();
+    // Inputs are 0–255 scale, so h = 1e-4 is tiny relative to them (kinks are rarely
+    // crossed); f64 round-off ~1e-16·|f|/h. Tolerance 1e-5.
+    assert!(
+        rel < 1e-5,
+        "directional {numeric} vs analytic {analytic}: rel {rel:e}"
+    );
+}
