@@ -209,7 +209,8 @@ impl<R: Read + Seek> RecordReader<R> {
         }
         // Check the untrusted length against what the file holds *before* allocating.
         let room = left - HEADER_LEN;
-        if !len.checked_add(FOOTER_LEN).is_some_and(|need| need <= room) {
+        let fits = matches!(len.checked_add(FOOTER_LEN), Some(need) if need <= room);
+        if !fits {
             let msg = format!(
                 "truncated record: length field claims {len} bytes of data (+{FOOTER_LEN} CRC) \
                  but only {room} bytes remain in the file"

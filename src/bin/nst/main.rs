@@ -31,6 +31,8 @@ struct Cli {
 enum Command {
     /// VGG's layers as a table: shapes, parameters, FLOPs, receptive fields.
     Layers(layers::Args),
+    /// Draw VGG as boxes and arrows (SVG, or Graphviz DOT), like Caffe's draw_net.
+    DrawNet(draw_net::Args),
     /// Write VGG activations of a picture as .npy files.
     Features(features::Args),
     /// Style transfer by optimising the picture (Gatys et al.).
@@ -51,8 +53,6 @@ enum Command {
     Weights(weights::Args),
     /// Image datasets in TFRecord files: pack a folder of pictures, inspect a file.
     Data(data::Args),
-    /// Draw VGG as boxes and arrows (SVG, or Graphviz DOT), like Caffe's draw_net.
-    DrawNet(draw_net::Args),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +62,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::DrawNet(a) => draw_net::run(a),
         Command::Texture(a) => texture::run(a),
         Command::Reconstruct(a) => reconstruct::run(a),
         Command::Montage(a) => montage::run(a),
@@ -72,7 +73,6 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Weights(args) => weights::run(args),
         Command::Data(a) => data::run(a),
-        Command::DrawNet(a) => draw_net::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
