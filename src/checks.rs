@@ -11,15 +11,26 @@
 //! error away from kinks; what remains is round-off, about `ε·|f| / h` ≈ 1e-16·10/1e-5
 //! = 1e-10 relative. [`LAYER_TOL`] = 1e-7 leaves a wide margin and still catches any
 //! real mistake (a wrong index or a missing term gives errors of order 1).
+//!
+//! The normalisation layers are the exception: they are smooth but nonlinear (x ↦ x̂
+//! divides by the group's standard deviation), so the central difference also carries a
+//! truncation error `h²·f‴/6`. Its size depends on how small the standard deviation
+//! is — `f‴` grows like `1/s³` — so their inputs are drawn with every group's spread
+//! in [0.5, 1.5] ([`spread_groups`]), where `f‴ = O(10)` and the truncation error is
+//! about 1e-10·10/6 ≈ 2e-10 relative. [`NORM_TOL`] = 1e-6 still leaves a factor of
+//! thousands; a mistake in the mean or variance terms shows up at 1e-2 or more.
 
 use crate::gradcheck::{adjoint_error, dot, numeric_gradient, GradCheck};
 use crate::im2col::Padding;
 use crate::layers::{
-    avgpool2_backward, avgpool2_forward, conv2d_backward, conv2d_forward, maxpool2_backward,
-    maxpool2_forward, relu_backward, relu_forward, ConvGrads, ConvSpec,
+    avgpool2_backward, avgpool2_forward, batchnorm_backward, batchnorm_forward_train,
+    concat_channels, concat_channels_backward, conv2d_backward, conv2d_forward,
+    instancenorm_backward, instancenorm_forward, leaky_relu_backward, leaky_relu_forward,
+    maxpool2_backward, maxpool2_forward, relu_backward, relu_forward, upsample2_backward,
+    upsample2_forward, ConvGrads, ConvSpec, NormGrads, NORM_EPS,
 };
 use crate::rng::Rng;
-use ndarray::{Array1, Array4};
+use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut3, ArrayViewMut4, Axis};
 
 // ANCHOR: tolerances
 /// Central-difference step.
@@ -28,6 +39,9 @@ pub const H: f64 = 1e-5;
 pub const LAYER_TOL: f64 = 1e-7;
 /// Tolerance for adjoint (dot-product) tests: pure round-off.
 pub const ADJOINT_TOL: f64 = 1e-12;
+/// Relative-error tolerance for the smooth nonlinear layers (batch and instance norm);
+/// see the module doc.
+pub const NORM_TOL: f64 = 1e-6;
 // ANCHOR_END: tolerances
 
 /// A convolution to check: input (n, c, h, w), `o` filters of k×k.
@@ -240,6 +254,238 @@ pub fn check_avgpool(shape: (usize, usize, usize, usize), seed: u64) -> GradChec
     )
 }
 
+/// Inputs for the normalisation layers: each group (every channel if `per_channel`, as
+/// batch norm groups them; else every (item, channel) plane, as instance norm does) is
+/// drawn uniform, then shifted and scaled to a random mean in [−1, 1] and a random
+/// standard deviation in [0.5, 1.5]. A group whose values happen to be close together
+/// would have a tiny variance, a huge third derivative and a meaningless check.
+pub fn spread_groups(
+    rng: &mut Rng,
+    shape: (usize, usize, usize, usize),
+    per_channel: bool,
+) -> Array4<f64> {
+    let mut x: Array4<f64> = rng.uniform_array(shape, -1.0, 1.0);
+    let mut rescale = |mut g: ArrayViewMut3<f64>| {
+        let m = g.len() as f64;
+        let mean = g.sum() / m;
+        let sd = (g.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / m).sqrt();
+        let (mu, s) = (rng.range(-1.0, 1.0), rng.range(0.5, 1.5));
+        // A group of one value has no spread to rescale; it just moves.
+        let k = if sd > 1e-12 { s / sd } else { 1.0 };
+        g.mapv_inplace(|v| mu + (v - mean) * k);
+    };
+    if per_channel {
+        x.axis_iter_mut(Axis(1)).for_each(&mut rescale);
+    } else {
+        for mut xn in x.outer_iter_mut() {
+            xn.outer_iter_mut()
+                .for_each(|p| rescale(p.insert_axis(Axis(0))));
+        }
+    }
+    x
+}
+
+/// Check train-mode batch norm's ∂L/∂x, ∂L/∂γ and ∂L/∂β. Use groups of N·H·W ≥ 3
+/// values: two values normalise to ±1 whatever they are, ∂L/∂x is O(ε), and a relative
+/// error against it measures only round-off.
+pub fn check_batchnorm(shape: (usize, usize, usize, usize), seed: u64) -> Vec<GradCheck> {
+    let mut rng = Rng::new(seed);
+    let x = spread_groups(&mut rng, shape, true);
+    let forward = |x: &Array4<f64>, g: &Array1<f64>, b: &Array1<f64>| {
+        batchnorm_forward_train(x.view(), g.view(), b.view(), NORM_EPS, false).0
+    };
+    let backward = |p: NormParams, grads: NormGrads<f64>| {
+        let (_, _, cache) = batchnorm_forward_train(p.x, p.gamma, p.beta, NORM_EPS, true);
+        batchnorm_backward(p.dy, p.gamma, &cache.expect("asked for"), grads);
+    };
+    check_norm("batchnorm", x, &mut rng, forward, backward)
+}
+
+/// Check instance norm's ∂L/∂x, ∂L/∂γ and ∂L/∂β (use planes of H·W ≥ 3 pixels; see
+/// [`check_batchnorm`]).
+pub fn check_instancenorm(shape: (usize, usize, usize, usize), seed: u64) -> Vec<GradCheck> {
+    let mut rng = Rng::new(seed);
+    let x = spread_groups(&mut rng, shape, false);
+    let forward = |x: &Array4<f64>, g: &Array1<f64>, b: &Array1<f64>| {
+        instancenorm_forward(x.view(), g.view(), b.view(), NORM_EPS, false).0
+    };
+    let backward = |p: NormParams, grads: NormGrads<f64>| {
+        let (_, cache) = instancenorm_forward(p.x, p.gamma, p.beta, NORM_EPS, true);
+        instancenorm_backward(p.dy, p.gamma, &cache.expect("asked for"), grads);
+    };
+    check_norm("instancenorm", x, &mut rng, forward, backward)
+}
+
+/// The arguments a norm layer's backward pass is run with in [`check_norm`].
+struct NormParams<'a> {
+    x: ArrayView4<'a, f64>,
+    gamma: ArrayView1<'a, f64>,
+    beta: ArrayView1<'a, f64>,
+    dy: ArrayView4<'a, f64>,
+}
+
+/// The part of the two norm checks that does not depend on the grouping: draw γ, β and
+/// the upstream gradient R, run `backward`, compare with central differences of
+/// `⟨R, forward(x, γ, β)⟩` in each of x, γ, β.
+fn check_norm(
+    name: &str,
+    x: Array4<f64>,
+    rng: &mut Rng,
+    forward: impl Fn(&Array4<f64>, &Array1<f64>, &Array1<f64>) -> Array4<f64>,
+    backward: impl FnOnce(NormParams, NormGrads<f64>),
+) -> Vec<GradCheck> {
+    let c = x.dim().1;
+    let gamma: Array1<f64> = rng.uniform_array(c, 0.5, 1.5);
+    let beta: Array1<f64> = rng.uniform_array(c, -1.0, 1.0);
+    let r: Array4<f64> = rng.uniform_array(x.raw_dim(), -1.0, 1.0);
+    let (mut dx, mut dg, mut db) = (
+        Array4::zeros(x.raw_dim()),
+        Array1::zeros(c),
+        Array1::zeros(c),
+    );
+    let params = NormParams {
+        x: x.view(),
+        gamma: gamma.view(),
+        beta: beta.view(),
+        dy: r.view(),
+    };
+    let grads = NormGrads {
+        dx: Some(dx.view_mut()),
+        dgamma: Some(dg.view_mut()),
+        dbeta: Some(db.view_mut()),
+    };
+    backward(params, grads);
+    let f = |x: &Array4<f64>, g: &Array1<f64>, b: &Array1<f64>| {
+        dot(&forward(x, g, b).view(), &r.view())
+    };
+    let nx = numeric_gradient(&x, H, |x| f(x, &gamma, &beta));
+    let ng = numeric_gradient(&gamma, H, |g| f(&x, g, &beta));
+    let nb = numeric_gradient(&beta, H, |b| f(&x, &gamma, b));
+    let label = format!("{:?}", x.dim());
+    let row = |what: &str, a: &Array1<f64>, n: &Array1<f64>| {
+        with_shape(
+            GradCheck::compare(format!("{name} {what}"), &a.view(), &n.view(), NORM_TOL),
+            &label,
+        )
+    };
+    vec![
+        with_shape(
+            GradCheck::compare(format!("{name} dX"), &dx.view(), &nx.view(), NORM_TOL),
+            &label,
+        ),
+        row("dγ", &dg, &ng),
+        row("dβ", &db, &nb),
+    ]
+}
+
+/// Check the leaky ReLU's backward pass (slope 0.2, so the negative side is visible).
+pub fn check_leaky_relu(shape: (usize, usize, usize, usize), seed: u64) -> GradCheck {
+    const SLOPE: f64 = 0.2;
+    let mut rng = Rng::new(seed);
+    let x = away_from_zero(&mut rng, shape);
+    let (y, cache) = leaky_relu_forward(x.clone(), SLOPE, true);
+    let r: Array4<f64> = rng.uniform_array(y.raw_dim(), -1.0, 1.0);
+    let mut dx = Array4::zeros(x.raw_dim());
+    leaky_relu_backward(r.view(), &cache.expect("asked for"), SLOPE, dx.view_mut());
+    let num = numeric_gradient(&x, H, |x| {
+        dot(
+            &leaky_relu_forward(x.clone(), SLOPE, false).0.view(),
+            &r.view(),
+        )
+    });
+    with_shape(
+        GradCheck::compare("leaky_relu dX", &dx.view(), &num.view(), LAYER_TOL),
+        &format!("{shape:?}"),
+    )
+}
+
+/// Check nearest-neighbour ×2 upsampling's backward pass; `shape` is the input's.
+pub fn check_upsample(shape: (usize, usize, usize, usize), seed: u64) -> GradCheck {
+    let mut rng = Rng::new(seed);
+    let x: Array4<f64> = rng.uniform_array(shape, -1.0, 1.0);
+    let r: Array4<f64> = rng.uniform_array(upsample2_forward(x.view()).raw_dim(), -1.0, 1.0);
+    let mut dx = Array4::zeros(shape);
+    upsample2_backward(r.view(), dx.view_mut());
+    let num = numeric_gradient(&x, H, |x| {
+        dot(&upsample2_forward(x.view()).view(), &r.view())
+    });
+    with_shape(
+        GradCheck::compare("upsample dX", &dx.view(), &num.view(), LAYER_TOL),
+        &format!("{shape:?}"),
+    )
+}
+
+/// Adjoint test of upsampling: `⟨U·x, y⟩ = ⟨x, Uᵀ·y⟩` with `Uᵀ` the backward pass (2×2
+/// sum pooling). `x` and `y` are positive, so neither dot product can cancel to near
+/// zero and the relative difference measures round-off alone (≈ n·1e-16).
+pub fn check_upsample_adjoint(shape: (usize, usize, usize, usize), seed: u64) -> GradCheck {
+    let mut rng = Rng::new(seed);
+    let x: Array4<f64> = rng.uniform_array(shape, 0.5, 1.0);
+    let ux = upsample2_forward(x.view());
+    let y: Array4<f64> = rng.uniform_array(ux.raw_dim(), 0.5, 1.0);
+    let mut uty = Array4::zeros(shape);
+    upsample2_backward(y.view(), uty.view_mut());
+    let err = adjoint_error(dot(&ux.view(), &y.view()), dot(&x.view(), &uty.view()));
+    GradCheck {
+        name: "upsample adjoint".into(),
+        shape: format!("{shape:?}"),
+        max_abs: err,
+        rel: err,
+        tol: ADJOINT_TOL,
+    }
+}
+
+/// Check channel concatenation's backward pass (the split) for inputs of `channels[k]`
+/// channels each, all (n, ·, h, w): one row per input.
+pub fn check_concat(n: usize, channels: &[usize], h: usize, w: usize, seed: u64) -> Vec<GradCheck> {
+    let mut rng = Rng::new(seed);
+    let xs: Vec<Array4<f64>> = channels
+        .iter()
+        .map(|&c| rng.uniform_array((n, c, h, w), -1.0, 1.0))
+        .collect();
+    let total: usize = channels.iter().sum();
+    let r: Array4<f64> = rng.uniform_array((n, total, h, w), -1.0, 1.0);
+    let mut dxs: Vec<Array4<f64>> = xs.iter().map(|x| Array4::zeros(x.raw_dim())).collect();
+    let mut views: Vec<ArrayViewMut4<f64>> = dxs.iter_mut().map(|d| d.view_mut()).collect();
+    concat_channels_backward(r.view(), &mut views);
+    let label = format!("{n}x{channels:?}x{h}x{w}");
+    (0..xs.len())
+        .map(|k| {
+            let num = numeric_gradient(&xs[k], H, |xk| {
+                let mut views: Vec<ArrayView4<f64>> = xs.iter().map(|x| x.view()).collect();
+                views[k] = xk.view();
+                dot(&concat_channels(&views).view(), &r.view())
+            });
+            let c = GradCheck::compare(
+                format!("concat dX{k}"),
+                &dxs[k].view(),
+                &num.view(),
+                LAYER_TOL,
+            );
+            with_shape(c, &label)
+        })
+        .collect()
+}
+
+/// The rows of the Texture Networks layers in the `nst gradcheck` table.
+fn texture_layer_checks(seed: u64) -> Vec<(&'static str, Vec<GradCheck>)> {
+    let mut bn = check_batchnorm((2, 3, 4, 5), seed);
+    bn.extend(check_batchnorm((4, 2, 1, 1), seed + 1));
+    let mut inorm = check_instancenorm((2, 3, 4, 5), seed);
+    inorm.extend(check_instancenorm((1, 2, 3, 1), seed + 1));
+    let up = vec![
+        check_upsample((2, 3, 3, 4), seed),
+        check_upsample_adjoint((2, 3, 3, 4), seed + 100),
+    ];
+    vec![
+        ("batchnorm", bn),
+        ("instancenorm", inorm),
+        ("leaky_relu", vec![check_leaky_relu((2, 3, 4, 5), seed)]),
+        ("upsample", up),
+        ("concat", check_concat(2, &[3, 1, 2], 3, 4, seed)),
+    ]
+}
+
 /// The fixed table `nst gradcheck` runs: `(layer name, checks)`.
 pub fn standard_checks(seed: u64) -> Vec<(&'static str, Vec<GradCheck>)> {
     let zero = |stride, pad| ConvSpec {
@@ -304,7 +550,7 @@ pub fn standard_checks(seed: u64) -> Vec<(&'static str, Vec<GradCheck>)> {
         conv.extend(check_conv2d(case, seed + i as u64));
         conv.push(check_conv2d_adjoint(case, seed + 100 + i as u64));
     }
-    vec![
+    let mut table = vec![
         ("conv2d", conv),
         ("relu", vec![check_relu((2, 3, 4, 5), seed)]),
         (
@@ -321,5 +567,7 @@ pub fn standard_checks(seed: u64) -> Vec<(&'static str, Vec<GradCheck>)> {
                 check_avgpool((1, 2, 5, 7), seed + 1),
             ],
         ),
-    ]
+    ];
+    table.extend(texture_layer_checks(seed));
+    table
 }

@@ -25,6 +25,7 @@ pub mod progress;
 pub mod protobuf;
 pub mod rng;
 pub mod tensor;
+pub mod texture_net;
 pub mod tfrecord;
 pub mod vgg;
 pub mod viz;

@@ -7,14 +7,31 @@
 //! so a caller can accumulate over a batch or over several uses.
 //!
 //! All layers are generic over [`crate::tensor::Real`]: `f32` for pictures, `f64` for
-//! the finite-difference checks in `tests/layers_gradcheck.rs` and `nst gradcheck`.
+//! the finite-difference checks in `tests/layers_gradcheck.rs`,
+//! `tests/texture_layers_gradcheck.rs` and `nst gradcheck`.
 
+pub mod batchnorm;
+pub mod concat;
 pub mod conv;
+pub mod instancenorm;
+pub mod norm;
 pub mod pool;
 pub mod relu;
+pub mod upsample;
+
+pub use batchnorm::{
+    batchnorm_backward, batchnorm_forward_eval, batchnorm_forward_train, batchnorm_update_running,
+    BatchNormCache, BatchStats, NormGrads, BN_MOMENTUM,
+};
+pub use concat::{concat_channels, concat_channels_backward};
 
 pub use conv::{conv2d_backward, conv2d_forward, conv2d_naive, Conv2d, ConvGrads, ConvSpec};
+pub use instancenorm::{instancenorm_backward, instancenorm_forward, InstanceNormCache};
+pub use norm::NORM_EPS;
 pub use pool::{
     avgpool2_backward, avgpool2_forward, maxpool2_backward, maxpool2_forward, MaxPoolCache,
 };
-pub use relu::{relu_backward, relu_forward, ReluCache};
+pub use relu::{
+    leaky_relu_backward, leaky_relu_forward, relu_backward, relu_forward, Activation, ReluCache,
+};
+pub use upsample::{upsample2_backward, upsample2_forward};

@@ -1,9 +1,11 @@
-//! ReLU: `y = max(x, 0)`, and its backward pass `dx = dy · [x > 0]`.
+//! ReLU: `y = max(x, 0)`, and its backward pass `dx = dy · [x > 0]`; and the leaky ReLU
+//! `y = x` for x > 0, `α·x` otherwise, with `dx = dy · (1 if x > 0 else α)`.
 //!
 //! The cache is the mask `[x > 0]`, one byte per element — a quarter of keeping the
 //! f32 input, and all that backward needs. This mask is the `F > 0` condition in the
 //! Gatys gradients (seed 003): when a loss taps a `relu` output, the mask is applied
-//! here, once, and the losses themselves stay unmasked.
+//! here, once, and the losses themselves stay unmasked. The leaky ReLU needs the very
+//! same mask, so it reuses [`ReluCache`].
 
 use crate::tensor::{Real, Tensor4};
 use ndarray::{Array4, ArrayView4, ArrayViewMut4, Zip};
@@ -39,3 +41,93 @@ pub fn relu_backward<T: Real>(dy: ArrayView4<T>, cache: &ReluCache, dx: ArrayVie
         });
 }
 // ANCHOR_END: relu
+
+// ANCHOR: leaky_relu
+/// Leaky ReLU: `y = x` where x > 0, `slope·x` elsewhere, in place on `x`.
+///
+/// * `x`: (N, C, H, W); returns `y` (N, C, H, W) and the mask `[x > 0]` (if `cache`).
+pub fn leaky_relu_forward<T: Real>(
+    mut x: Tensor4<T>,
+    slope: f64,
+    cache: bool,
+) -> (Tensor4<T>, Option<ReluCache>) {
+    let mask = cache.then(|| x.mapv(|v| v > T::zero()));
+    let a = T::of(slope);
+    x.par_mapv_inplace(|v| if v > T::zero() { v } else { a * v });
+    (x, mask.map(|mask| ReluCache { mask }))
+}
+
+/// `dx += dy · (1 if x > 0 else slope)`.
+///
+/// * `dy`, `dx`: (N, C, H, W)
+pub fn leaky_relu_backward<T: Real>(
+    dy: ArrayView4<T>,
+    cache: &ReluCache,
+    slope: f64,
+    dx: ArrayViewMut4<T>,
+) {
+    let a = T::of(slope);
+    Zip::from(dx)
+        .and(dy)
+        .and(&cache.mask)
+        .par_for_each(|d, &g, &m| *d += if m { g } else { a * g });
+}
+// ANCHOR_END: leaky_relu
+
+/// A pointwise nonlinearity chosen at run time (the Texture Networks generator's
+/// configuration names one).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Activation {
+    /// `max(x, 0)`.
+    Relu,
+    /// `x` for x > 0, `slope·x` elsewhere.
+    LeakyRelu(f64),
+}
+
+impl Activation {
+    /// Forward pass, consuming `x`; the mask is kept if `cache`.
+    ///
+    /// * `x`: (N, C, H, W); returns (N, C, H, W)
+    pub fn forward<T: Real>(self, x: Tensor4<T>, cache: bool) -> (Tensor4<T>, Option<ReluCache>) {
+        match self {
+            Activation::Relu => relu_forward(x, cache),
+            Activation::LeakyRelu(slope) => leaky_relu_forward(x, slope, cache),
+        }
+    }
+
+    /// Backward pass: adds ∂L/∂x into `dx`.
+    ///
+    /// * `dy`, `dx`: (N, C, H, W)
+    pub fn backward<T: Real>(self, dy: ArrayView4<T>, cache: &ReluCache, dx: ArrayViewMut4<T>) {
+        match self {
+            Activation::Relu => relu_backward(dy, cache, dx),
+            Activation::LeakyRelu(slope) => leaky_relu_backward(dy, cache, slope, dx),
+        }
+    }
+
+    /// `relu` or `leaky_relu:<slope>` — the form [`Activation::parse`] reads.
+    pub fn name(self) -> String {
+        match self {
+            Activation::Relu => "relu".into(),
+            Activation::LeakyRelu(slope) => format!("leaky_relu:{slope}"),
+        }
+    }
+
+    /// Parse `relu`, `leaky_relu` (slope 0.01, Torch's default) or `leaky_relu:<slope>`.
+    pub fn parse(s: &str) -> crate::Result<Activation> {
+        let bad = || {
+            crate::Error(format!(
+                "unknown activation '{s}' (expected relu, leaky_relu or leaky_relu:<slope>)"
+            ))
+        };
+        match s.split_once(':') {
+            None if s == "relu" => Ok(Activation::Relu),
+            None if s == "leaky_relu" => Ok(Activation::LeakyRelu(0.01)),
+            Some(("leaky_relu", slope)) => match slope.parse::<f64>() {
+                Ok(a) if a.is_finite() => Ok(Activation::LeakyRelu(a)),
+                _ => Err(bad()),
+            },
+            _ => Err(bad()),
+        }
+    }
+}

@@ -6,7 +6,8 @@ use nst::checks::standard_checks;
 /// in f64, and print: layer, shape, max |analytic − numeric|, relative error, pass/fail.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Which layer to check: conv2d, relu, maxpool, avgpool, or all.
+    /// Which layer to check: conv2d, relu, maxpool, avgpool, batchnorm, instancenorm,
+    /// leaky_relu, upsample, concat, or all.
     #[arg(default_value = "all")]
     layer: String,
     /// Seed for the random inputs.

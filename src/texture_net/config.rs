@@ -1,0 +1,290 @@
+//! Every architectural choice of the Texture Networks generator, as one struct, with a
+//! small `key = value` text form that is saved beside the weights.
+
+use crate::bail;
+use crate::error::{Error, Result};
+use crate::im2col::Padding;
+use crate::layers::{Activation, BN_MOMENTUM, NORM_EPS};
+
+/// Which normalisation follows every convolution (and precedes every join).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NormKind {
+    /// Batch norm, as in the 2016 paper: batch statistics in training, running ones
+    /// when generating.
+    Batch,
+    /// Instance norm, the fix of "Improved Texture Networks" (2017): per-picture
+    /// statistics always.
+    Instance,
+}
+
+impl NormKind {
+    /// `batch` or `instance`.
+    pub fn name(self) -> &'static str {
+        match self {
+            NormKind::Batch => "batch",
+            NormKind::Instance => "instance",
+        }
+    }
+
+    /// Parse `batch` / `instance`.
+    pub fn parse(s: &str) -> Result<NormKind> {
+        match s {
+            "batch" => Ok(NormKind::Batch),
+            "instance" => Ok(NormKind::Instance),
+            _ => bail!("unknown normalisation '{s}' (expected batch or instance)"),
+        }
+    }
+}
+
+/// `circular` or `zero`.
+pub fn padding_name(p: Padding) -> &'static str {
+    match p {
+        Padding::Circular => "circular",
+        Padding::Zero => "zero",
+    }
+}
+
+/// Parse `circular` / `zero`.
+pub fn parse_padding(s: &str) -> Result<Padding> {
+    match s {
+        "circular" => Ok(Padding::Circular),
+        "zero" => Ok(Padding::Zero),
+        _ => bail!("unknown padding '{s}' (expected circular or zero)"),
+    }
+}
+
+/// The generator's architecture. [`GeneratorConfig::texture`] and
+/// [`GeneratorConfig::stylisation`] are the paper's two settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GeneratorConfig {
+    /// K, the number of scales: inputs at M, M/2, …, M/2^(K−1).
+    pub scales: usize,
+    /// Noise channels at every scale (3 in the authors' code).
+    pub noise_channels: usize,
+    /// Channels of the content image, downsampled to each scale and stacked in front of
+    /// the noise: 0 for textures, 3 for stylisation.
+    pub content_channels: usize,
+    /// Output channels of each branch's conv block (8 in the paper). A join of `i`
+    /// branches has `i` times as many, so the finest join of K scales has K times.
+    pub branch_channels: usize,
+    /// Normalisation after every convolution and before every join.
+    pub norm: NormKind,
+    /// Nonlinearity after every normalisation.
+    pub activation: Activation,
+    /// Padding of the 3×3 convolutions: circular makes the output tile seamlessly.
+    pub padding: Padding,
+    /// Momentum of batch norm's running statistics.
+    pub momentum: f64,
+    /// ε of the normalisations.
+    pub eps: f64,
+}
+
+impl GeneratorConfig {
+    /// Texture synthesis as in the paper: K = 5 scales of 3 noise channels, 8 channels
+    /// per branch (8 → 40), batch norm, ReLU, circular padding.
+    ///
+    /// The activation is ReLU because the seed says so ("each layer followed by a ReLU
+    /// activation") and so does the authors' `models/pyramid.lua`, "the model from the
+    /// paper". Their later variants (`pyramid2.lua` and the skip nets) use
+    /// LeakyReLU(0.01); [`Activation::LeakyRelu`] is one field away.
+    pub fn texture() -> Self {
+        GeneratorConfig {
+            scales: 5,
+            noise_channels: 3,
+            content_channels: 0,
+            branch_channels: 8,
+            norm: NormKind::Batch,
+            activation: Activation::Relu,
+            padding: Padding::Circular,
+            momentum: BN_MOMENTUM,
+            eps: NORM_EPS,
+        }
+    }
+
+    /// Stylisation as in the paper: K = 6 scales ("changing K from 5 to 6 gave better
+    /// results"), each fed the content image downsampled to its size (3 channels)
+    /// besides the noise.
+    pub fn stylisation() -> Self {
+        GeneratorConfig {
+            scales: 6,
+            content_channels: 3,
+            ..Self::texture()
+        }
+    }
+
+    /// Channels of each scale's input: content, then noise.
+    pub fn input_channels(&self) -> usize {
+        self.content_channels + self.noise_channels
+    }
+
+    /// Output sizes must be multiples of this, `2^(K−1)`, so that every scale halves the
+    /// previous one exactly.
+    pub fn size_multiple(&self) -> usize {
+        1 << (self.scales.max(1) - 1)
+    }
+
+    /// Is the configuration usable? (Each message names the field.)
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=12).contains(&self.scales) {
+            bail!("scales must be between 1 and 12, got {}", self.scales);
+        }
+        if self.input_channels() == 0 {
+            bail!("the generator needs at least one input channel (noise or content)");
+        }
+        if self.branch_channels == 0 {
+            bail!("branch_channels must be at least 1");
+        }
+        if !(0.0..=1.0).contains(&self.momentum) {
+            bail!("momentum must be in [0, 1], got {}", self.momentum);
+        }
+        if !(self.eps > 0.0 && self.eps.is_finite()) {
+            bail!("eps must be positive, got {}", self.eps);
+        }
+        Ok(())
+    }
+
+    /// Check that an `h`×`w` output can be made: both multiples of `2^(K−1)`.
+    ///
+    /// Other sizes are refused rather than padded or cropped: cropping would cut the
+    /// torus that circular padding makes, and the output would no longer tile.
+    pub fn check_size(&self, h: usize, w: usize) -> Result<()> {
+        let m = self.size_multiple();
+        for (what, s) in [("height", h), ("width", w)] {
+            if s == 0 || s % m != 0 {
+                let below = (s / m) * m;
+                let near = if below == 0 {
+                    format!("{m}")
+                } else {
+                    format!("{below} or {}", below + m)
+                };
+                bail!(
+                    "output {what} {s} is not a multiple of {m} = 2^(K−1) for K = {} scales \
+                     (each coarser scale halves the size exactly); nearest: {near}",
+                    self.scales
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The `key = value` text saved as `config.txt` beside the weights.
+    pub fn to_text(&self) -> String {
+        format!(
+            "# nst Texture Networks generator (Ulyanov et al. 2016)\n\
+             format = {FORMAT}\n\
+             scales = {}\n\
+             noise_channels = {}\n\
+             content_channels = {}\n\
+             branch_channels = {}\n\
+             norm = {}\n\
+             activation = {}\n\
+             padding = {}\n\
+             momentum = {}\n\
+             eps = {}\n",
+            self.scales,
+            self.noise_channels,
+            self.content_channels,
+            self.branch_channels,
+            self.norm.name(),
+            self.activation.name(),
+            padding_name(self.padding),
+            self.momentum,
+            self.eps,
+        )
+    }
+
+    /// Parse [`GeneratorConfig::to_text`]'s form. Blank lines and `#` comments are
+    /// skipped; a missing key or a bad value is an error naming it. Keys that are not
+    /// part of the configuration (a saved parameter count, say) are returned, as
+    /// `(key, value)` pairs, for the caller to check or reject.
+    pub fn from_text(text: &str) -> Result<(Self, Vec<(String, String)>)> {
+        let mut kv: Vec<(String, String)> = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let Some((k, v)) = line.split_once('=') else {
+                bail!("line {}: expected `key = value`, got '{line}'", i + 1);
+            };
+            kv.push((k.trim().to_string(), v.trim().to_string()));
+        }
+        let mut take = |key: &str| -> Result<String> {
+            match kv.iter().position(|(k, _)| k == key) {
+                Some(i) => Ok(kv.remove(i).1),
+                None => bail!("missing key '{key}'"),
+            }
+        };
+        if take("format")? != FORMAT {
+            bail!("not a generator config of format {FORMAT}");
+        }
+        let config = GeneratorConfig {
+            scales: number(&take("scales")?, "scales")?,
+            noise_channels: number(&take("noise_channels")?, "noise_channels")?,
+            content_channels: number(&take("content_channels")?, "content_channels")?,
+            branch_channels: number(&take("branch_channels")?, "branch_channels")?,
+            norm: NormKind::parse(&take("norm")?)?,
+            activation: Activation::parse(&take("activation")?)?,
+            padding: parse_padding(&take("padding")?)?,
+            momentum: number(&take("momentum")?, "momentum")?,
+            eps: number(&take("eps")?, "eps")?,
+        };
+        config.validate()?;
+        Ok((config, kv))
+    }
+}
+
+/// The `format` line's value.
+const FORMAT: &str = "nst-texture-generator-1";
+
+fn number<N: std::str::FromStr>(s: &str, key: &str) -> Result<N> {
+    s.parse()
+        .map_err(|_| Error(format!("{key}: '{s}' is not a valid number")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips() {
+        for c in [
+            GeneratorConfig::texture(),
+            GeneratorConfig {
+                norm: NormKind::Instance,
+                activation: Activation::LeakyRelu(0.2),
+                padding: Padding::Zero,
+                ..GeneratorConfig::stylisation()
+            },
+        ] {
+            let (back, extra) = GeneratorConfig::from_text(&c.to_text()).unwrap();
+            assert_eq!(back, c);
+            assert!(extra.is_empty());
+        }
+    }
+
+    #[test]
+    fn bad_text_is_named() {
+        let t = GeneratorConfig::texture().to_text();
+        let e = GeneratorConfig::from_text(&t.replace("scales = 5\n", "")).unwrap_err();
+        assert!(e.0.contains("missing key 'scales'"), "{e}");
+        let e = GeneratorConfig::from_text(&t.replace("norm = batch", "norm = layer")).unwrap_err();
+        assert!(e.0.contains("unknown normalisation 'layer'"), "{e}");
+        let e = GeneratorConfig::from_text(&t.replace("= 8", "= eight")).unwrap_err();
+        assert!(e.0.contains("branch_channels: 'eight'"), "{e}");
+    }
+
+    #[test]
+    fn sizes_must_halve_exactly() {
+        let c = GeneratorConfig::texture();
+        assert!(c.check_size(256, 128).is_ok());
+        let e = c.check_size(250, 256).unwrap_err();
+        assert!(e.0.contains("height 250 is not a multiple of 16"), "{e}");
+        assert!(e.0.contains("nearest: 240 or 256"), "{e}");
+        let e = c.check_size(256, 7).unwrap_err();
+        assert!(
+            e.0.contains("width 7") && e.0.contains("nearest: 16"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! Texture Networks (Ulyanov, Lebedev, Vedaldi & Lempitsky 2016): a small feed-forward
+//! generator trained, against the frozen VGG's Gram-matrix loss, to turn noise (and, for
+//! stylisation, a content picture) into a texture sample in one pass.
+//!
+//! * [`config`]: every architectural choice as a field, and its text form;
+//! * [`generator`]: the multi-scale network, its forward pass (train or inference mode)
+//!   and its hand-written backward pass to every parameter;
+//! * [`inputs`]: the noise (and content) pyramids it eats;
+//! * [`save`]: weights and config to a folder of `.npy` files and back.
+
+pub mod config;
+pub mod generator;
+pub mod inputs;
+pub mod layout;
+pub mod save;
+
+pub use config::{GeneratorConfig, NormKind};
+pub use generator::{Forward, Generator, Gradients, Mode};
+pub use inputs::{noise_inputs, stylisation_inputs};
+pub use layout::TensorSlot;
