@@ -10,6 +10,7 @@ use crate::vgg::{Arch, LayerKind, Pooling, Vgg, WIDTHS};
 use ndarray::{Array2, Array4};
 use std::time::Instant;
 
+// ANCHOR: median_time
 /// Run `f` once to warm up, then `repeats` times; the median wall time in seconds.
 pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
     f();
@@ -23,6 +24,7 @@ pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
     times.sort_by(|a, b| a.total_cmp(b));
     times[times.len() / 2]
 }
+// ANCHOR_END: median_time
 
 /// Convolution FLOPs of the forward pass from the input up to layer `last` (inclusive)
 /// at an `s`×`s` input: 2·O·C·9·H·W per convolution, pools and ReLUs not counted (as in

@@ -122,6 +122,7 @@ impl ConvGeom {
     }
 }
 
+// ANCHOR: pixel_tile
 /// How many output pixels to unroll at a time.
 ///
 /// Two pressures: the tile's column buffer (`rows × tile` floats) should stay near 4 M
@@ -140,6 +141,7 @@ pub fn pixel_tile(rows: usize, pixels: usize) -> usize {
         t
     }
 }
+// ANCHOR_END: pixel_tile
 
 // ANCHOR: im2col
 /// Unroll output pixels `p0 .. p0 + cols.ncols()` of one item into `cols`.

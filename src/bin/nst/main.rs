@@ -3,6 +3,7 @@
 mod bench;
 mod common;
 mod data;
+mod draw_net;
 mod features;
 mod gradcheck;
 mod layers;
@@ -30,6 +31,8 @@ struct Cli {
 enum Command {
     /// VGG's layers as a table: shapes, parameters, FLOPs, receptive fields.
     Layers(layers::Args),
+    /// Draw VGG as boxes and arrows (SVG, or Graphviz DOT), like Caffe's draw_net.
+    DrawNet(draw_net::Args),
     /// Write VGG activations of a picture as .npy files.
     Features(features::Args),
     /// Style transfer by optimising the picture (Gatys et al.).
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::DrawNet(a) => draw_net::run(a),
         Command::Texture(a) => texture::run(a),
         Command::Reconstruct(a) => reconstruct::run(a),
         Command::Montage(a) => montage::run(a),
