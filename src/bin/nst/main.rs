@@ -56,6 +56,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return flag_error(e),
@@ -83,10 +84,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Parse `N` (square) or `HxW` into (height, width); both at least 1.
+/// Parse `N` (square) or `WxH` (width × height, as in 512x384) into (height, width).
 pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
     let bad = || {
-        format!("'{s}' is not a size (expected N or HxW with positive whole numbers, e.g. 256 or 384x512)")
+        format!("'{s}' is not a size (expected N or WxH with positive whole numbers, e.g. 256 or 512x384)")
     };
     let parts: Vec<&str> = s.split(['x', 'X', '×']).collect();
     let nums: Vec<usize> = parts
@@ -120,4 +121,23 @@ fn flag_error(e: clap::Error) -> ExitCode {
         .unwrap_or("error: invalid arguments");
     eprintln!("{} (see --help)", line.trim_end());
     ExitCode::from(2)
+}
+
+/// `nst layers | head` closes stdout early; `println!` then panics with "Broken pipe".
+/// Like other command-line tools, stop quietly instead (status 0: the reader got what it
+/// asked for). Every other panic keeps the default report.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") || msg.contains("os error 32") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
