@@ -25,7 +25,7 @@ use crate::bail;
 use crate::error::Result;
 use crate::layers::{
     avgpool2_backward, avgpool2_forward, conv2d_backward, maxpool2_backward, maxpool2_forward,
-    relu_backward, relu_forward, Conv2d, ConvGrads, ConvSpec, MaxPoolCache, ReluCache,
+    relu_backward_inplace, relu_forward, Conv2d, ConvGrads, ConvSpec, MaxPoolCache, ReluCache,
 };
 use crate::rng::Rng;
 use crate::tensor::{Real, Tensor4};
@@ -448,8 +448,8 @@ impl<T: Real> Vgg<T> {
                 dx
             }
             (LayerKind::Relu, Cache::Relu(mask)) => {
-                let mut dx = Array4::zeros(dy.raw_dim());
-                relu_backward(dy.view(), mask, dx.view_mut());
+                let mut dx = dy;
+                relu_backward_inplace(dx.view_mut(), mask);
                 dx
             }
             (LayerKind::Pool, Cache::MaxPool { switches, in_shape }) => {

@@ -204,8 +204,15 @@ pub fn conv2d_backward<T: Real>(
     let w2 = w
         .into_shape_with_order((o, c * k2))
         .expect("weights are contiguous OIHW");
+    // Tiles of output pixels on the outside, channel groups in parallel inside: each
+    // dY tile is read from cache by every group, and the groups' rows of W₂ᵀ, columns of
+    // dW₂ and channels of dX are disjoint, so they need no locks and no reduction.
     let group = c.div_ceil(4 * rayon::current_num_threads()).max(1);
-    let tile = pixel_tile(group * k2, oh * ow);
+    let groups = c.div_ceil(group);
+    let tile = pixel_tile(c * k2, oh * ow);
+    let mut bufs: Vec<Array2<T>> = (0..groups)
+        .map(|_| Array2::zeros((group * k2, tile)))
+        .collect();
     for item in 0..n {
         let dy2 = dy
             .index_axis(Axis(0), item)
@@ -218,34 +225,31 @@ pub fn conv2d_backward<T: Real>(
                 .into_shape_with_order((o, c * k2))
                 .expect("dW contiguous")
         });
-        // Split channels into groups; each group's rows of W₂ᵀ, columns of dW₂ and
-        // channels of dX are disjoint, so the groups run in parallel.
-        let dx_groups: Vec<Option<_>> = match dxi.as_mut() {
-            Some(d) => d.axis_chunks_iter_mut(Axis(0), group).map(Some).collect(),
-            None => (0..c.div_ceil(group)).map(|_| None).collect(),
-        };
-        let dw_groups: Vec<Option<_>> = match dw2.as_mut() {
-            Some(d) => d
-                .axis_chunks_iter_mut(Axis(1), group * k2)
-                .map(Some)
-                .collect(),
-            None => (0..c.div_ceil(group)).map(|_| None).collect(),
-        };
-        dx_groups
-            .into_par_iter()
-            .zip(dw_groups)
-            .enumerate()
-            .for_each(|(gi, (mut dxg, mut dwg))| {
-                let (c0, c1) = (gi * group, ((gi + 1) * group).min(c));
-                let rows = (c1 - c0) * k2;
-                let wg = w2.slice(s![.., c0 * k2..c1 * k2]);
-                let sub = ConvGeom { c: c1 - c0, ..g };
-                let mut buf = Array2::<T>::zeros((rows, tile));
-                let mut p0 = 0;
-                while p0 < oh * ow {
-                    let p1 = (p0 + tile).min(oh * ow);
-                    let dy_t = dy2.slice(s![.., p0..p1]);
-                    let mut b = buf.slice_mut(s![.., ..p1 - p0]);
+        let mut p0 = 0;
+        while p0 < oh * ow {
+            let p1 = (p0 + tile).min(oh * ow);
+            let dy_t = dy2.slice(s![.., p0..p1]);
+            let dx_groups: Vec<Option<_>> = match dxi.as_mut() {
+                Some(d) => d.axis_chunks_iter_mut(Axis(0), group).map(Some).collect(),
+                None => (0..groups).map(|_| None).collect(),
+            };
+            let dw_groups: Vec<Option<_>> = match dw2.as_mut() {
+                Some(d) => d
+                    .axis_chunks_iter_mut(Axis(1), group * k2)
+                    .map(Some)
+                    .collect(),
+                None => (0..groups).map(|_| None).collect(),
+            };
+            dx_groups
+                .into_par_iter()
+                .zip(dw_groups)
+                .zip(bufs.par_iter_mut())
+                .enumerate()
+                .for_each(|(gi, ((mut dxg, mut dwg), buf))| {
+                    let (c0, c1) = (gi * group, ((gi + 1) * group).min(c));
+                    let rows = (c1 - c0) * k2;
+                    let sub = ConvGeom { c: c1 - c0, ..g };
+                    let mut b = buf.slice_mut(s![..rows, ..p1 - p0]);
                     if let (Some(dwg), Some(xi)) = (dwg.as_mut(), xi) {
                         // dW₂[:, group] += dY_tile · cols_groupᵀ
                         im2col_tile(xi.slice(s![c0..c1, .., ..]), &sub, p0, b.view_mut());
@@ -253,12 +257,13 @@ pub fn conv2d_backward<T: Real>(
                     }
                     if let Some(dxg) = dxg.as_mut() {
                         // dX[group] += col2im(W₂[:, group]ᵀ · dY_tile)
+                        let wg = w2.slice(s![.., c0 * k2..c1 * k2]);
                         gemm(T::one(), wg.t(), dy_t, T::zero(), b.view_mut());
                         col2im_tile_add(b.view(), &sub, p0, dxg.view_mut());
                     }
-                    p0 = p1;
-                }
-            });
+                });
+            p0 = p1;
+        }
     }
 }
 // ANCHOR_END: conv_backward

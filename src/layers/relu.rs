@@ -21,10 +21,8 @@ pub struct ReluCache {
 /// `y = max(x, 0)`, in place on `x`, which it returns as `y`.
 ///
 /// * `x`: (N, C, H, W); returns `y` (N, C, H, W) and the mask for backward (if `cache`).
-pub fn relu_forward<T: Real>(mut x: Tensor4<T>, cache: bool) -> (Tensor4<T>, Option<ReluCache>) {
-    let mask = cache.then(|| x.mapv(|v| v > T::zero()));
-    x.par_mapv_inplace(|v| if v > T::zero() { v } else { T::zero() });
-    (x, mask.map(|mask| ReluCache { mask }))
+pub fn relu_forward<T: Real>(x: Tensor4<T>, cache: bool) -> (Tensor4<T>, Option<ReluCache>) {
+    leaky_relu_forward(x, 0.0, cache)
 }
 
 /// `dx += dy · [x > 0]`.
@@ -42,6 +40,16 @@ pub fn relu_backward<T: Real>(dy: ArrayView4<T>, cache: &ReluCache, dx: ArrayVie
 }
 // ANCHOR_END: relu
 
+/// `dy ← dy · [x > 0]` in place: the same as [`relu_backward`] into a zeroed buffer,
+/// without allocating one (the VGG backward walk owns its running gradient).
+pub fn relu_backward_inplace<T: Real>(mut dy: ArrayViewMut4<T>, cache: &ReluCache) {
+    Zip::from(&mut dy).and(&cache.mask).par_for_each(|d, &m| {
+        if !m {
+            *d = T::zero()
+        }
+    });
+}
+
 // ANCHOR: leaky_relu
 /// Leaky ReLU: `y = x` where x > 0, `slope·x` elsewhere, in place on `x`.
 ///
@@ -51,10 +59,19 @@ pub fn leaky_relu_forward<T: Real>(
     slope: f64,
     cache: bool,
 ) -> (Tensor4<T>, Option<ReluCache>) {
-    let mask = cache.then(|| x.mapv(|v| v > T::zero()));
     let a = T::of(slope);
-    x.par_mapv_inplace(|v| if v > T::zero() { v } else { a * v });
-    (x, mask.map(|mask| ReluCache { mask }))
+    let scale = move |v: T| if v > T::zero() { v } else { a * v };
+    if !cache {
+        x.par_mapv_inplace(scale);
+        return (x, None);
+    }
+    // One parallel pass writes both the mask and the output.
+    let mut mask = Array4::from_elem(x.raw_dim(), false);
+    Zip::from(&mut x).and(&mut mask).par_for_each(|v, m| {
+        *m = *v > T::zero();
+        *v = scale(*v);
+    });
+    (x, Some(ReluCache { mask }))
 }
 
 /// `dx += dy · (1 if x > 0 else slope)`.
@@ -129,5 +146,25 @@ impl Activation {
             },
             _ => Err(bad()),
         }
+    }
+}
+
+#[cfg(test)]
+mod inplace_tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    #[test]
+    fn inplace_backward_equals_backward_into_zeros() {
+        let mut rng = Rng::new(3);
+        let x: Array4<f64> = rng.uniform_array((2, 3, 4, 5), -1.0, 1.0);
+        let dy: Array4<f64> = rng.uniform_array((2, 3, 4, 5), -1.0, 1.0);
+        let (_, cache) = relu_forward(x, true);
+        let cache = cache.unwrap();
+        let mut dx = Array4::zeros(dy.raw_dim());
+        relu_backward(dy.view(), &cache, dx.view_mut());
+        let mut d2 = dy.clone();
+        relu_backward_inplace(d2.view_mut(), &cache);
+        assert_eq!(dx, d2);
     }
 }
