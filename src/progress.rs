@@ -74,7 +74,7 @@ impl Progress {
         } else {
             Duration::from_secs(5)
         };
-        let due = self.last_draw.map_or(true, |t| t.elapsed() >= every) || done == self.total;
+        let due = self.last_draw.is_none_or(|t| t.elapsed() >= every) || done == self.total;
         if !due {
             return;
         }
