@@ -45,6 +45,7 @@ fn map_pixels(img: ArrayView3<f32>, m: &[[f32; 3]; 3]) -> Array3<f32> {
     out
 }
 
+// ANCHOR: original_colors
 /// The stylised picture's luminance with the content picture's chroma (same sizes).
 pub fn original_colors(content: ArrayView3<f32>, styled: ArrayView3<f32>) -> Array3<f32> {
     assert_eq!(content.dim(), styled.dim(), "original_colors: sizes differ");
@@ -54,6 +55,7 @@ pub fn original_colors(content: ArrayView3<f32>, styled: ArrayView3<f32>) -> Arr
         .assign(&styled_y.index_axis(ndarray::Axis(2), 0));
     yiq_to_rgb(yiq.view())
 }
+// ANCHOR_END: original_colors
 
 #[cfg(test)]
 mod tests {

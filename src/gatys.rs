@@ -51,6 +51,7 @@ pub struct LossSpec {
     pub norm: Normalisation,
 }
 
+// ANCHOR: loss_spec
 impl LossSpec {
     /// Gatys' defaults: content at relu4_2, style at relu1_1 … relu5_1 with w_l = 1/5,
     /// α/β = 1e-3.
@@ -85,6 +86,7 @@ impl LossSpec {
         }
     }
 }
+// ANCHOR_END: loss_spec
 
 /// The value of every term, for logs and tests.
 #[derive(Clone, Debug, Default)]
@@ -173,6 +175,7 @@ impl<'a> Objective<'a> {
             if styles.is_empty() {
                 bail!("style layers were given but no style picture");
             }
+            // ANCHOR: style_targets
             let blend_sum: f64 = styles.iter().map(|(_, b)| b).sum();
             let mut grams: Vec<Array2<f32>> = Vec::new();
             for (k, (s, blend)) in styles.iter().enumerate() {
@@ -190,6 +193,7 @@ impl<'a> Objective<'a> {
                     }
                 }
             }
+            // ANCHOR_END: style_targets
             for ((&layer, (_, weight)), a) in style_idx.iter().zip(&spec.style_layers).zip(grams) {
                 targets.push(Target {
                     layer,
@@ -210,6 +214,7 @@ impl<'a> Objective<'a> {
         })
     }
 
+    // ANCHOR: set_network
     /// Evaluate through another network of the same shape from now on (the targets stay as
     /// computed). Tileable texture synthesis computes the sample's Gram matrices with zero
     /// padding and optimises through the circularly padded network.
@@ -220,6 +225,7 @@ impl<'a> Objective<'a> {
         );
         self.vgg = vgg;
     }
+    // ANCHOR_END: set_network
 
     /// The output size (H, W) this objective was built for.
     pub fn shape(&self) -> (usize, usize) {
@@ -277,6 +283,7 @@ impl<'a> Objective<'a> {
     // ANCHOR_END: evaluate
 }
 
+// ANCHOR: positions_at
 /// Positions (H·W) at layer `layer` for an `h`×`w` input: halved by every pool before it.
 fn positions_at(vgg: &Vgg<f32>, layer: usize, h: usize, w: usize) -> usize {
     let pools = vgg.layers[..=layer]
@@ -285,6 +292,7 @@ fn positions_at(vgg: &Vgg<f32>, layer: usize, h: usize, w: usize) -> usize {
         .count();
     (h >> pools) * (w >> pools)
 }
+// ANCHOR_END: positions_at
 
 /// Every tapped layer must have at least one pixel.
 fn check_size(vgg: &Vgg<f32>, h: usize, w: usize, deepest: Option<usize>) -> Result<()> {

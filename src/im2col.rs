@@ -106,6 +106,7 @@ impl ConvGeom {
         Ok(())
     }
 
+    // ANCHOR: source
     /// Source coordinate along one axis for output position `o` and kernel offset `k`:
     /// `Some(i)` inside the image (or wrapped into it), `None` in zero padding.
     #[inline]
@@ -120,14 +121,16 @@ impl ConvGeom {
             }
         }
     }
+    // ANCHOR_END: source
 }
 
 // ANCHOR: pixel_tile
 /// How many output pixels to unroll at a time.
 ///
-/// Two pressures: the tile's column buffer (`rows × tile` floats) should stay near 4 M
-/// elements (16 MB in f32) so that memory is bounded for any picture, and there should
-/// be at least ~4 tiles per thread so rayon can balance the work. A multiple of 16 keeps
+/// Two pressures: the tile's column buffer (`rows × tile` floats) should stay near 1 M
+/// elements (4 MB in f32), so that memory is bounded for any picture and the buffer is
+/// still in cache when the GEMM reads it back, and there should be at least ~4 tiles per
+/// thread so rayon can balance the work. A multiple of 16 keeps
 /// the GEMM's 8- or 16-wide micro-kernel panels full.
 pub fn pixel_tile(rows: usize, pixels: usize) -> usize {
     const BUDGET: usize = 1 << 20;

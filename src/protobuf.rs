@@ -352,6 +352,7 @@ pub fn packed_fixed64(field: &Field<'_>) -> Result<Vec<u64>> {
 // ---------------------------------------------------------------------------------------
 // Writing: each function appends one item to a buffer.
 
+// ANCHOR: put_varint
 /// Append a base-128 varint.
 pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -382,6 +383,7 @@ pub fn put_bytes_field(out: &mut Vec<u8>, number: u32, bytes: &[u8]) {
     put_varint(out, bytes.len() as u64);
     out.extend_from_slice(bytes);
 }
+// ANCHOR_END: put_varint
 
 /// Append a fixed32 field.
 pub fn put_fixed32_field(out: &mut Vec<u8>, number: u32, v: u32) {

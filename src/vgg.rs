@@ -285,6 +285,7 @@ impl<T: Real> Vgg<T> {
         Vgg::from_convs(arch, pooling, convs).expect("shapes are built to match")
     }
 
+    // ANCHOR: with_padding
     /// The same network with every convolution padded `padding`: circular padding makes
     /// the features of a picture those of its periodic tiling, so a texture synthesised
     /// through it tiles seamlessly.
@@ -295,6 +296,7 @@ impl<T: Real> Vgg<T> {
         }
         v
     }
+    // ANCHOR_END: with_padding
 
     /// Convert the weights to another scalar type (f32 ↔ f64).
     pub fn cast<U: Real>(&self) -> Vgg<U> {

@@ -43,6 +43,7 @@ pub fn content_loss<T: Real>(
 }
 // ANCHOR_END: content_loss
 
+// ANCHOR: content_grad_paper
 /// The paper's form, for the equivalence test: `∂L/∂F_ij = (F − P)_ij` if `F_ij > 0`,
 /// else 0 (Gatys et al., eq. 2, Gatys normalisation).
 ///
@@ -62,6 +63,7 @@ pub fn content_grad_paper<T: Real>(f: ArrayView3<T>, p: ArrayView3<T>) -> Array3
     });
     out
 }
+// ANCHOR_END: content_grad_paper
 
 #[cfg(test)]
 mod tests {

@@ -50,6 +50,7 @@ pub struct LossGrad<T> {
     pub grad: Array3<T>,
 }
 
+// ANCHOR: normalisation
 /// Which constants multiply the per-layer content and style sums.
 ///
 /// With `F, P` the `C×H×W` features viewed as `N×M` matrices (`N = C` channels,
@@ -73,6 +74,7 @@ pub enum Normalisation {
     /// style `mean((G − A)²) / (C·H·W)` per layer, i.e. `Σ (G − A)² / (N²·N·M)`.
     Seed002,
 }
+// ANCHOR_END: normalisation
 
 impl Normalisation {
     /// Both variants, in the order of the book's table.

@@ -106,6 +106,7 @@ pub fn style_loss<T: Real>(f: ArrayView3<T>, a: ArrayView2<T>, norm: Normalisati
 }
 // ANCHOR_END: style_loss
 
+// ANCHOR: style_grad_paper
 /// The paper's form, for the equivalence test: `∂E/∂F_ij = ((F)ᵀ(G − A))_ji / (N²M²)` if
 /// `F_ij > 0`, else 0 (Gatys et al., eq. 6, Gatys normalisation), computed literally: the
 /// `M×N` product `Fᵀ(G − A)`, read transposed, masked.
@@ -135,6 +136,7 @@ pub fn style_grad_paper<T: Real>(f: ArrayView3<T>, a: ArrayView2<T>) -> Array3<T
         }
     })
 }
+// ANCHOR_END: style_grad_paper
 
 #[cfg(test)]
 mod tests {

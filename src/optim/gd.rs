@@ -22,6 +22,7 @@ impl Gd {
     }
 }
 
+// ANCHOR: gd_step
 impl<T: Real> FirstOrder<T> for Gd {
     /// `x ← x − lr·g`.
     fn step(&mut self, x: &mut [T], g: &[T]) {
@@ -36,6 +37,7 @@ impl<T: Real> FirstOrder<T> for Gd {
         }
     }
 }
+// ANCHOR_END: gd_step
 
 #[cfg(test)]
 mod tests {

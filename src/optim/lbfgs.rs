@@ -328,6 +328,7 @@ impl<T: Real> Lbfgs<T> {
         last
     }
 
+    // ANCHOR: lbfgs_direction
     /// The search direction at gradient `g`: `−g` at the first iteration, otherwise the
     /// history is updated with the last step and `−H⁻¹g` returned.
     fn direction(&mut self, g: &[T]) -> Vec<T> {
@@ -359,6 +360,7 @@ impl<T: Real> Lbfgs<T> {
         }
         two_loop(&self.history, self.h_diag, g)
     }
+    // ANCHOR_END: lbfgs_direction
 }
 
 // ANCHOR: two_loop

@@ -251,6 +251,7 @@ impl ImageStream {
         }
     }
 
+    // ANCHOR: shuffle_buffer
     /// The next encoded record, through the shuffle buffer.
     fn next_pending(&mut self) -> Result<Option<Pending>> {
         let cap = self.opts.shuffle_buffer;
@@ -269,6 +270,7 @@ impl ImageStream {
         let i = self.rng.below(self.buffer.len());
         Ok(Some(self.buffer.swap_remove(i)))
     }
+    // ANCHOR_END: shuffle_buffer
 
     /// Decode one record's `image/encoded`; errors name the file, record and offset.
     fn decode(&mut self, p: &Pending) -> Result<Array3<f32>> {

@@ -105,6 +105,7 @@ pub struct OptimArgs {
 }
 
 impl OptimArgs {
+    // ANCHOR: optimizer_choice
     /// The optimiser with its defaults filled in.
     pub fn choice(&self, norm: Normalisation) -> OptimizerChoice {
         let opt = self.optimizer.unwrap_or(if norm == Normalisation::Seed002 {
@@ -138,6 +139,7 @@ impl OptimArgs {
             },
         }
     }
+    // ANCHOR_END: optimizer_choice
 
     /// Iterations with the preset's default.
     pub fn iterations(&self, norm: Normalisation) -> usize {
@@ -261,6 +263,7 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(format!("{stem}{suffix}"))
 }
 
+// ANCHOR: initial
 /// The starting picture in network space.
 pub fn initial(
     init: Init,
@@ -287,6 +290,7 @@ pub fn initial(
         },
     })
 }
+// ANCHOR_END: initial
 
 pub fn run(args: Args) -> nst::Result<()> {
     nst::files::check_writable(&args.output)?;

@@ -47,6 +47,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     }
     let (vgg, conv) = args.net.load()?;
     let sample = conv.preprocess(args.picture.load(&args.sample, args.sample_size)?.view());
+    // ANCHOR: texture_objective
     let layers = args.layers.0;
     let share = 1.0 / layers.len() as f64;
     let spec = LossSpec {
@@ -62,6 +63,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     if args.tileable {
         obj.set_network(&circular);
     }
+    // ANCHOR_END: texture_objective
     let x0 = initial(
         args.run.init.unwrap_or(Init::Noise),
         (h, w),
