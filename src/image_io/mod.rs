@@ -14,7 +14,7 @@ mod save;
 pub use crate::files::check_writable;
 pub use load::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
 pub use resize::{resize, scale_to_longest};
-pub use save::save_rgb;
+pub use save::{png_bytes, save_rgb};
 
 #[cfg(test)]
 mod tests;

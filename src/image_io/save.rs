@@ -46,6 +46,19 @@ pub fn save_rgb(path: &Path, img: ArrayView3<f32>) -> Result<()> {
 }
 // ANCHOR_END: save_rgb
 
+/// Encode an `H×W×3` RGB picture as 8-bit PNG bytes in memory, clamped to [0, 1] (NaN
+/// becomes 0) as [`save_rgb`] does — for showing pictures without a file (notebooks).
+pub fn png_bytes(img: ArrayView3<f32>) -> Result<Vec<u8>> {
+    let (h, w, c) = img.dim();
+    if h == 0 || w == 0 || c != 3 {
+        return Err(Error(format!(
+            "cannot encode a picture of shape {h}×{w}×{c} as PNG: expected H×W×3 with H, W ≥ 1"
+        )));
+    }
+    let clamped: Array3<f32> = img.mapv(|v| if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) });
+    encode_8bit(&clamped, "png").map_err(|e| Error(format!("cannot encode PNG: {e}")))
+}
+
 /// Quantise to 8 bits (round to nearest) and encode as PNG or JPEG.
 fn encode_8bit(img: &Array3<f32>, ext: &str) -> image::ImageResult<Vec<u8>> {
     let (h, w, _) = img.dim();

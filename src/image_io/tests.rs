@@ -320,3 +320,18 @@ fn save_clamps_checks_extension_and_leaves_no_temp() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     check_writable(&dir.join("d.png")).unwrap();
 }
+
+#[test]
+fn png_bytes_match_the_saved_file_and_refuse_bad_shapes() {
+    let dir = test_dir("img");
+    let mut a = Array3::from_shape_fn((3, 5, 3), |(y, x, c)| (y * 15 + x * 3 + c) as f32 / 45.0);
+    a[[0, 0, 0]] = f32::NAN;
+    let p = dir.join("e.png");
+    save_rgb(&p, a.view()).unwrap();
+    assert_eq!(png_bytes(a.view()).unwrap(), std::fs::read(&p).unwrap());
+    let e = png_bytes(Array3::<f32>::zeros((2, 2, 4)).view())
+        .unwrap_err()
+        .0;
+    assert!(e.contains("2×2×4"), "{e}");
+    assert!(png_bytes(Array3::<f32>::zeros((0, 2, 3)).view()).is_err());
+}
