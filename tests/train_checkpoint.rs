@@ -117,6 +117,16 @@ fn checkpoints_are_pruned_and_latest_names_the_newest() {
     // Saving the same iteration again replaces it.
     save_checkpoint(&dir, &t, &settings()).unwrap();
     assert_eq!(load_newest::<f32>(&dir).unwrap().state.iteration, 4);
+    // Resuming from an earlier checkpoint abandons the later ones at its next save.
+    let mut back = trainer(10);
+    steps(&mut back, 2);
+    save_checkpoint(&dir, &back, &settings()).unwrap();
+    let names: Vec<usize> = list_checkpoints(&dir)
+        .unwrap()
+        .iter()
+        .map(|c| c.0)
+        .collect();
+    assert_eq!(names, vec![2]);
 }
 
 fn two_checkpoints(tag: &str) -> std::path::PathBuf {

@@ -15,7 +15,8 @@
 //! (`.ckpt-000600.partial-<pid>`) and renamed into place only when complete; `latest` is
 //! replaced atomically after that; only then is the oldest checkpoint beyond the newest
 //! two removed (renamed away first, so a half-deleted folder never carries a checkpoint's
-//! name). A run killed at any moment leaves the previous checkpoints intact, so it loses
+//! name), along with any checkpoint newer than the one just written (left by a run
+//! that was resumed from an earlier checkpoint) and temporary folders of killed runs. A run killed at any moment leaves the previous checkpoints intact, so it loses
 //! at most the iterations since the last one. Resuming takes the highest-numbered
 //! `ckpt-*` folder (not `latest`, which a kill between the rename and its update can
 //! leave one behind); a leftover temporary folder is ignored.
@@ -165,9 +166,17 @@ pub fn save_checkpoint<T: Real>(
     let dest = model_dir.join(&name);
     replace_dir(&tmp, &dest)?;
     write_atomic(&model_dir.join(LATEST_FILE), format!("{name}\n").as_bytes())?;
-    for (_, old) in list_checkpoints(model_dir)?.iter().skip(KEEP) {
+    // Keep this checkpoint and the one before it. Any newer ones belong to a run that
+    // was abandoned by resuming from an earlier checkpoint.
+    let all = list_checkpoints(model_dir)?;
+    let it = trainer.iteration();
+    for (_, old) in all.iter().filter(|c| c.0 > it) {
         remove_dir(old);
     }
+    for (_, old) in all.iter().filter(|c| c.0 <= it).skip(KEEP) {
+        remove_dir(old);
+    }
+    remove_leftovers(model_dir);
     Ok(dest)
 }
 // ANCHOR_END: save_checkpoint
@@ -190,6 +199,22 @@ fn remove_dir(dir: &Path) {
     let trash = dir.with_file_name(format!(".{name}.trash-{}", std::process::id()));
     if std::fs::rename(dir, &trash).is_ok() {
         let _ = std::fs::remove_dir_all(&trash);
+    }
+}
+
+/// Remove hidden temporary folders that a killed run left behind (`.ckpt-….partial-…`,
+/// `.….trash-…`). One run writes to a training folder at a time, so none is in use.
+fn remove_leftovers(model_dir: &Path) {
+    let Ok(rd) = std::fs::read_dir(model_dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours =
+            name.starts_with('.') && (name.contains(".partial-") || name.contains(".trash-"));
+        if ours && e.path().is_dir() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
 }
 

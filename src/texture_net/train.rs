@@ -230,10 +230,15 @@ impl<T: Real> TrainLoss<T> {
         let need = min_sample_side(&vgg, &style_idx);
         let deepest = *style_idx.iter().max().expect("non-empty");
         if hs.min(ws) < need {
+            let what = if content_layers.is_empty() {
+                "texture sample"
+            } else {
+                "style picture"
+            };
             bail!(
-                "the texture sample is {ws}×{hs} pixels, but {} of {} sees a {need}×{need} window \
-                 (its receptive field): the sample's shorter side must be at least {need} pixels \
-                 (use a larger sample, --sample-size, or shallower --layers)",
+                "the {what} is {ws}×{hs} pixels, but {} of {} sees a {need}×{need} window \
+                 (its receptive field): the {what}'s shorter side must be at least {need} pixels \
+                 (use a larger picture, scale it up, or use shallower layers)",
                 vgg.layers[deepest].name,
                 vgg.arch.name()
             );

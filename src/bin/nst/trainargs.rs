@@ -283,7 +283,10 @@ impl Loop<'_> {
                 ),
             );
             if let Some(log) = log.as_mut() {
-                if r.iteration % args.log_every == 0 || r.iteration == first + 1 {
+                if r.iteration % args.log_every == 0
+                    || r.iteration == first + 1
+                    || r.iteration == total
+                {
                     log.row(r.iteration, r.iteration, progress.elapsed(), &r.terms)?;
                 }
             }
