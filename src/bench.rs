@@ -10,6 +10,7 @@ use crate::vgg::{Arch, LayerKind, Pooling, Vgg, WIDTHS};
 use ndarray::{Array2, Array4};
 use std::time::Instant;
 
+// ANCHOR: median_time
 /// Run `f` once to warm up, then `repeats` times; the median wall time in seconds.
 pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
     f();
@@ -23,6 +24,7 @@ pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
     times.sort_by(|a, b| a.total_cmp(b));
     times[times.len() / 2]
 }
+// ANCHOR_END: median_time
 
 /// Convolution FLOPs of the forward pass from the input up to layer `last` (inclusive)
 /// at an `s`×`s` input: 2·O·C·9·H·W per convolution, pools and ReLUs not counted (as in
@@ -111,4 +113,79 @@ pub fn peak_rss_mb() -> Option<f64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// Per-layer times of VGG16 up to relu5_1 at an `s`×`s` input: `(layer, forward s,
+/// backward s, forward FLOPs)`. The backward of a convolution is its input gradient only
+/// (as in style transfer); ReLU and pooling FLOPs are counted as 0.
+pub fn bench_vgg_layers(s: usize, repeats: usize) -> Vec<(String, f64, f64, f64)> {
+    use crate::layers::{
+        conv2d_backward, maxpool2_backward, maxpool2_forward, relu_backward, relu_forward,
+        ConvGrads,
+    };
+    let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, WIDTHS, 1);
+    let last = vgg.layer_index("relu5_1").expect("VGG16 has relu5_1");
+    let mut rng = Rng::new(4);
+    let mut a: Array4<f32> = rng.uniform_array((1, 3, s, s), -120.0, 135.0);
+    let mut rows = Vec::new();
+    for layer in vgg.layers.iter().take(last + 1) {
+        let (_, c, h, w) = a.dim();
+        let (fwd_s, bwd_s, flops, next) = match layer.kind {
+            LayerKind::Conv { index, out_ch, .. } => {
+                let conv = &vgg.convs[index];
+                let y = conv.forward(a.view());
+                let f = median_time(repeats, || {
+                    std::hint::black_box(conv.forward(a.view()));
+                });
+                let dy = y.clone();
+                let b = median_time(repeats, || {
+                    let mut dx = Array4::zeros(a.raw_dim());
+                    let grads = ConvGrads {
+                        dx: Some(dx.view_mut()),
+                        dw: None,
+                        db: None,
+                    };
+                    conv2d_backward(
+                        None,
+                        conv.weight.view(),
+                        dy.view(),
+                        &conv.spec,
+                        (h, w),
+                        grads,
+                    );
+                    std::hint::black_box(dx);
+                });
+                (f, b, 2.0 * (out_ch * c * 9 * h * w) as f64, y)
+            }
+            LayerKind::Relu => {
+                let (y, cache) = relu_forward(a.clone(), true);
+                let cache = cache.expect("asked for");
+                let f = median_time(repeats, || {
+                    std::hint::black_box(relu_forward(a.clone(), true));
+                });
+                let b = median_time(repeats, || {
+                    let mut dx = Array4::zeros(a.raw_dim());
+                    relu_backward(y.view(), &cache, dx.view_mut());
+                    std::hint::black_box(dx);
+                });
+                (f, b, 0.0, y)
+            }
+            LayerKind::Pool => {
+                let (y, sw) = maxpool2_forward(a.view(), true);
+                let sw = sw.expect("asked for");
+                let f = median_time(repeats, || {
+                    std::hint::black_box(maxpool2_forward(a.view(), true));
+                });
+                let b = median_time(repeats, || {
+                    let mut dx = Array4::zeros(a.raw_dim());
+                    maxpool2_backward(y.view(), &sw, dx.view_mut());
+                    std::hint::black_box(dx);
+                });
+                (f, b, 0.0, y)
+            }
+        };
+        rows.push((layer.name.clone(), fwd_s, bwd_s, flops));
+        a = next;
+    }
+    rows
 }

@@ -32,6 +32,7 @@ use crate::layers::{
 use crate::rng::Rng;
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut3, ArrayViewMut4, Axis};
 
+// ANCHOR: tolerances
 /// Central-difference step.
 pub const H: f64 = 1e-5;
 /// Relative-error tolerance for the (piecewise) linear layers; see the module doc.
@@ -41,6 +42,7 @@ pub const ADJOINT_TOL: f64 = 1e-12;
 /// Relative-error tolerance for the smooth nonlinear layers (batch and instance norm);
 /// see the module doc.
 pub const NORM_TOL: f64 = 1e-6;
+// ANCHOR_END: tolerances
 
 /// A convolution to check: input (n, c, h, w), `o` filters of k×k.
 #[derive(Clone, Copy, Debug)]
@@ -174,6 +176,7 @@ fn with_shape(mut c: GradCheck, label: &str) -> GradCheck {
     c
 }
 
+// ANCHOR: kink_free_inputs
 /// Inputs for ReLU: magnitudes in [0.1, 1] with random signs, far from the kink at 0.
 fn away_from_zero(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f64> {
     Array4::from_shape_simple_fn(shape, || {
@@ -198,6 +201,7 @@ fn without_ties(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f6
     }
     Array4::from_shape_vec(shape, v).expect("length matches")
 }
+// ANCHOR_END: kink_free_inputs
 
 /// Check ReLU's backward pass.
 pub fn check_relu(shape: (usize, usize, usize, usize), seed: u64) -> GradCheck {

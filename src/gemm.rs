@@ -63,6 +63,7 @@ pub fn gemm<T: Real>(
 }
 // ANCHOR_END: gemm
 
+// ANCHOR: gemm_naive
 /// The definition: `C[i,j] ← α·Σ_p A[i,p]·B[p,j] + β·C[i,j]`, three nested loops.
 pub fn gemm_naive<T: Real>(
     alpha: T,
@@ -90,6 +91,7 @@ pub fn gemm_naive<T: Real>(
         }
     }
 }
+// ANCHOR_END: gemm_naive
 
 /// Floating-point operations of one `m×k · k×n` product (a multiply and an add each).
 pub fn gemm_flops(m: usize, k: usize, n: usize) -> f64 {

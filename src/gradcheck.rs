@@ -65,10 +65,12 @@ pub fn dot<D: Dimension>(a: &ArrayView<f64, D>, b: &ArrayView<f64, D>) -> f64 {
     s
 }
 
+// ANCHOR: adjoint_error
 /// Relative disagreement of the two sides of an adjoint test, `⟨A·x, y⟩` and `⟨x, Aᵀ·y⟩`.
 pub fn adjoint_error(ax_y: f64, x_aty: f64) -> f64 {
     (ax_y - x_aty).abs() / ax_y.abs().max(x_aty.abs()).max(1e-300)
 }
+// ANCHOR_END: adjoint_error
 
 /// One line of a gradient-check report.
 #[derive(Debug, Clone)]

@@ -122,6 +122,7 @@ impl ConvGeom {
     }
 }
 
+// ANCHOR: pixel_tile
 /// How many output pixels to unroll at a time.
 ///
 /// Two pressures: the tile's column buffer (`rows × tile` floats) should stay near 4 M
@@ -129,7 +130,7 @@ impl ConvGeom {
 /// be at least ~4 tiles per thread so rayon can balance the work. A multiple of 16 keeps
 /// the GEMM's 8- or 16-wide micro-kernel panels full.
 pub fn pixel_tile(rows: usize, pixels: usize) -> usize {
-    const BUDGET: usize = 1 << 22;
+    const BUDGET: usize = 1 << 20;
     let threads = rayon::current_num_threads().max(1);
     let by_memory = (BUDGET / rows.max(1)).max(16);
     let by_balance = pixels.div_ceil(4 * threads).max(16);
@@ -140,6 +141,7 @@ pub fn pixel_tile(rows: usize, pixels: usize) -> usize {
         t
     }
 }
+// ANCHOR_END: pixel_tile
 
 // ANCHOR: im2col
 /// Unroll output pixels `p0 .. p0 + cols.ncols()` of one item into `cols`.

@@ -28,6 +28,7 @@ pub mod tensor;
 pub mod texture_net;
 pub mod tfrecord;
 pub mod vgg;
+pub mod viz;
 pub mod weights;
 
 pub use error::{Context, Error, Result};

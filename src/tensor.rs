@@ -103,6 +103,7 @@ impl Real for f64 {
     }
 }
 
+// ANCHOR: aliases
 /// NCHW activations: `[batch, channels, height, width]`.
 pub type Tensor4<T> = Array4<T>;
 /// One picture or one feature stack: `[channels, height, width]`.
@@ -111,6 +112,7 @@ pub type Tensor3<T> = Array3<T>;
 pub type Matrix<T> = Array2<T>;
 /// A vector (biases, norm parameters).
 pub type Vector<T> = Array1<T>;
+// ANCHOR_END: aliases
 
 /// Largest `|a − b|` over all elements (0 for empty arrays).
 pub fn max_abs_diff<T: Real, D: Dimension>(a: &ArrayView<T, D>, b: &ArrayView<T, D>) -> f64 {
@@ -121,6 +123,7 @@ pub fn max_abs_diff<T: Real, D: Dimension>(a: &ArrayView<T, D>, b: &ArrayView<T,
         .fold(0.0, f64::max)
 }
 
+// ANCHOR: rel_error
 /// Relative error `max|a − b| / max(max|a|, max|b|, tiny)`.
 ///
 /// Measured against the largest magnitude rather than element by element, so that
@@ -135,6 +138,7 @@ pub fn rel_error<T: Real, D: Dimension>(a: &ArrayView<T, D>, b: &ArrayView<T, D>
         .fold(0.0, f64::max);
     max_abs_diff(a, b) / scale.max(1e-300)
 }
+// ANCHOR_END: rel_error
 
 /// Convert an array between scalar types (`f32` ↔ `f64`).
 pub fn cast<A: Real, B: Real, D: Dimension>(a: &ArrayView<A, D>) -> Array<B, D> {

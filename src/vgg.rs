@@ -120,6 +120,7 @@ pub struct Layer {
     pub kind: LayerKind,
 }
 
+// ANCHOR: layer_walk
 /// The layer sequence of `arch` with the given block widths (the published [`WIDTHS`],
 /// or small ones for test networks).
 pub fn layers(arch: Arch, widths: [usize; 5]) -> Vec<Layer> {
@@ -150,6 +151,7 @@ pub fn layers(arch: Arch, widths: [usize; 5]) -> Vec<Layer> {
     }
     out
 }
+// ANCHOR_END: layer_walk
 
 /// A VGG network with its weights.
 #[derive(Clone, Debug)]
@@ -495,6 +497,7 @@ pub struct LayerRow {
     pub receptive_field: usize,
 }
 
+// ANCHOR: layer_table
 /// The layer table for an `h`×`w` RGB input.
 pub fn layer_table(arch: Arch, pooling: Pooling, h: usize, w: usize) -> Vec<LayerRow> {
     let (mut h, mut w, mut c) = (h, w, 3);
@@ -537,3 +540,4 @@ pub fn layer_table(arch: Arch, pooling: Pooling, h: usize, w: usize) -> Vec<Laye
     }
     rows
 }
+// ANCHOR_END: layer_table

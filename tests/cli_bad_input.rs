@@ -271,3 +271,53 @@ fn nan_loss_stops_naming_the_iteration_and_keeps_the_last_good_picture() {
     assert!(err.contains("became NaN or infinite at iteration"), "{err}");
     assert!(out.exists(), "the last good picture was not saved");
 }
+
+/// Ctrl-C (SIGINT) during a run saves the current picture and exits cleanly (status 0,
+/// a message naming the iteration); intermediate pictures already written stay.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_saves_the_current_picture() {
+    if !weights_present() {
+        return;
+    }
+    let d = tmp("sigint");
+    let out = d.join("o.png");
+    let child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args([
+            "stylize",
+            "--content",
+            &samples("tubingen.jpg"),
+            "--style",
+            &samples("starry_night.jpg"),
+            "--size",
+            "64",
+            "--iterations",
+            "100000",
+            "--save-every",
+            "2",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the first intermediate picture exists: the loop is running.
+    let first = d.join("o_0002.png");
+    let t = Instant::now();
+    while !first.exists() && t.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(first.exists(), "the run never reached iteration 2");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out_put = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out_put.stderr);
+    assert_eq!(out_put.status.code(), Some(0), "{err}");
+    assert!(err.contains("interrupted at iteration"), "{err}");
+    assert!(out.exists(), "no picture saved on Ctrl-C");
+    image::open(&out).unwrap();
+}

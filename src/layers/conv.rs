@@ -263,6 +263,7 @@ pub fn conv2d_backward<T: Real>(
 }
 // ANCHOR_END: conv_backward
 
+// ANCHOR: conv_naive
 /// Direct convolution by seven nested loops: the definition, used to test the im2col
 /// path. Same shapes as [`conv2d_forward`].
 pub fn conv2d_naive<T: Real>(
@@ -303,6 +304,7 @@ pub fn conv2d_naive<T: Real>(
     }
     y
 }
+// ANCHOR_END: conv_naive
 
 /// Forward FLOPs of one convolution (a multiply and an add per weight per output pixel).
 pub fn conv2d_flops(o: usize, c: usize, k: usize, oh: usize, ow: usize) -> f64 {

@@ -292,15 +292,7 @@ fn read_full<R: Read>(src: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
-/// A short description of an I/O error for a one-line message.
-pub(crate) fn describe_io(e: &std::io::Error) -> String {
-    match e.kind() {
-        ErrorKind::NotFound => "no such file".into(),
-        ErrorKind::PermissionDenied => "permission denied".into(),
-        ErrorKind::UnexpectedEof => "file ends early (truncated)".into(),
-        _ => e.to_string(),
-    }
-}
+pub(crate) use crate::files::describe_io;
 
 /// Writes records to a temporary file next to the destination and renames it into place
 /// on [`finish`](Self::finish), so a crash or an error never leaves half a file under the

@@ -1,6 +1,6 @@
 //! `nst bench`: speed of VGG16 forward/backward and of the bare GEMM.
 
-use nst::bench::{bench_gemm, bench_vgg, peak_rss_mb};
+use nst::bench::{bench_gemm, bench_vgg, bench_vgg_layers, peak_rss_mb};
 
 /// Time VGG16 forward up to relu5_1 and forward + input-gradient backward, and the bare
 /// single-threaded SGEMM, printing median seconds and GFLOP/s. Build with --release.
@@ -14,9 +14,12 @@ pub struct Args {
     /// Timed runs per measurement (after one warm-up); the median is reported.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
-    /// GEMM sizes MxKxN to time (the shapes of conv1_2 and conv5_1 at 256²).
+    /// GEMM sizes MxKxN to time (conv1_2 at 256², and conv4_2 at 256² = conv5_x at 512²).
     #[arg(long, num_args = 0.., default_values_t = vec!["64x576x65536".to_string(), "512x4608x1024".to_string()])]
     gemm: Vec<String>,
+    /// Also time every layer separately (forward and input-gradient backward).
+    #[arg(long)]
+    per_layer: bool,
     /// Threads for rayon (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     threads: Option<usize>,
@@ -40,6 +43,28 @@ pub fn run(args: Args) -> nst::Result<()> {
     for &s in &args.sizes {
         if s < 32 {
             nst::bail!("size {s} is too small: VGG16 up to relu5_1 needs at least 32×32");
+        }
+        if args.per_layer {
+            println!(
+                "{:<8} {:>10} {:>10} {:>10} {:>10}",
+                "layer", "fwd ms", "bwd ms", "fwd GF/s", "bwd GF/s"
+            );
+            for (name, f, b, flops) in bench_vgg_layers(s, args.repeats) {
+                let gf = |t: f64| {
+                    if flops > 0.0 {
+                        format!("{:.1}", flops / t / 1e9)
+                    } else {
+                        "—".into()
+                    }
+                };
+                println!(
+                    "{name:<8} {:>10.2} {:>10.2} {:>10} {:>10}",
+                    f * 1e3,
+                    b * 1e3,
+                    gf(f),
+                    gf(b)
+                );
+            }
         }
         for t in bench_vgg(s, args.repeats) {
             println!(

@@ -27,6 +27,9 @@ pub fn parse_pooling(s: &str) -> Result<Pooling, String> {
 
 pub fn run(args: Args) -> nst::Result<()> {
     let (h, w) = args.size;
+    if h < 32 || w < 32 {
+        nst::bail!("a {w}x{h} input is too small for VGG: its five 2×2 poolings need at least 32×32 pixels");
+    }
     let rows = layer_table(args.arch, args.pooling, h, w);
     println!(
         "{} for a {h}×{w}×3 input ({} neurons in the input layer)\n",

@@ -4,6 +4,7 @@ mod apply;
 mod bench;
 mod common;
 mod data;
+mod draw_net;
 mod features;
 mod generate;
 mod gradcheck;
@@ -36,6 +37,8 @@ struct Cli {
 enum Command {
     /// VGG's layers as a table: shapes, parameters, FLOPs, receptive fields.
     Layers(layers::Args),
+    /// Draw VGG as boxes and arrows (SVG, or Graphviz DOT), like Caffe's draw_net.
+    DrawNet(draw_net::Args),
     /// Write VGG activations of a picture as .npy files.
     Features(features::Args),
     /// Style transfer by optimising the picture (Gatys et al.).
@@ -69,12 +72,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return flag_error(e),
     };
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
+        Command::DrawNet(a) => draw_net::run(a),
         Command::Texture(a) => texture::run(a),
         Command::TrainTexture(a) => train_texture::run(a),
         Command::TrainStyle(a) => train_style::run(a),
@@ -100,10 +105,10 @@ fn main() -> ExitCode {
     }
 }
 
-/// Parse `N` (square) or `HxW` into (height, width); both at least 1.
+/// Parse `N` (square) or `WxH` (width × height, as in 512x384) into (height, width).
 pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
     let bad = || {
-        format!("'{s}' is not a size (expected N or HxW with positive whole numbers, e.g. 256 or 384x512)")
+        format!("'{s}' is not a size (expected N or WxH with positive whole numbers, e.g. 256 or 512x384)")
     };
     let parts: Vec<&str> = s.split(['x', 'X', '×']).collect();
     let nums: Vec<usize> = parts
@@ -137,4 +142,23 @@ fn flag_error(e: clap::Error) -> ExitCode {
         .unwrap_or("error: invalid arguments");
     eprintln!("{} (see --help)", line.trim_end());
     ExitCode::from(2)
+}
+
+/// `nst layers | head` closes stdout early; `println!` then panics with "Broken pipe".
+/// Like other command-line tools, stop quietly instead (status 0: the reader got what it
+/// asked for). Every other panic keeps the default report.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.contains("Broken pipe") || msg.contains("os error 32") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
