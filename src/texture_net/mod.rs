@@ -6,15 +6,24 @@
 //! * [`generator`]: the multi-scale network, its forward pass (train or inference mode)
 //!   and its hand-written backward pass to every parameter;
 //! * [`inputs`]: the noise (and content) pyramids it eats;
-//! * [`save`]: weights and config to a folder of `.npy` files and back.
+//! * [`save`]: weights and config to a folder of `.npy` files and back;
+//! * [`train`]: the training loss through the frozen VGG, the schedule, and the
+//!   [`Trainer`] that runs Adam on the generator's hand-derived gradient;
+//! * [`sample`]: inference — textures from noise, stylised pictures;
+//! * [`checkpoint`]: crash-safe checkpoints of a run, resuming, and finding a model.
 
+pub mod checkpoint;
 pub mod config;
 pub mod generator;
 pub mod inputs;
 pub mod layout;
+pub mod sample;
 pub mod save;
+pub mod train;
 
 pub use config::{GeneratorConfig, NormKind};
 pub use generator::{Forward, Generator, Gradients, Mode};
 pub use inputs::{noise_inputs, stylisation_inputs};
 pub use layout::TensorSlot;
+pub use sample::{pictures, sample_textures, stylise};
+pub use train::{Schedule, StepReport, TrainLoss, TrainOptions, TrainState, Trainer};

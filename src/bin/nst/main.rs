@@ -1,10 +1,12 @@
 //! `nst`: the command line. Argument parsing and printing only; every command calls the library.
 
+mod apply;
 mod bench;
 mod common;
 mod data;
 mod draw_net;
 mod features;
+mod generate;
 mod gradcheck;
 mod layers;
 mod loss;
@@ -14,6 +16,10 @@ mod reconstruct;
 mod runlog;
 mod stylize;
 mod texture;
+mod texture_loss;
+mod train_style;
+mod train_texture;
+mod trainargs;
 mod weights;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +51,16 @@ enum Command {
     Montage(montage::Args),
     /// Texture synthesis by optimisation, any size, optionally tileable.
     Texture(texture::Args),
+    /// Train a Texture Networks generator for one texture (Ulyanov et al. 2016).
+    TrainTexture(train_texture::Args),
+    /// Train a Texture Networks stylisation generator on a pool of pictures.
+    TrainStyle(train_style::Args),
+    /// Sample textures of any size from a trained texture generator.
+    Generate(generate::Args),
+    /// Stylise a picture with a trained stylisation generator.
+    Apply(apply::Args),
+    /// The texture loss of pictures against a sample (as `texture` minimises it).
+    TextureLoss(texture_loss::Args),
     /// Check every layer's backward pass against finite differences.
     Gradcheck(gradcheck::Args),
     /// Time VGG16 forward + input-gradient backward and the bare GEMM.
@@ -65,6 +81,11 @@ fn main() -> ExitCode {
         Command::Layers(a) => layers::run(a),
         Command::DrawNet(a) => draw_net::run(a),
         Command::Texture(a) => texture::run(a),
+        Command::TrainTexture(a) => train_texture::run(a),
+        Command::TrainStyle(a) => train_style::run(a),
+        Command::Generate(a) => generate::run(a),
+        Command::Apply(a) => apply::run(a),
+        Command::TextureLoss(a) => texture_loss::run(a),
         Command::Reconstruct(a) => reconstruct::run(a),
         Command::Montage(a) => montage::run(a),
         Command::Loss(a) => loss::run(a),

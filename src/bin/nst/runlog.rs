@@ -31,6 +31,27 @@ impl RunLog {
         })
     }
 
+    /// Open `path` for appending (a resumed run continues its log); the CSV header is
+    /// written only if the file is new or empty.
+    pub fn append(path: &Path) -> nst::Result<Self> {
+        nst::files::check_writable(path)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .context(|| format!("cannot open log {}", path.display()))?;
+        let header = file.metadata().map(|m| m.len() > 0).unwrap_or(false);
+        let jsonl = path
+            .extension()
+            .is_some_and(|e| e == "jsonl" || e == "json");
+        Ok(RunLog {
+            path: path.to_path_buf(),
+            out: BufWriter::new(file),
+            jsonl,
+            header,
+        })
+    }
+
     /// Append one row (flushed at once, so a killed run keeps its log).
     pub fn row(&mut self, iter: usize, evals: usize, seconds: f64, t: &Terms) -> nst::Result<()> {
         let mut line = String::new();

@@ -1,0 +1,204 @@
+//! `nst train-style`: train a Texture Networks stylisation generator.
+
+use crate::common::{parse_layer_list, parse_side, LayerList, PictureArgs};
+use crate::lossargs::{parse_nonneg, parse_positive};
+use crate::trainargs::{announce, path_setting, Loop, TrainArgs};
+use ndarray::{s, Array3, Array4};
+use nst::rng::Rng;
+use nst::tensor::Tensor4;
+use nst::texture_net::{stylise, GeneratorConfig, TrainLoss, Trainer};
+use nst::tfrecord::{ImageSource, StreamOptions};
+use std::path::PathBuf;
+
+/// Train a feed-forward stylisation network (Ulyanov et al. 2016, §3.3): the generator
+/// takes noise plus the content picture downsampled to each of its K = 6 scales, and
+/// learns to minimise content loss (relu4_2) + α × style loss (relu1_1 … relu5_1) over
+/// random crops of a pool of natural pictures. The seed notes that a small pool is
+/// enough. Then: nst apply DIR photo.jpg -o out.png.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The style picture (PNG/JPEG).
+    style: PathBuf,
+    /// Training pictures: a folder of PNG/JPEG files, picture files, or TFRecord shards of
+    /// tf.train.Example with image/encoded (as `nst data pack` writes them).
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    images: Vec<PathBuf>,
+    /// α, the weight of the style loss against the content loss.
+    #[arg(long, default_value_t = 1e3, value_parser = parse_nonneg, allow_negative_numbers = true)]
+    alpha: f64,
+    /// Style layers, equally weighted.
+    #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
+    style_layers: LayerList,
+    /// Content layers, equally weighted.
+    #[arg(long, value_parser = parse_layer_list, default_value = "relu4_2")]
+    content_layers: LayerList,
+    /// Longest side of the style picture in pixels [default: twice the training size's
+    /// longer side].
+    #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
+    style_size: Option<usize>,
+    /// Each training picture is scaled so its shorter side is N pixels, then a random crop
+    /// of --size is taken [default: twice the training size's longer side].
+    #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
+    image_side: Option<usize>,
+    /// Amplitude of the noise inputs during training, U[0, s).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_positive, allow_negative_numbers = true, value_name = "S")]
+    noise_scale: f64,
+    #[command(flatten)]
+    train: TrainArgs,
+    #[command(flatten)]
+    picture: PictureArgs,
+}
+
+fn equal(layers: &LayerList) -> Vec<(String, f64)> {
+    let w = 1.0 / layers.0.len() as f64;
+    layers.0.iter().map(|l| (l.clone(), w)).collect()
+}
+
+/// Batches of random crops from an [`ImageSource`].
+struct Crops {
+    source: ImageSource,
+    rng: Rng,
+    side: usize,
+    size: (usize, usize),
+    batch: usize,
+}
+
+impl Crops {
+    /// Scale a picture so its shorter side is `side` (and both cover the crop), then
+    /// crop at a random place.
+    fn crop(&mut self, img: Array3<f32>) -> Array3<f32> {
+        let (h, w, _) = img.dim();
+        let (ch, cw) = self.size;
+        let k = (self.side as f64 / h.min(w) as f64)
+            .max(ch as f64 / h as f64)
+            .max(cw as f64 / w as f64);
+        let (nh, nw) = (
+            ((h as f64 * k).round() as usize).max(ch),
+            ((w as f64 * k).round() as usize).max(cw),
+        );
+        let img = nst::image_io::resize(img.view(), nh, nw);
+        let (y, x) = (self.rng.below(nh - ch + 1), self.rng.below(nw - cw + 1));
+        img.slice(s![y..y + ch, x..x + cw, ..]).to_owned()
+    }
+
+    /// The next batch, (N, 3, H, W) RGB in [0, 1].
+    fn next(&mut self) -> nst::Result<Tensor4<f32>> {
+        let (h, w) = self.size;
+        let mut out = Array4::<f32>::zeros((self.batch, 3, h, w));
+        for i in 0..self.batch {
+            let Some(img) = self.source.next_image()? else {
+                nst::bail!("the training pictures ran out (no decodable picture?)");
+            };
+            let c = self.crop(img);
+            out.slice_mut(s![i, .., .., ..])
+                .assign(&c.permuted_axes([2, 0, 1]));
+        }
+        Ok(out)
+    }
+}
+
+/// How many pictures the pool holds, when it is a list of files or a folder.
+fn pool_size(paths: &[PathBuf]) -> Option<usize> {
+    use nst::tfrecord::folder::{has_picture_extension, list_files};
+    match paths {
+        [dir] if dir.is_dir() => {
+            let files = list_files(dir).ok()?;
+            let n = files.iter().filter(|p| has_picture_extension(p)).count();
+            (n > 0).then_some(n)
+        }
+        files if files.iter().all(|p| has_picture_extension(p)) => Some(files.len()),
+        _ => None,
+    }
+}
+
+pub fn run(args: Args) -> nst::Result<()> {
+    let start = args
+        .train
+        .start(GeneratorConfig::stylisation(), args.noise_scale)?;
+    let (h, w) = start.options.size;
+    let twice = 2 * h.max(w);
+    let source = ImageSource::open(
+        &args.images,
+        StreamOptions {
+            crop: None,
+            shuffle: true,
+            shuffle_buffer: 64,
+            seed: start.options.seed ^ start.resumed.as_ref().map_or(0, |r| r.0.iteration as u64),
+            repeat: true,
+            skip_bad: true,
+        },
+    )?;
+    let (vgg, conv) = args.train.net.load()?;
+    let style_rgb = args
+        .picture
+        .load(&args.style, Some(args.style_size.unwrap_or(twice)))?;
+    let style = conv.preprocess(style_rgb.view());
+    let loss = TrainLoss::stylisation(
+        vgg,
+        conv,
+        &style,
+        &equal(&args.style_layers),
+        &equal(&args.content_layers),
+        args.alpha,
+        (h, w),
+    )
+    .map_err(|e| nst::Error(format!("{}: {e}", args.style.display())))?;
+    let mut crops = Crops {
+        source,
+        rng: Rng::new(start.options.seed ^ 0xC0FFEE),
+        side: args.image_side.unwrap_or(twice),
+        size: (h, w),
+        batch: start.options.batch,
+    };
+    let mut trainer = match start.resumed.clone() {
+        None => Trainer::new(start.generator.clone(), loss, start.options.clone())?,
+        Some((state, _, _)) => {
+            Trainer::resume(start.generator.clone(), loss, start.options.clone(), state)?
+        }
+    };
+    announce("train-style", &start, &trainer);
+    match pool_size(&args.images) {
+        Some(n) => eprintln!("train-style: a pool of {n} training pictures"),
+        None => eprintln!("train-style: training pictures from TFRecord shards"),
+    }
+    // The preview stylises the first batch's first crop, at the training noise scale.
+    let probe = crops.next()?;
+    let probe_rgb: Array3<f32> = probe
+        .slice(s![0, .., .., ..])
+        .permuted_axes([1, 2, 0])
+        .to_owned();
+    let noise_scale = start.options.noise_scale;
+    let preview = move |g: &nst::texture_net::Generator<f32>| {
+        let out = stylise(g, probe_rgb.view(), noise_scale, 1)?;
+        Ok(
+            ndarray::concatenate(ndarray::Axis(1), &[probe_rgb.view(), out.view()])
+                .expect("same height"),
+        )
+    };
+    let images: Vec<String> = args.images.iter().map(|p| path_setting(p)).collect();
+    let settings = vec![
+        ("task".to_string(), "stylisation".to_string()),
+        ("style".to_string(), path_setting(&args.style)),
+        ("images".to_string(), images.join(" ")),
+        ("alpha".to_string(), args.alpha.to_string()),
+        ("style_layers".to_string(), args.style_layers.0.join(",")),
+        (
+            "content_layers".to_string(),
+            args.content_layers.0.join(","),
+        ),
+        (
+            "style_size".to_string(),
+            style_rgb.dim().0.max(style_rgb.dim().1).to_string(),
+        ),
+        ("image_side".to_string(), crops.side.to_string()),
+        ("weights".to_string(), path_setting(&args.train.net.weights)),
+    ];
+    Loop {
+        label: "train-style",
+        args: &args.train,
+        settings,
+        preview: &preview,
+    }
+    .run(&mut trainer, || crops.next())?;
+    Ok(())
+}

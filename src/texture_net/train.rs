@@ -1,0 +1,695 @@
+//! Training a Texture Networks generator by hand-written backpropagation (seed 001, §3.2,
+//! §3.3 and §4).
+//!
+//! One iteration ([`Trainer::step`]):
+//!
+//! ```text
+//! z (noise pyramid [+ content pyramid]) ──Generator::forward (train mode)──► RGB (N, 3, M, M)
+//!   ──preprocess──► x (VGG input) ──Vgg::forward (taps)──► F_l per item
+//!   ──losses──► L = (1/N) Σ_n [ Σ_l c_l·½‖F_l − P_l‖² + α·Σ_l w_l·E_l(F_l, A_l) ]
+//!   ──Vgg::backward──► ∂L/∂x ──preprocess backward──► ∂L/∂RGB
+//!   ──Generator::backward──► ∂L/∂θ ──Adam (lr from the schedule)──► θ'
+//! ```
+//!
+//! then batch norm's running statistics absorb the batch's. VGG is frozen: it is only ever
+//! asked for ∂L/∂x.
+//!
+//! **Output space.** The generator's last layer is a 1×1 convolution with no squashing.
+//! We read its three channels as **RGB in [0, 1], unclamped**: the training step maps them
+//! to VGG's input space with the weights' own [`Convention::preprocess_batch`] (for the
+//! Caffe weights `x = 255·rgb[BGR] − mean`) and brings the gradient back with its
+//! transpose, [`Convention::preprocess_backward_batch`]. Pictures are clamped to [0, 1]
+//! only when saved. (The authors' Torch code instead reads the output as already
+//! preprocessed BGR; that is the same network up to a fixed affine map of the last layer,
+//! but in our space the freshly initialised network's output, of order 1, already has
+//! the scale of a picture, and the same generator file works with any weight
+//! convention.)
+//!
+//! **Loss.** Per item it is exactly the loss `nst texture` and `nst stylize` minimise
+//! ([`crate::gatys`], Gatys normalisation): style targets are the sample's Gram matrices
+//! rescaled by `M_out / M_style` (so a sample of any size describes the same texture at
+//! the training size), content targets are the item's own content picture's features. The
+//! batch's loss is the mean over its items, so the loss of a trained generator's samples
+//! can be compared directly with what optimisation reaches.
+//!
+//! **Schedule** ([`Schedule::seed001`]): Adam, learning rate 0.1 for 1000 iterations,
+//! then multiplied by 0.7 every 200 iterations up to 2000, batches of 16.
+
+use super::generator::{Forward, Generator, Mode};
+use super::inputs::{noise_inputs, stylisation_inputs};
+use crate::bail;
+use crate::error::Result;
+use crate::gatys::{Control, Terms};
+use crate::losses::{content_loss, gram, style_loss, Normalisation};
+use crate::optim::{Adam, FirstOrder};
+use crate::rng::Rng;
+use crate::tensor::{Real, Tensor4};
+use crate::vgg::{layer_table, LayerKind, Vgg};
+use crate::weights::Convention;
+use ndarray::{Array2, Array3, ArrayView4, Axis};
+
+/// The learning-rate schedule: `lr` until iteration `decay_start`, then multiplied by
+/// `decay_factor` every `decay_every` iterations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    /// Initial learning rate.
+    pub lr: f64,
+    /// Total iterations.
+    pub iterations: usize,
+    /// The last iteration at the full rate.
+    pub decay_start: usize,
+    /// Iterations between decays (0: never decay).
+    pub decay_every: usize,
+    /// Factor applied at each decay.
+    pub decay_factor: f64,
+}
+
+impl Schedule {
+    /// Seed 001 §4: "Adam, 2000 iterations, initial learning rate 0.1, decayed by 0.7
+    /// every 200 iterations after iteration 1000".
+    pub fn seed001() -> Self {
+        Schedule {
+            lr: 0.1,
+            iterations: 2000,
+            decay_start: 1000,
+            decay_every: 200,
+            decay_factor: 0.7,
+        }
+    }
+
+    // ANCHOR: schedule
+    /// The learning rate of (1-based) iteration `iter`: iterations 1 … `decay_start` use
+    /// `lr`; the next `decay_every` use `lr·f`, the next `lr·f²`, and so on. With the
+    /// seed's numbers, iteration 2000 runs at `0.1·0.7⁵ ≈ 0.0168`.
+    pub fn lr_at(&self, iter: usize) -> f64 {
+        if iter <= self.decay_start || self.decay_every == 0 {
+            return self.lr;
+        }
+        let decays = (iter - self.decay_start - 1) / self.decay_every + 1;
+        self.lr * self.decay_factor.powi(decays as i32)
+    }
+    // ANCHOR_END: schedule
+
+    /// Is every field usable? (Each message names the flag.)
+    pub fn validate(&self) -> Result<()> {
+        if !(self.lr > 0.0 && self.lr.is_finite()) {
+            bail!(
+                "the learning rate must be a positive number, got {}",
+                self.lr
+            );
+        }
+        if self.iterations == 0 {
+            bail!("iterations must be at least 1");
+        }
+        if !(self.decay_factor > 0.0 && self.decay_factor.is_finite()) {
+            bail!(
+                "the decay factor must be a positive number, got {}",
+                self.decay_factor
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The smallest side a texture sample may have for the layers `layers` of `vgg`: the
+/// receptive field of the deepest one (132 pixels for relu5_1 of VGG16, 228 for VGG19).
+///
+/// Each Gram matrix averages a layer's features over positions; a feature of relu5_1
+/// sees a 132×132 window, so from a smaller sample every one of its features sees mostly
+/// zero padding, and the Gram matrix describes the padding more than the texture.
+pub fn min_sample_side<T: Real>(vgg: &Vgg<T>, layers: &[usize]) -> usize {
+    let Some(&deepest) = layers.iter().max() else {
+        return 1;
+    };
+    let table = layer_table(vgg.arch, vgg.pooling, 256, 256);
+    table[deepest].receptive_field
+}
+
+/// Pools before layer `layer` (inclusive): its positions are the input's `/ 2^pools`.
+fn pools_through<T: Real>(vgg: &Vgg<T>, layer: usize) -> usize {
+    vgg.layers[..=layer]
+        .iter()
+        .filter(|l| l.kind == LayerKind::Pool)
+        .count()
+}
+
+/// One Gram-matrix target.
+#[derive(Clone, Debug)]
+struct StyleTarget<T> {
+    layer: usize,
+    weight: f64,
+    /// The sample's Gram matrix, rescaled to the training size's positions.
+    gram: Array2<T>,
+}
+
+/// The training loss: the frozen network, its input convention, and the targets.
+///
+/// Texture: `L = Σ_l w_l·E_l` (`style_weight = 1`). Stylisation:
+/// `L = Σ_l c_l·L_content,l + α·Σ_l w_l·E_l` with the content target of each item taken
+/// from its own content picture. Both averaged over the batch.
+#[derive(Clone, Debug)]
+pub struct TrainLoss<T> {
+    vgg: Vgg<T>,
+    convention: Convention,
+    style: Vec<StyleTarget<T>>,
+    content: Vec<(usize, f64)>,
+    style_weight: f64,
+    taps: Vec<usize>,
+    out_hw: (usize, usize),
+}
+
+/// What one evaluation of the training loss gives.
+#[derive(Clone, Debug)]
+pub struct Evaluation<T> {
+    /// The batch-mean loss terms.
+    pub terms: Terms,
+    /// ∂L/∂θ, laid out like [`Generator::params`].
+    pub grad: Vec<T>,
+    /// The generator's forward pass (its output and batch statistics).
+    pub forward: Forward<T>,
+}
+
+impl<T: Real> TrainLoss<T> {
+    /// A texture loss: Gram matrices of `sample` (1, 3, Hs, Ws), already preprocessed for
+    /// `vgg`, at `style_layers` (name, weight); outputs of size `out_hw`.
+    ///
+    /// Fails, naming the minimum, when the sample is smaller than the deepest layer's
+    /// receptive field ([`min_sample_side`]) or the output too small for that layer.
+    pub fn texture(
+        vgg: Vgg<T>,
+        convention: Convention,
+        sample: &Tensor4<T>,
+        style_layers: &[(String, f64)],
+        out_hw: (usize, usize),
+    ) -> Result<Self> {
+        Self::new(vgg, convention, sample, style_layers, &[], 1.0, out_hw)
+    }
+
+    /// A stylisation loss: style as for [`TrainLoss::texture`], plus content at
+    /// `content_layers` (name, weight); `alpha` multiplies the style term.
+    pub fn stylisation(
+        vgg: Vgg<T>,
+        convention: Convention,
+        style: &Tensor4<T>,
+        style_layers: &[(String, f64)],
+        content_layers: &[(String, f64)],
+        alpha: f64,
+        out_hw: (usize, usize),
+    ) -> Result<Self> {
+        if content_layers.is_empty() {
+            bail!("stylisation needs at least one content layer");
+        }
+        Self::new(
+            vgg,
+            convention,
+            style,
+            style_layers,
+            content_layers,
+            alpha,
+            out_hw,
+        )
+    }
+
+    fn new(
+        vgg: Vgg<T>,
+        convention: Convention,
+        sample: &Tensor4<T>,
+        style_layers: &[(String, f64)],
+        content_layers: &[(String, f64)],
+        style_weight: f64,
+        out_hw: (usize, usize),
+    ) -> Result<Self> {
+        if style_layers.is_empty() {
+            bail!("at least one texture (style) layer is needed");
+        }
+        let style_idx =
+            vgg.layer_indices(&style_layers.iter().map(|l| &l.0).collect::<Vec<_>>())?;
+        let content_idx =
+            vgg.layer_indices(&content_layers.iter().map(|l| &l.0).collect::<Vec<_>>())?;
+        let (_, _, hs, ws) = sample.dim();
+        let need = min_sample_side(&vgg, &style_idx);
+        let deepest = *style_idx.iter().max().expect("non-empty");
+        if hs.min(ws) < need {
+            let what = if content_layers.is_empty() {
+                "texture sample"
+            } else {
+                "style picture"
+            };
+            bail!(
+                "the {what} is {ws}×{hs} pixels, but {} of {} sees a {need}×{need} window \
+                 (its receptive field): the {what}'s shorter side must be at least {need} pixels \
+                 (use a larger picture, scale it up, or use shallower layers)",
+                vgg.layers[deepest].name,
+                vgg.arch.name()
+            );
+        }
+        let all_deepest = style_idx.iter().chain(&content_idx).copied().max();
+        if let Some(d) = all_deepest {
+            let m = 1 << pools_through(&vgg, d);
+            if out_hw.0 < m || out_hw.1 < m {
+                bail!(
+                    "a {}×{} output is too small for layer {}: it needs at least {m}×{m} pixels",
+                    out_hw.1,
+                    out_hw.0,
+                    vgg.layers[d].name
+                );
+            }
+        }
+        let fwd = vgg.forward(sample.view(), &style_idx, false);
+        let style = style_idx
+            .iter()
+            .zip(style_layers)
+            .map(|(&layer, (_, weight))| {
+                let f = fwd.get(layer).expect("tapped").index_axis(Axis(0), 0);
+                let m_style = (f.dim().1 * f.dim().2) as f64;
+                let p = pools_through(&vgg, layer);
+                let m_out = ((out_hw.0 >> p) * (out_hw.1 >> p)) as f64;
+                StyleTarget {
+                    layer,
+                    weight: *weight,
+                    gram: gram(f) * T::of(m_out / m_style),
+                }
+            })
+            .collect();
+        let content: Vec<(usize, f64)> = content_idx
+            .iter()
+            .zip(content_layers)
+            .map(|(&l, (_, w))| (l, *w))
+            .collect();
+        let mut taps: Vec<usize> = style_idx.iter().chain(&content_idx).copied().collect();
+        taps.sort_unstable();
+        taps.dedup();
+        Ok(TrainLoss {
+            vgg,
+            convention,
+            style,
+            content,
+            style_weight,
+            taps,
+            out_hw,
+        })
+    }
+
+    /// The output size (H, W) the targets were made for.
+    pub fn out_hw(&self) -> (usize, usize) {
+        self.out_hw
+    }
+
+    /// Does this loss need content pictures?
+    pub fn needs_content(&self) -> bool {
+        !self.content.is_empty()
+    }
+
+    /// The weights' preprocessing convention.
+    pub fn convention(&self) -> &Convention {
+        &self.convention
+    }
+
+    /// Generator output (N, 3, H, W), RGB → VGG input (N, 3, H, W).
+    pub fn to_network(&self, rgb: ArrayView4<T>) -> Tensor4<T> {
+        self.convention
+            .preprocess_batch(rgb.permuted_axes([0, 2, 3, 1]))
+    }
+
+    // ANCHOR: train_loss
+    /// The loss of the pictures `x` (N, 3, H, W, VGG input space) and ∂L/∂x. `content`:
+    /// the items' content pictures in the same space, when the loss has content layers.
+    pub fn loss_and_input_grad(
+        &self,
+        x: &Tensor4<T>,
+        content: Option<&Tensor4<T>>,
+    ) -> Result<(Terms, Tensor4<T>)> {
+        let (terms, fwd, tap_grads) = self.terms(x, content, true)?;
+        Ok((terms, self.vgg.backward(&fwd, &tap_grads)))
+    }
+    // ANCHOR_END: train_loss
+
+    /// The loss alone (no backward pass), e.g. of generated samples.
+    pub fn loss(&self, x: &Tensor4<T>, content: Option<&Tensor4<T>>) -> Result<Terms> {
+        Ok(self.terms(x, content, false)?.0)
+    }
+
+    /// Loss terms, VGG's forward pass, and ∂L/∂F at every tap: per item, the content
+    /// residuals and Gram-matrix gradients of `crate::losses`, weighted and divided by N.
+    #[allow(clippy::type_complexity)]
+    fn terms(
+        &self,
+        x: &Tensor4<T>,
+        content: Option<&Tensor4<T>>,
+        keep: bool,
+    ) -> Result<(Terms, crate::vgg::Forward<T>, Vec<(usize, Tensor4<T>)>)> {
+        let n = x.dim().0;
+        let content_fwd = match (self.needs_content(), content) {
+            (false, _) => None,
+            (true, None) => bail!("this loss needs the content pictures of the batch"),
+            (true, Some(c)) => {
+                if c.dim() != x.dim() {
+                    bail!(
+                        "content pictures are {:?}, the generated ones {:?}",
+                        c.dim(),
+                        x.dim()
+                    );
+                }
+                let layers: Vec<usize> = self.content.iter().map(|c| c.0).collect();
+                Some(self.vgg.forward(c.view(), &layers, false))
+            }
+        };
+        let fwd = self.vgg.forward(x.view(), &self.taps, keep);
+        let inv_n = 1.0 / n as f64;
+        let mut terms = Terms::default();
+        let mut per_layer: Vec<(String, f64)> = Vec::new();
+        let mut tap_grads = Vec::new();
+        for &layer in &self.taps {
+            let f = fwd.get(layer).expect("tapped");
+            let mut g = Tensor4::<T>::zeros(f.raw_dim());
+            let name = &self.vgg.layers[layer].name;
+            for &(_, c) in self.content.iter().filter(|c| c.0 == layer) {
+                let p = content_fwd
+                    .as_ref()
+                    .and_then(|cf| cf.get(layer))
+                    .expect("tapped");
+                let mut sum = 0.0;
+                for i in 0..n {
+                    let lg = content_loss(
+                        f.index_axis(Axis(0), i),
+                        p.index_axis(Axis(0), i),
+                        Normalisation::Gatys,
+                    );
+                    sum += lg.value * inv_n;
+                    add_scaled(&mut g, i, &lg.grad, c * inv_n);
+                }
+                terms.content += c * sum;
+                per_layer.push((format!("content:{name}"), sum));
+            }
+            for t in self.style.iter().filter(|t| t.layer == layer) {
+                let mut sum = 0.0;
+                for i in 0..n {
+                    let f_i = f.index_axis(Axis(0), i);
+                    let lg = style_loss(f_i, t.gram.view(), Normalisation::Gatys);
+                    sum += lg.value * inv_n;
+                    add_scaled(&mut g, i, &lg.grad, self.style_weight * t.weight * inv_n);
+                }
+                terms.style += t.weight * sum;
+                per_layer.push((format!("style:{name}"), sum));
+            }
+            tap_grads.push((layer, g));
+        }
+        // Content layers first, then style layers, as `gatys::Terms` lists them.
+        per_layer.sort_by_key(|(k, _)| !k.starts_with("content:"));
+        terms.per_layer = per_layer;
+        terms.total = terms.content + self.style_weight * terms.style;
+        Ok((terms, fwd, tap_grads))
+    }
+
+    // ANCHOR: evaluate_generator
+    /// The training loss of generator `gen` on `inputs` (its noise/content pyramid) and
+    /// ∂L/∂θ. `content_rgb` (N, 3, H, W, RGB in [0, 1]) gives the content targets for a
+    /// stylisation loss. Runs the generator in train mode (batch statistics).
+    pub fn evaluate(
+        &self,
+        gen: &Generator<T>,
+        inputs: &[Tensor4<T>],
+        content_rgb: Option<ArrayView4<T>>,
+    ) -> Result<Evaluation<T>> {
+        let forward = gen.forward(inputs, Mode::Train)?;
+        let x = self.to_network(forward.output.view());
+        let content = content_rgb.map(|c| self.to_network(c));
+        let (terms, dx) = self.loss_and_input_grad(&x, content.as_ref())?;
+        // ∂L/∂RGB: the transpose of the affine preprocessing, back to NCHW.
+        let drgb = self.convention.preprocess_backward_batch(dx.view());
+        let dout = drgb
+            .permuted_axes([0, 3, 1, 2])
+            .as_standard_layout()
+            .into_owned();
+        let grads = gen.backward(&forward, dout.view(), false);
+        Ok(Evaluation {
+            terms,
+            grad: grads.params,
+            forward,
+        })
+    }
+    // ANCHOR_END: evaluate_generator
+}
+
+/// `g[i] += s·grad` for item `i` of a batch gradient.
+fn add_scaled<T: Real>(g: &mut Tensor4<T>, i: usize, grad: &Array3<T>, s: f64) {
+    g.index_axis_mut(Axis(0), i).scaled_add(T::of(s), grad);
+}
+
+/// Everything about a run that is not the network: sizes, batch, schedule, seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainOptions {
+    /// Training pictures' (H, W): multiples of 2^(K−1).
+    pub size: (usize, usize),
+    /// Items per batch.
+    pub batch: usize,
+    /// Learning rate and iterations.
+    pub schedule: Schedule,
+    /// Seed of the noise (the initial weights have their own, in the generator).
+    pub seed: u64,
+    /// Amplitude of the noise for stylisation (U[0, s)); textures always use U[0, 1).
+    pub noise_scale: f64,
+}
+
+/// The trainer's mutable state, for checkpoints: where the run is and what Adam knows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainState<T> {
+    /// Iterations completed.
+    pub iteration: usize,
+    /// The noise generator's state.
+    pub rng_state: u64,
+    /// Adam's first moments (empty before the first step).
+    pub adam_m: Vec<T>,
+    /// Adam's second moments.
+    pub adam_v: Vec<T>,
+    /// Adam's step count.
+    pub adam_t: u64,
+}
+
+/// What one training iteration reports.
+#[derive(Clone, Debug)]
+pub struct StepReport {
+    /// The iteration just completed (1-based).
+    pub iteration: usize,
+    /// Its learning rate.
+    pub lr: f64,
+    /// The batch's loss terms, before the update.
+    pub terms: Terms,
+}
+
+/// Owns a generator, its loss, Adam and the schedule, and trains one batch at a time.
+pub struct Trainer<T> {
+    generator: Generator<T>,
+    loss: TrainLoss<T>,
+    options: TrainOptions,
+    adam: Adam<T>,
+    iteration: usize,
+    rng: Rng,
+}
+
+impl<T: Real> Trainer<T> {
+    /// A fresh run: iteration 0, Adam with no history, noise from `options.seed`.
+    pub fn new(generator: Generator<T>, loss: TrainLoss<T>, options: TrainOptions) -> Result<Self> {
+        let state = TrainState {
+            iteration: 0,
+            rng_state: options.seed,
+            adam_m: Vec::new(),
+            adam_v: Vec::new(),
+            adam_t: 0,
+        };
+        Self::resume(generator, loss, options, state)
+    }
+
+    /// Continue a run from a checkpointed state.
+    pub fn resume(
+        generator: Generator<T>,
+        loss: TrainLoss<T>,
+        options: TrainOptions,
+        state: TrainState<T>,
+    ) -> Result<Self> {
+        options.schedule.validate()?;
+        if options.batch == 0 {
+            bail!("the batch size must be at least 1");
+        }
+        let (h, w) = options.size;
+        generator.config().check_size(h, w)?;
+        if loss.out_hw() != (h, w) {
+            bail!(
+                "the loss was built for {:?} pictures, the options say {:?}",
+                loss.out_hw(),
+                (h, w)
+            );
+        }
+        let stylise = generator.config().content_channels > 0;
+        if stylise != loss.needs_content() {
+            bail!(
+                "a {} generator needs a {} loss",
+                if stylise { "stylisation" } else { "texture" },
+                if stylise {
+                    "content + style"
+                } else {
+                    "texture"
+                }
+            );
+        }
+        let adam = Adam::new(options.schedule.lr).with_state(
+            generator.parameter_count(),
+            state.adam_m,
+            state.adam_v,
+            state.adam_t,
+        )?;
+        Ok(Trainer {
+            generator,
+            loss,
+            options,
+            adam,
+            iteration: state.iteration,
+            rng: Rng::new(state.rng_state),
+        })
+    }
+
+    /// The generator being trained.
+    pub fn generator(&self) -> &Generator<T> {
+        &self.generator
+    }
+
+    /// The loss.
+    pub fn loss(&self) -> &TrainLoss<T> {
+        &self.loss
+    }
+
+    /// The options.
+    pub fn options(&self) -> &TrainOptions {
+        &self.options
+    }
+
+    /// Iterations completed.
+    pub fn iteration(&self) -> usize {
+        self.iteration
+    }
+
+    /// Has the schedule run out?
+    pub fn finished(&self) -> bool {
+        self.iteration >= self.options.schedule.iterations
+    }
+
+    /// What a checkpoint needs to continue exactly from here.
+    pub fn state(&self) -> TrainState<T> {
+        let (m, v, t) = self.adam.state();
+        TrainState {
+            iteration: self.iteration,
+            rng_state: self.rng.state(),
+            adam_m: m.to_vec(),
+            adam_v: v.to_vec(),
+            adam_t: t,
+        }
+    }
+
+    /// This iteration's generator inputs: noise, and for stylisation the content pyramid.
+    fn inputs(&mut self, content_rgb: Option<ArrayView4<T>>) -> Result<Vec<Tensor4<T>>> {
+        let (h, w) = self.options.size;
+        let cfg = self.generator.config();
+        match content_rgb {
+            Some(_) if cfg.content_channels == 0 => {
+                bail!("a texture generator takes no content pictures")
+            }
+            None => noise_inputs(cfg, &mut self.rng, self.options.batch, h, w),
+            Some(c) => {
+                let (n, _, ch, cw) = c.dim();
+                if (n, ch, cw) != (self.options.batch, h, w) {
+                    bail!(
+                        "content batch is {n}×{ch}×{cw}, expected {}×{h}×{w}",
+                        self.options.batch
+                    );
+                }
+                stylisation_inputs(cfg, &mut self.rng, c, self.options.noise_scale)
+            }
+        }
+    }
+
+    // ANCHOR: train_step
+    /// One iteration: draw inputs, evaluate loss and ∂L/∂θ, take an Adam step at the
+    /// schedule's rate, update the running statistics. `content_rgb`: the batch's
+    /// content pictures (N, 3, H, W, RGB in [0, 1]) for stylisation, `None` for textures.
+    ///
+    /// A non-finite loss or gradient leaves the generator untouched and is an error.
+    pub fn step(&mut self, content_rgb: Option<ArrayView4<T>>) -> Result<StepReport> {
+        let inputs = self.inputs(content_rgb.clone())?;
+        let ev = self.loss.evaluate(&self.generator, &inputs, content_rgb)?;
+        let iteration = self.iteration + 1;
+        if !ev.terms.total.is_finite() || ev.grad.iter().any(|g| !g.f64().is_finite()) {
+            bail!(
+                "the loss or its gradient became NaN or infinite at iteration {iteration} \
+                 (try a smaller --lr); the generator was left as it was"
+            );
+        }
+        let lr = self.options.schedule.lr_at(iteration);
+        self.adam.lr = lr;
+        self.adam.step(self.generator.params_mut(), &ev.grad);
+        self.generator.update_running_stats(&ev.forward);
+        self.iteration = iteration;
+        Ok(StepReport {
+            iteration,
+            lr,
+            terms: ev.terms,
+        })
+    }
+    // ANCHOR_END: train_step
+
+    /// Run until the schedule ends or `observer` says stop. `content` supplies each
+    /// batch's content pictures (stylisation) and is not called for textures. The
+    /// observer sees every report and the trainer (to checkpoint, preview, log).
+    pub fn run(
+        &mut self,
+        mut content: impl FnMut() -> Result<Tensor4<T>>,
+        mut observer: impl FnMut(&StepReport, &Trainer<T>) -> Result<Control>,
+    ) -> Result<bool> {
+        while !self.finished() {
+            let batch = if self.loss.needs_content() {
+                Some(content()?)
+            } else {
+                None
+            };
+            let report = self.step(batch.as_ref().map(|b| b.view()))?;
+            if observer(&report, self)? == Control::Stop {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed001_schedule() {
+        let s = Schedule::seed001();
+        assert_eq!(s.lr_at(1), 0.1);
+        assert_eq!(s.lr_at(1000), 0.1);
+        assert!((s.lr_at(1001) - 0.07).abs() < 1e-15);
+        assert!((s.lr_at(1200) - 0.07).abs() < 1e-15);
+        assert!((s.lr_at(1201) - 0.049).abs() < 1e-15);
+        assert!((s.lr_at(2000) - 0.1 * 0.7f64.powi(5)).abs() < 1e-15);
+        let never = Schedule {
+            decay_every: 0,
+            ..s
+        };
+        assert_eq!(never.lr_at(5000), 0.1);
+    }
+
+    #[test]
+    fn bad_schedules_are_named() {
+        let s = Schedule::seed001();
+        let e = Schedule {
+            lr: -1.0,
+            ..s.clone()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(e.0.contains("learning rate"), "{e}");
+        let e = Schedule { iterations: 0, ..s }.validate().unwrap_err();
+        assert!(e.0.contains("iterations"), "{e}");
+    }
+}

@@ -1,0 +1,395 @@
+//! The Texture Networks commands end to end with the real VGG16 weights, on runs small
+//! enough for a test (32×32 pictures, batches of 1, a few iterations): train, resume,
+//! Ctrl-C, a kill at a random moment, generate, apply; and every kind of bad input as
+//! one `error:` line. Skipped (with a note) when the weights are absent and
+//! NST_ALLOW_MISSING_WEIGHTS=1, like tests/cli_bad_input.rs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn weights_present() -> bool {
+    let ok = root().join("weights/vgg16/manifest.tsv").exists();
+    if !ok && std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() != Ok("1") {
+        panic!("no weights in weights/vgg16: run `bash weights/fetch.sh` first");
+    }
+    ok
+}
+
+fn weights() -> String {
+    root().join("weights/vgg16").display().to_string()
+}
+
+fn sample(name: &str) -> String {
+    root().join("docs/samples").join(name).display().to_string()
+}
+
+fn nst(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(args)
+        .output()
+        .expect("running nst");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!err.contains("panicked"), "{args:?} panicked:\n{err}");
+    (out.status.code().unwrap_or(-1), err)
+}
+
+fn ok(args: &[&str]) -> String {
+    let (code, err) = nst(args);
+    assert_eq!(code, 0, "{args:?} failed:\n{err}");
+    err
+}
+
+/// Exactly one non-empty stderr line, `error: …` containing `needle`.
+fn one_error(args: &[&str], needle: &str) {
+    let (code, err) = nst(args);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(code != 0, "{args:?} succeeded");
+    assert_eq!(lines.len(), 1, "{args:?}: expected one line, got:\n{err}");
+    assert!(lines[0].starts_with("error:"), "{err}");
+    assert!(lines[0].contains(needle), "'{needle}' not in: {err}");
+}
+
+fn dir(tag: &str) -> PathBuf {
+    nst::files::test_dir(&format!("cli-{tag}"))
+}
+
+/// A 132×132 texture sample (the minimum for relu5_1) cut from a shipped picture.
+fn texture_sample(d: &Path) -> String {
+    let p = d.join("sample.png");
+    let img = nst::image_io::load_rgb(Path::new(&sample("starry_night.jpg")), &Default::default())
+        .unwrap();
+    let crop = img.slice(ndarray::s![..132, ..132, ..]).to_owned();
+    nst::image_io::save_rgb(&p, crop.view()).unwrap();
+    p.display().to_string()
+}
+
+fn train_texture<'a>(sample: &'a str, out: &'a str, w: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "train-texture",
+        sample,
+        "-o",
+        out,
+        "--size",
+        "32",
+        "--batch-size",
+        "1",
+        "--weights",
+        w,
+        "--quiet",
+    ];
+    v.extend_from_slice(extra);
+    v
+}
+
+#[test]
+fn train_resume_generate_and_their_bad_input() {
+    if !weights_present() {
+        return eprintln!("skipped: no weights");
+    }
+    let d = dir("texture");
+    let (s, w) = (texture_sample(&d), weights());
+    let out = d.join("run").display().to_string();
+    let err = ok(&train_texture(
+        &s,
+        &out,
+        &w,
+        &["--iterations", "3", "--save-every", "2"],
+    ));
+    assert!(err.contains("trained model"), "{err}");
+    assert!(err.contains("texture loss of 4 new 32×32 samples"), "{err}");
+    let ckpts: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("ckpt-"))
+        .collect();
+    assert_eq!(ckpts.len(), 2, "{ckpts:?}");
+
+    // Starting over in the same folder is refused; --resume continues to a new total.
+    one_error(
+        &train_texture(&s, &out, &w, &["--iterations", "3"]),
+        "--resume",
+    );
+    let err = ok(&train_texture(
+        &s,
+        &out,
+        &w,
+        &["--iterations", "5", "--resume"],
+    ));
+    assert!(err.contains("at iteration 3"), "{err}");
+    let log = std::fs::read_to_string(Path::new(&out).join("train.log.csv")).unwrap();
+    assert_eq!(log.matches("iter,").count(), 1, "one header:\n{log}");
+    assert!(log.lines().last().unwrap().starts_with("5,"), "{log}");
+    one_error(
+        &train_texture(&s, &out, &w, &["--resume", "--scales", "4"]),
+        "cannot change when resuming",
+    );
+
+    // Generate at any size that divides by 16; other sizes are one line.
+    let png = d.join("t.png").display().to_string();
+    let err = ok(&["generate", &out, "--size", "80x48", "-o", &png]);
+    assert!(err.contains("80×48"), "{err}");
+    let img = nst::image_io::load_rgb(Path::new(&png), &Default::default()).unwrap();
+    assert_eq!(img.dim(), (48, 80, 3));
+    one_error(
+        &["generate", &out, "--size", "50", "-o", &png],
+        "not a multiple of 16",
+    );
+    one_error(
+        &["apply", &out, &sample("tubingen.jpg"), "-o", &png],
+        "texture model",
+    );
+
+    // A model missing a file, or from another architecture, is named.
+    let model = Path::new(&out).join("model");
+    let copy = d.join("broken");
+    std::fs::create_dir_all(&copy).unwrap();
+    for e in std::fs::read_dir(&model).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), copy.join(e.file_name())).unwrap();
+    }
+    let c = copy.display().to_string();
+    std::fs::remove_file(copy.join("join1.conv0.weight.npy")).unwrap();
+    one_error(&["generate", &c, "-o", &png], "join1.conv0.weight.npy");
+    let cfg = copy.join("config.txt");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("branch_channels = 8", "branch_channels = 6"),
+    )
+    .unwrap();
+    one_error(&["generate", &c, "-o", &png], "architecture mismatch");
+    one_error(
+        &["generate", &d.display().to_string(), "-o", &png],
+        "not a trained model",
+    );
+
+    // A damaged newest checkpoint: named, with the way back.
+    let newest = Path::new(&out).join("ckpt-000005/adam_v.npy");
+    let bytes = std::fs::read(&newest).unwrap();
+    std::fs::write(&newest, &bytes[..100]).unwrap();
+    let args = train_texture(&s, &out, &w, &["--resume", "--iterations", "6"]);
+    one_error(&args, "--resume-from");
+    let (_, err) = nst(&args);
+    assert!(
+        err.contains("ckpt-000005 is damaged") && err.contains("ckpt-000003"),
+        "{err}"
+    );
+    let back = Path::new(&out).join("ckpt-000003").display().to_string();
+    let err = ok(&train_texture(
+        &s,
+        &out,
+        &w,
+        &["--resume-from", &back, "--iterations", "6"],
+    ));
+    assert!(err.contains("at iteration 3"), "{err}");
+}
+
+#[test]
+fn bad_training_input_is_one_line() {
+    if !weights_present() {
+        return eprintln!("skipped: no weights");
+    }
+    let d = dir("badtrain");
+    let w = weights();
+    let small = d.join("small.png");
+    let img = nst::image_io::load_rgb(Path::new(&sample("starry_night.jpg")), &Default::default())
+        .unwrap();
+    nst::image_io::save_rgb(&small, img.slice(ndarray::s![..100, ..120, ..]).view()).unwrap();
+    let small = small.display().to_string();
+    let out = d.join("o").display().to_string();
+    one_error(
+        &train_texture(&small, &out, &w, &[]),
+        "relu5_1 of vgg16 sees a 132×132 window",
+    );
+    let s = texture_sample(&d);
+    one_error(
+        &["train-texture", &s, "-o", &out, "--size", "40"],
+        "not a multiple of 16",
+    );
+    one_error(
+        &["train-texture", &s, "-o", &out, "--batch-size", "0"],
+        "--batch-size",
+    );
+    one_error(&["train-texture", &s, "-o", &out, "--lr", "-1"], "--lr");
+    one_error(
+        &["train-texture", &s, "-o", &out, "--resume", "--weights", &w],
+        "does not exist",
+    );
+    one_error(
+        &train_texture(&s, &out, &w, &["--layers", "relu9_9"]),
+        "relu9_9",
+    );
+    let style = sample("starry_night.jpg");
+    one_error(
+        &[
+            "train-style",
+            &style,
+            "--images",
+            &d.join("none").display().to_string(),
+            "-o",
+            &out,
+            "--size",
+            "32",
+            "--weights",
+            &w,
+        ],
+        "none",
+    );
+    one_error(
+        &[
+            "train-style",
+            &style,
+            "--images",
+            &d.display().to_string(),
+            "-o",
+            &out,
+            "--size",
+            "48",
+        ],
+        "not a multiple of 32",
+    );
+}
+
+#[test]
+fn ctrl_c_and_kill_lose_at_most_the_iterations_since_the_last_checkpoint() {
+    if !weights_present() {
+        return eprintln!("skipped: no weights");
+    }
+    let d = dir("interrupt");
+    let (s, w) = (texture_sample(&d), weights());
+    let out = d.join("run").display().to_string();
+    let args = train_texture(
+        &s,
+        &out,
+        &w,
+        &["--iterations", "100000", "--save-every", "3"],
+    );
+    let newest = |out: &str| -> usize {
+        nst::texture_net::checkpoint::list_checkpoints(Path::new(out))
+            .ok()
+            .and_then(|c| c.first().map(|c| c.0))
+            .unwrap_or(0)
+    };
+    let wait_for = |out: &str, n: usize| {
+        let t = Instant::now();
+        while newest(out) < n {
+            assert!(t.elapsed() < Duration::from_secs(120), "no checkpoint {n}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+
+    // Ctrl-C: the iteration finishes, a checkpoint is written, exit status 0.
+    let child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(&args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(&out, 3);
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let res = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "{err}");
+    assert!(err.contains("interrupted at iteration"), "{err}");
+    let at = newest(&out);
+    assert!(
+        err.contains(&format!("interrupted at iteration {at};")),
+        "checkpoint {at}: {err}"
+    );
+
+    // SIGKILL at an arbitrary moment (here: soon after a checkpoint appears, possibly
+    // in the middle of writing the next): --resume starts from the newest complete one.
+    let mut resume = args.clone();
+    resume.push("--resume");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(&resume)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for(&out, at + 3);
+    std::thread::sleep(Duration::from_millis(137));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let last = newest(&out);
+    assert!(last >= at + 3);
+    let c = nst::texture_net::checkpoint::load_newest::<f32>(Path::new(&out)).unwrap();
+    assert_eq!(c.state.iteration, last);
+    let total = (last + 1).to_string();
+    let mut finish = train_texture(&s, &out, &w, &["--iterations", &total, "--resume"]);
+    finish.extend_from_slice(&["--save-every", "3"]);
+    let err = ok(&finish);
+    assert!(err.contains(&format!("at iteration {last}")), "{err}");
+}
+
+#[test]
+fn train_style_then_apply() {
+    if !weights_present() {
+        return eprintln!("skipped: no weights");
+    }
+    let d = dir("style");
+    let pool = d.join("pool");
+    std::fs::create_dir_all(&pool).unwrap();
+    for name in ["tubingen.jpg", "the_scream.jpg"] {
+        std::fs::copy(sample(name), pool.join(name)).unwrap();
+    }
+    let (w, style) = (weights(), sample("starry_night.jpg"));
+    let out = d.join("run").display().to_string();
+    let p = pool.display().to_string();
+    let err = ok(&[
+        "train-style",
+        &style,
+        "--images",
+        &p,
+        "-o",
+        &out,
+        "--size",
+        "32",
+        "--batch-size",
+        "2",
+        "--iterations",
+        "2",
+        "--style-size",
+        "256",
+        "--weights",
+        &w,
+        "--quiet",
+    ]);
+    assert!(err.contains("a pool of 2 training pictures"), "{err}");
+    assert!(err.contains("stylisation generator, K = 6"), "{err}");
+    let png = d.join("s.png").display().to_string();
+    let err = ok(&[
+        "apply",
+        &out,
+        &sample("tubingen.jpg"),
+        "--size",
+        "100",
+        "--noise-scale",
+        "0.5",
+        "-o",
+        &png,
+    ]);
+    assert!(err.contains("resized 100×75 to 96×64"), "{err}");
+    let img = nst::image_io::load_rgb(Path::new(&png), &Default::default()).unwrap();
+    assert_eq!(img.dim(), (64, 96, 3));
+    one_error(&["generate", &out, "-o", &png], "stylisation model");
+    one_error(
+        &[
+            "apply",
+            &out,
+            &sample("tubingen.jpg"),
+            "--noise-scale",
+            "-1",
+            "-o",
+            &png,
+        ],
+        "--noise-scale",
+    );
+}
