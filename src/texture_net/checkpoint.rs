@@ -96,7 +96,7 @@ pub fn list_checkpoints(model_dir: &Path) -> Result<Vec<(usize, PathBuf)>> {
             e.path().is_dir().then(|| (it, e.path()))
         })
         .collect();
-    found.sort_by(|a, b| b.0.cmp(&a.0));
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
     Ok(found)
 }
 

@@ -614,7 +614,7 @@ impl<T: Real> Trainer<T> {
     ///
     /// A non-finite loss or gradient leaves the generator untouched and is an error.
     pub fn step(&mut self, content_rgb: Option<ArrayView4<T>>) -> Result<StepReport> {
-        let inputs = self.inputs(content_rgb.clone())?;
+        let inputs = self.inputs(content_rgb)?;
         let ev = self.loss.evaluate(&self.generator, &inputs, content_rgb)?;
         let iteration = self.iteration + 1;
         if !ev.terms.total.is_finite() || ev.grad.iter().any(|g| !g.f64().is_finite()) {

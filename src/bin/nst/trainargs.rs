@@ -26,6 +26,9 @@ pub fn parse_count(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A checkpoint picked up by `--resume`: its state, its settings, and its folder.
+pub type Resumed = (TrainState<f32>, Vec<(String, String)>, PathBuf);
+
 /// Training flags common to both kinds of generator.
 #[derive(clap::Args, Clone, Debug)]
 pub struct TrainArgs {
@@ -137,7 +140,7 @@ pub struct Start {
     /// Options after defaults, the checkpoint's values and the flags.
     pub options: TrainOptions,
     /// The checkpoint's state and settings, when resuming.
-    pub resumed: Option<(TrainState<f32>, Vec<(String, String)>, PathBuf)>,
+    pub resumed: Option<Resumed>,
 }
 
 impl TrainArgs {
