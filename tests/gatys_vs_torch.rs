@@ -24,30 +24,11 @@ use nst::optim::LineSearch;
 use nst::tensor::{rel_error, Tensor4};
 use nst::vgg::{Pooling, Vgg};
 use nst::weights::Convention;
-use std::path::PathBuf;
 
 const TERMS_TOL: f64 = 1e-4;
 const GRAD_TOL: f64 = 1e-3;
 
-fn weights_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("NST_WEIGHTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("weights/vgg16"));
-    if dir.join("manifest.tsv").exists() {
-        return Some(dir);
-    }
-    if std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() == Ok("1") {
-        eprintln!(
-            "skipping: no weights at {} (NST_ALLOW_MISSING_WEIGHTS=1)",
-            dir.display()
-        );
-        return None;
-    }
-    panic!(
-        "no weights at {}: run `bash weights/fetch.sh` first",
-        dir.display()
-    );
-}
+use common::weights_dir;
 
 /// An `H×W×3` picture fixture.
 fn picture(name: &str) -> Array3<f32> {

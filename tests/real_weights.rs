@@ -7,27 +7,8 @@ mod common;
 use ndarray::Ix3;
 use nst::tensor::rel_error;
 use nst::vgg::{Pooling, Vgg};
-use std::path::PathBuf;
 
-fn weights_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("NST_WEIGHTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("weights/vgg16"));
-    if dir.join("manifest.tsv").exists() {
-        return Some(dir);
-    }
-    if std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() == Ok("1") {
-        eprintln!(
-            "skipping: no weights at {} (NST_ALLOW_MISSING_WEIGHTS=1)",
-            dir.display()
-        );
-        return None;
-    }
-    panic!(
-        "no weights at {}: run `bash weights/fetch.sh` first",
-        dir.display()
-    );
-}
+use common::weights_dir;
 
 /// Our f32 VGG16 against ONNX Runtime running the original model
 /// (`scripts/reference/onnx_vgg16_fixtures.py`), on a 64×80 photo: relative error

@@ -34,3 +34,25 @@ pub fn load_npy(path: &Path) -> ArrayD<f64> {
 pub fn load(rel: &str) -> ArrayD<f64> {
     load_npy(&fixture(rel))
 }
+
+/// The real weights folder (`NST_WEIGHTS`, else `weights/vgg16`). Missing weights fail the
+/// test with the fetch command, unless NST_ALLOW_MISSING_WEIGHTS=1 (then `None`: skip).
+pub fn weights_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("NST_WEIGHTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("weights/vgg16"));
+    if dir.join("manifest.tsv").exists() {
+        return Some(dir);
+    }
+    if std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() == Ok("1") {
+        eprintln!(
+            "skipping: no weights at {} (NST_ALLOW_MISSING_WEIGHTS=1)",
+            dir.display()
+        );
+        return None;
+    }
+    panic!(
+        "no weights at {}: run `bash weights/fetch.sh` first",
+        dir.display()
+    );
+}
