@@ -393,3 +393,42 @@ fn train_style_then_apply() {
         "--noise-scale",
     );
 }
+
+/// `nst train-style --images` reads TFRecord shards written by `nst data pack` (issue 5).
+#[test]
+fn train_style_reads_tfrecord_shards() {
+    if !weights_present() {
+        return;
+    }
+    let d = dir("tfrecord-train");
+    let shard = d.join("imgs.tfrecord").display().to_string();
+    let pictures = root()
+        .join("tests/fixtures/tfrecord/images")
+        .display()
+        .to_string();
+    ok(&["data", "pack", &pictures, "-o", &shard]);
+    let model = d.join("model").display().to_string();
+    let w = weights();
+    let err = ok(&[
+        "train-style",
+        &sample("starry_night.jpg"),
+        "--images",
+        &shard,
+        "-o",
+        &model,
+        "--size",
+        "128",
+        "--batch-size",
+        "1",
+        "--iterations",
+        "2",
+        "--weights",
+        &w,
+        "-q",
+    ]);
+    assert!(err.contains("TFRecord"), "{err}");
+    assert!(
+        d.join("model/model").is_dir(),
+        "no trained model written:\n{err}"
+    );
+}
