@@ -26,4 +26,6 @@ pub use generator::{Forward, Generator, Gradients, Mode};
 pub use inputs::{noise_inputs, stylisation_inputs};
 pub use layout::TensorSlot;
 pub use sample::{pictures, sample_textures, stylise};
-pub use train::{Schedule, StepReport, TrainLoss, TrainOptions, TrainState, Trainer};
+pub use train::{
+    output_to_rgb, Schedule, StepReport, TrainLoss, TrainOptions, TrainState, Trainer,
+};

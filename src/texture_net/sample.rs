@@ -3,6 +3,7 @@
 
 use super::generator::Generator;
 use super::inputs::{noise_inputs, stylisation_inputs};
+use super::train::output_to_rgb;
 use crate::bail;
 use crate::error::Result;
 use crate::rng::Rng;
@@ -10,7 +11,7 @@ use crate::tensor::{Real, Tensor4};
 use ndarray::{Array3, ArrayView3, Axis};
 
 /// `n` texture samples of `h`×`w` from noise drawn with `seed`: (n, 3, h, w), RGB in
-/// [0, 1] (unclamped).
+/// [0, 1] (unclamped; see [`output_to_rgb`]).
 ///
 /// Fails with one line when the generator is a stylisation one or the size does not
 /// divide by 2^(K−1).
@@ -25,7 +26,7 @@ pub fn sample_textures<T: Real>(
         bail!("this is a stylisation model (it takes a content picture): use `nst apply`");
     }
     let inputs = noise_inputs(gen.config(), &mut Rng::new(seed), n, h, w)?;
-    gen.generate(&inputs)
+    Ok(output_to_rgb(&gen.generate(&inputs)?))
 }
 
 /// Stylise `content` (H×W×3, RGB in [0, 1]; H and W multiples of 2^(K−1)) with noise of
@@ -52,7 +53,7 @@ pub fn stylise<T: Real>(
         .as_standard_layout()
         .into_owned();
     let inputs = stylisation_inputs(gen.config(), &mut Rng::new(seed), c.view(), noise_scale)?;
-    let out = gen.generate(&inputs)?;
+    let out = output_to_rgb(&gen.generate(&inputs)?);
     Ok(pictures(&out).remove(0))
 }
 

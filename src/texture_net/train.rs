@@ -15,15 +15,21 @@
 //! asked for ∂L/∂x.
 //!
 //! **Output space.** The generator's last layer is a 1×1 convolution with no squashing.
-//! We read its three channels as **RGB in [0, 1], unclamped**: the training step maps them
-//! to VGG's input space with the weights' own [`Convention::preprocess_batch`] (for the
-//! Caffe weights `x = 255·rgb[BGR] − mean`) and brings the gradient back with its
-//! transpose, [`Convention::preprocess_backward_batch`]. Pictures are clamped to [0, 1]
-//! only when saved. (The authors' Torch code instead reads the output as already
-//! preprocessed BGR; that is the same network up to a fixed affine map of the last layer,
-//! but in our space the freshly initialised network's output, of order 1, already has
-//! the scale of a picture, and the same generator file works with any weight
-//! convention.)
+//! We read its three channels `o` as RGB in units of 8-bit grey levels around mid-grey,
+//! **`rgb = 0.5 + o/255`** ([`output_to_rgb`]), unclamped; the training step then maps
+//! RGB to VGG's input space with the weights' own [`Convention::preprocess_batch`] (for
+//! the Caffe weights `x = 255·rgb[BGR] − mean`) and brings the gradient back with the
+//! transposes of both maps. Pictures are clamped to [0, 1] only when saved.
+//!
+//! Why this scale: Adam moves every parameter by about the learning rate per step,
+//! whatever the gradient's size, so the output's units decide how far one step moves
+//! the picture. In these units a step of the seed's lr = 0.1 on the final 1×1
+//! convolution shifts pixels by a few grey levels, as in the authors' Torch code (whose
+//! generator writes VGG's 0–255 input space directly); reading the output as RGB in
+//! [0, 1] instead made the same step 255 times larger, and training stalled at a loss
+//! ~100× above optimisation's. The freshly initialised network's output, of order 1,
+//! is a nearly uniform mid-grey, as the authors' is. Unlike their choice, the generator
+//! file does not depend on a weight set's convention: `nst generate` needs no VGG.
 //!
 //! **Loss.** Per item it is exactly the loss `nst texture` and `nst stylize` minimise
 //! ([`crate::gatys`], Gatys normalisation): style targets are the sample's Gram matrices
@@ -305,8 +311,8 @@ impl<T: Real> TrainLoss<T> {
         &self.convention
     }
 
-    /// Generator output (N, 3, H, W), RGB → VGG input (N, 3, H, W).
-    pub fn to_network(&self, rgb: ArrayView4<T>) -> Tensor4<T> {
+    /// Pictures (N, 3, H, W), RGB in [0, 1] → VGG input (N, 3, H, W).
+    pub fn rgb_to_network(&self, rgb: ArrayView4<T>) -> Tensor4<T> {
         self.convention
             .preprocess_batch(rgb.permuted_axes([0, 2, 3, 1]))
     }
@@ -412,13 +418,16 @@ impl<T: Real> TrainLoss<T> {
         content_rgb: Option<ArrayView4<T>>,
     ) -> Result<Evaluation<T>> {
         let forward = gen.forward(inputs, Mode::Train)?;
-        let x = self.to_network(forward.output.view());
-        let content = content_rgb.map(|c| self.to_network(c));
+        let rgb = output_to_rgb(&forward.output);
+        let x = self.rgb_to_network(rgb.view());
+        let content = content_rgb.map(|c| self.rgb_to_network(c));
         let (terms, dx) = self.loss_and_input_grad(&x, content.as_ref())?;
-        // ∂L/∂RGB: the transpose of the affine preprocessing, back to NCHW.
+        // ∂L/∂RGB: the transpose of the affine preprocessing, back to NCHW; then
+        // ∂L/∂o = ∂L/∂RGB / 255.
         let drgb = self.convention.preprocess_backward_batch(dx.view());
         let dout = drgb
             .permuted_axes([0, 3, 1, 2])
+            .mapv(|v| v * T::of(OUTPUT_SCALE))
             .as_standard_layout()
             .into_owned();
         let grads = gen.backward(&forward, dout.view(), false);
@@ -430,6 +439,20 @@ impl<T: Real> TrainLoss<T> {
     }
     // ANCHOR_END: evaluate_generator
 }
+
+/// RGB per unit of generator output: one 8-bit grey level.
+pub const OUTPUT_SCALE: f64 = 1.0 / 255.0;
+/// RGB of a zero generator output: mid-grey.
+pub const OUTPUT_OFFSET: f64 = 0.5;
+
+// ANCHOR: output_to_rgb
+/// The generator's output (N, 3, H, W) as RGB: `rgb = 0.5 + o/255` (module
+/// documentation). Unclamped.
+pub fn output_to_rgb<T: Real>(out: &Tensor4<T>) -> Tensor4<T> {
+    let (a, b) = (T::of(OUTPUT_SCALE), T::of(OUTPUT_OFFSET));
+    out.mapv(|v| a * v + b)
+}
+// ANCHOR_END: output_to_rgb
 
 /// `g[i] += s·grad` for item `i` of a batch gradient.
 fn add_scaled<T: Real>(g: &mut Tensor4<T>, i: usize, grad: &Array3<T>, s: f64) {

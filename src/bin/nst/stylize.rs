@@ -99,6 +99,10 @@ pub struct OptimArgs {
     /// Log file for --log-every: .csv or .jsonl [default: OUT.log.csv].
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
+    /// Stop as soon as the loss is at or below this value (to time how long optimisation
+    /// takes to reach a given loss).
+    #[arg(long, value_parser = parse_positive, allow_negative_numbers = true, value_name = "LOSS")]
+    pub target_loss: Option<f64>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -182,6 +186,7 @@ impl OptimArgs {
             obj.shape().1
         );
         let mut save_error = None;
+        let mut reached = None;
         let outcome = optimize(obj, x0, &choice, iterations, |it| {
             progress.update(it.iter, &format!("loss {:.4e}", it.terms.total));
             if self.log_every > 0 && (it.iter % self.log_every == 0 || it.iter == 1) {
@@ -200,7 +205,10 @@ impl OptimArgs {
                     save_error.get_or_insert(e);
                 }
             }
-            if interrupted() || save_error.is_some() {
+            if self.target_loss.is_some_and(|t| it.terms.total <= t) {
+                reached = Some((it.iter, progress.elapsed()));
+                Control::Stop
+            } else if interrupted() || save_error.is_some() {
                 Control::Stop
             } else {
                 Control::Continue
@@ -227,7 +235,13 @@ impl OptimArgs {
         match outcome.ending {
             Ending::Finished => eprintln!("saved {}", output.display()),
             Ending::Converged(why) => eprintln!("converged early ({why}); saved {}", output.display()),
-            Ending::Stopped => eprintln!("interrupted at iteration {}; saved {}", outcome.iterations, output.display()),
+            Ending::Stopped => match reached {
+                Some((i, secs)) => eprintln!(
+                    "reached the target loss at iteration {i} after {secs:.2}s of optimisation; saved {}",
+                    output.display()
+                ),
+                None => eprintln!("interrupted at iteration {}; saved {}", outcome.iterations, output.display()),
+            },
             Ending::NonFinite(i) => nst::bail!(
                 "the loss became NaN or infinite at iteration {i}; saved the last good picture (iteration {}) to {}",
                 outcome.iterations,

@@ -68,7 +68,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         // trained generator makes in inference mode, on noise it has never seen.
         let g = trainer.generator();
         let samples = sample_textures(g, 4, h, w, 0x5EED)?;
-        let x = trainer.loss().to_network(samples.view());
+        let x = trainer.loss().rgb_to_network(samples.view());
         let terms = trainer.loss().loss(&x, None)?;
         eprintln!(
             "texture loss of 4 new {w}×{h} samples (inference mode): {:.4e} (mean per sample)",
