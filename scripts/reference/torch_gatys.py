@@ -164,11 +164,15 @@ class Objective:
         return 0.5 * (d * d).sum() if self.norm == "gatys" else (d * d).mean()
 
     def style_loss(self, f, a):
+        # The constant is applied before squaring: sum ((G - A) / (2 N M))^2 rather than
+        # sum (G - A)^2 / (4 N^2 M^2). Same value, but after L-BFGS's occasional huge
+        # steps (G ~ 1e23) the unscaled squares overflow float32 to inf.
         n, m = f.shape[1], f.shape[2] * f.shape[3]
-        d = gram(f) - a
         if self.norm == "gatys":
-            return (d * d).sum() / (4.0 * n * n * m * m)
-        return (d * d).sum() / (float(n) ** 3 * m)
+            d = (gram(f) - a) / (2.0 * n * m)
+        else:
+            d = (gram(f) - a) / (float(n) ** 3 * m) ** 0.5
+        return (d * d).sum()
 
     def terms(self, x):
         """Every term as a tensor (autograd-ready): per layer, content, style, total."""
