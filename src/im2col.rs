@@ -122,6 +122,21 @@ impl ConvGeom {
         }
     }
     // ANCHOR_END: source
+
+    /// For the run of output positions `o0 .. o0 + run` and kernel offset `k`, the
+    /// sub-run `lo .. hi` whose sources `(o0 + t)·stride + k − pad` all lie inside
+    /// `0 .. size`: there [`Self::source`] is plain arithmetic, so the copy needs no
+    /// per-pixel branch (and, at stride 1, is one slice copy). Outside it: padding.
+    #[inline]
+    fn interior(&self, o0: usize, k: usize, run: usize, size: usize) -> (usize, usize) {
+        let s = self.stride as isize;
+        let base = k as isize - self.pad as isize; // source of position o: o·s + base
+        let o_min = if base >= 0 { 0 } else { (-base + s - 1) / s };
+        let o_end = (size as isize - base + s - 1).div_euclid(s);
+        let lo = (o_min - o0 as isize).clamp(0, run as isize);
+        let hi = (o_end - o0 as isize).clamp(lo, run as isize);
+        (lo as usize, hi as usize)
+    }
 }
 
 // ANCHOR: pixel_tile
@@ -171,8 +186,19 @@ pub fn im2col_tile<T: Real>(x: ArrayView3<T>, g: &ConvGeom, p0: usize, mut cols:
                         None => dst.fill(T::zero()),
                         Some(iy) => {
                             let src = plane.row(iy);
-                            for (k, d) in dst.iter_mut().enumerate() {
-                                *d = match g.source(ox0 + k, kj, g.w) {
+                            let src = src.as_slice().expect("input rows are contiguous");
+                            let (lo, hi) = g.interior(ox0, kj, run, g.w);
+                            // Interior: consecutive sources, `stride` apart.
+                            if hi > lo {
+                                let ix = (ox0 + lo) * g.stride + kj - g.pad;
+                                let from = src[ix..].iter().step_by(g.stride);
+                                for (d, &v) in dst[lo..hi].iter_mut().zip(from) {
+                                    *d = v;
+                                }
+                            }
+                            // Edges: zero or wrapped-around padding.
+                            for k in (0..lo).chain(hi..run) {
+                                dst[k] = match g.source(ox0 + k, kj, g.w) {
                                     Some(ix) => src[ix],
                                     None => T::zero(),
                                 };
@@ -228,12 +254,23 @@ pub fn col2im_tile_add<T: Real>(
         for ki in 0..g.kh {
             for kj in 0..g.kw {
                 let row = cols.row((c * g.kh + ki) * g.kw + kj);
+                let row = row.as_slice().expect("column rows are contiguous");
                 for_each_run(g, p0, tile, |t, oy, ox0, run| {
                     if let Some(iy) = g.source(oy, ki, g.h) {
                         let mut dst = plane.row_mut(iy);
-                        for k in 0..run {
+                        let dst = dst.as_slice_mut().expect("gradient rows are contiguous");
+                        let src = &row[t..t + run];
+                        let (lo, hi) = g.interior(ox0, kj, run, g.w);
+                        if hi > lo {
+                            let ix = (ox0 + lo) * g.stride + kj - g.pad;
+                            let to = dst[ix..].iter_mut().step_by(g.stride);
+                            for (d, &v) in to.zip(&src[lo..hi]) {
+                                *d += v;
+                            }
+                        }
+                        for k in (0..lo).chain(hi..run) {
                             if let Some(ix) = g.source(ox0 + k, kj, g.w) {
-                                dst[ix] += row[t + k];
+                                dst[ix] += src[k];
                             }
                         }
                     }

@@ -19,6 +19,7 @@ pub mod im2col;
 pub mod image_io;
 pub mod layers;
 pub mod losses;
+pub mod malloc;
 pub mod notebook;
 pub mod npy;
 pub mod optim;

@@ -73,6 +73,7 @@ enum Command {
 
 fn main() -> ExitCode {
     quiet_broken_pipe();
+    nst::malloc::keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return flag_error(e),
