@@ -40,7 +40,7 @@ done
 # stylisations.
 cells=()
 for t in brick grass gravel starry_sky; do cells+=("$OUT/${t}_sample.png" "$OUT/${t}_gen256.png"); done
-"$NST" montage "${cells[@]}" --cols 4 --cell 160 --gap 4 -o "$OUT/overview_textures.png" >/dev/null
+"$NST" montage "${cells[@]}" --cols 4 --cell 160 --gap 4 -o "$OUT/overview_textures.jpg" >/dev/null
 "$NST" montage "$OUT/golden_gate.png" "$OUT"/golden_gate_starry_noise{0,1,4}.png --cols 4 --cell 160 --gap 4 \
-    -o "$OUT/overview_stylised.png" >/dev/null
-du -ch "$OUT"/*.png | tail -1
+    -o "$OUT/overview_stylised.jpg" >/dev/null
+du -ch "$OUT" | tail -1
