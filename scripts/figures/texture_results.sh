@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The pictures of docs/texture_results.md, from trained Texture Networks models:
 #   RUNS/<texture>128/     texture models (nst train-texture … --size 128 -o RUNS/<texture>128)
-#   RUNS/starry_style/     a stylisation model (nst train-style …)
+#   RUNS/starry_style/     a stylisation model (nst train-style … --alpha 40)
+#   RUNS/starry_style_a5/  optionally, another at --alpha 5
 # (the commands that made them are in docs/texture_results.md). Writes small PNGs (≤ 256²)
 # to OUT, and two overview grids for the README.
 #
@@ -36,11 +37,21 @@ for s in 0 1 4; do
     "$NST" apply "$RUNS/starry_style" "$PHOTO" --size 256 --noise-scale "$s" --seed 1 \
         -o "$OUT/golden_gate_starry_noise$s.png"
 done
+# The same with a model trained at a lower style weight (--alpha 5), if there is one.
+if [ -d "$RUNS/starry_style_a5" ]; then
+    for s in 0 1 4; do
+        "$NST" apply "$RUNS/starry_style_a5" "$PHOTO" --size 256 --noise-scale "$s" --seed 1 \
+            -o "$OUT/golden_gate_starry_a5_noise$s.png"
+    done
+fi
+
 # Overviews: each texture's sample and a 256² generated sample; the photo and its three
 # stylisations.
 cells=()
 for t in brick grass gravel starry_sky; do cells+=("$OUT/${t}_sample.png" "$OUT/${t}_gen256.png"); done
 "$NST" montage "${cells[@]}" --cols 4 --cell 160 --gap 4 -o "$OUT/overview_textures.jpg" >/dev/null
-"$NST" montage "$OUT/golden_gate.png" "$OUT"/golden_gate_starry_noise{0,1,4}.png --cols 4 --cell 160 --gap 4 \
+style=golden_gate_starry
+[ -d "$RUNS/starry_style_a5" ] && style=golden_gate_starry_a5
+"$NST" montage "$OUT/golden_gate.png" "$OUT/${style}"_noise{0,1,4}.png --cols 4 --cell 160 --gap 4 \
     -o "$OUT/overview_stylised.jpg" >/dev/null
 du -ch "$OUT" | tail -1
