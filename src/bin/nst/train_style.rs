@@ -23,8 +23,10 @@ pub struct Args {
     /// tf.train.Example with image/encoded (as `nst data pack` writes them).
     #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
     images: Vec<PathBuf>,
-    /// α, the weight of the style loss against the content loss.
-    #[arg(long, default_value_t = 1e3, value_parser = parse_nonneg, allow_negative_numbers = true)]
+    /// α, the weight of the style loss against the content loss. Optimisation's ratio
+    /// (1000) made the network ignore its content; 40 gives strong style, 5 a light one
+    /// (docs/texture_results.md).
+    #[arg(long, default_value_t = 40.0, value_parser = parse_nonneg, allow_negative_numbers = true)]
     alpha: f64,
     /// Style layers, equally weighted.
     #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
