@@ -26,6 +26,7 @@
 //! `state.txt`); [`load_newest`] names the broken one and, if the previous checkpoint is
 //! sound, says how to resume from it.
 
+use super::config::parse_kv;
 use super::generator::Generator;
 use super::train::{Schedule, TrainOptions, TrainState, Trainer};
 use crate::bail;
@@ -233,21 +234,6 @@ pub fn save_model<T: Real>(
     let dest = model_dir.join(MODEL_DIR);
     replace_dir(&tmp, &dest)?;
     Ok(dest)
-}
-
-fn parse_kv(text: &str) -> Result<Vec<(String, String)>> {
-    let mut kv = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((k, v)) = line.split_once('=') else {
-            bail!("line {}: expected `key = value`, got '{line}'", i + 1);
-        };
-        kv.push((k.trim().to_string(), v.trim().to_string()));
-    }
-    Ok(kv)
 }
 
 fn get<N: std::str::FromStr>(kv: &[(String, String)], key: &str) -> Result<N> {

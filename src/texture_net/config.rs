@@ -198,17 +198,7 @@ impl GeneratorConfig {
     /// part of the configuration (a saved parameter count, say) are returned, as
     /// `(key, value)` pairs, for the caller to check or reject.
     pub fn from_text(text: &str) -> Result<(Self, Vec<(String, String)>)> {
-        let mut kv: Vec<(String, String)> = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let Some((k, v)) = line.split_once('=') else {
-                bail!("line {}: expected `key = value`, got '{line}'", i + 1);
-            };
-            kv.push((k.trim().to_string(), v.trim().to_string()));
-        }
+        let mut kv = parse_kv(text)?;
         let mut take = |key: &str| -> Result<String> {
             match kv.iter().position(|(k, _)| k == key) {
                 Some(i) => Ok(kv.remove(i).1),
@@ -240,6 +230,23 @@ const FORMAT: &str = "nst-texture-generator-1";
 fn number<N: std::str::FromStr>(s: &str, key: &str) -> Result<N> {
     s.parse()
         .map_err(|_| Error(format!("{key}: '{s}' is not a valid number")))
+}
+
+/// The `key = value` lines of a config or state file, in order; blank lines and `#`
+/// comments skipped. A line without `=` is an error naming its number.
+pub(crate) fn parse_kv(text: &str) -> Result<Vec<(String, String)>> {
+    let mut kv = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((k, v)) = line.split_once('=') else {
+            bail!("line {}: expected `key = value`, got '{line}'", i + 1);
+        };
+        kv.push((k.trim().to_string(), v.trim().to_string()));
+    }
+    Ok(kv)
 }
 
 #[cfg(test)]

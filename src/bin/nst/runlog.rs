@@ -20,15 +20,7 @@ impl RunLog {
         nst::files::check_writable(path)?;
         let file =
             File::create(path).context(|| format!("cannot create log {}", path.display()))?;
-        let jsonl = path
-            .extension()
-            .is_some_and(|e| e == "jsonl" || e == "json");
-        Ok(RunLog {
-            path: path.to_path_buf(),
-            out: BufWriter::new(file),
-            jsonl,
-            header: false,
-        })
+        Ok(Self::over(path, file, false))
     }
 
     /// Open `path` for appending (a resumed run continues its log); the CSV header is
@@ -41,15 +33,21 @@ impl RunLog {
             .open(path)
             .context(|| format!("cannot open log {}", path.display()))?;
         let header = file.metadata().map(|m| m.len() > 0).unwrap_or(false);
+        Ok(Self::over(path, file, header))
+    }
+
+    /// A log writing to `file` (opened at `path`); `header`: is the CSV header already
+    /// there?
+    fn over(path: &Path, file: File, header: bool) -> Self {
         let jsonl = path
             .extension()
             .is_some_and(|e| e == "jsonl" || e == "json");
-        Ok(RunLog {
+        RunLog {
             path: path.to_path_buf(),
             out: BufWriter::new(file),
             jsonl,
             header,
-        })
+        }
     }
 
     /// Append one row (flushed at once, so a killed run keeps its log).
