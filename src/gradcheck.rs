@@ -65,6 +65,63 @@ pub fn dot<D: Dimension>(a: &ArrayView<f64, D>, b: &ArrayView<f64, D>) -> f64 {
     s
 }
 
+/// Check a flat gradient along `dirs` random directions: for each `v` (uniform in
+/// [−1, 1] from `seed`), `⟨grad, v⟩` against [`directional_derivative`] of `f` at `theta`.
+/// Returns each check with the numeric derivative, so that the caller can also insist the
+/// direction is not degenerate (a derivative of ≈ 0 would pass any relative test).
+pub fn check_directions(
+    theta: &[f64],
+    grad: &[f64],
+    dirs: usize,
+    seed: u64,
+    (h, tol): (f64, f64),
+    f: impl Fn(&[f64]) -> f64,
+) -> Vec<(GradCheck, f64)> {
+    assert_eq!(
+        theta.len(),
+        grad.len(),
+        "check_directions: θ and ∇ differ in length"
+    );
+    let theta = Array::from(theta.to_vec());
+    let grad = Array::from(grad.to_vec());
+    let mut rng = crate::rng::Rng::new(seed);
+    (0..dirs)
+        .map(|i| {
+            let v: Array<f64, _> = rng.uniform_array(theta.len(), -1.0, 1.0);
+            let num =
+                directional_derivative(&theta, &v, h, |t| f(t.as_slice().expect("contiguous")));
+            let ana = dot(&grad.view(), &v.view());
+            let check = GradCheck::compare(
+                format!("direction {i}"),
+                &ndarray::arr0(ana).view(),
+                &ndarray::arr0(num).view(),
+                tol,
+            );
+            (check, num)
+        })
+        .collect()
+}
+
+/// Element-by-element check of `grad[range]`, the gradient of `f` with respect to
+/// `theta[range]` (one tensor of a flat parameter vector), every other entry held fixed.
+pub fn check_range(
+    name: &str,
+    theta: &[f64],
+    grad: &[f64],
+    range: std::ops::Range<usize>,
+    (h, tol): (f64, f64),
+    f: impl Fn(&[f64]) -> f64,
+) -> GradCheck {
+    let x = Array::from(theta[range.clone()].to_vec());
+    let num = numeric_gradient(&x, h, |x| {
+        let mut p = theta.to_vec();
+        p[range.clone()].copy_from_slice(x.as_slice().expect("contiguous"));
+        f(&p)
+    });
+    let ana = Array::from(grad[range].to_vec());
+    GradCheck::compare(name, &ana.view(), &num.view(), tol)
+}
+
 // ANCHOR: adjoint_error
 /// Relative disagreement of the two sides of an adjoint test, `⟨A·x, y⟩` and `⟨x, Aᵀ·y⟩`.
 pub fn adjoint_error(ax_y: f64, x_aty: f64) -> f64 {
@@ -123,6 +180,26 @@ mod tests {
         let exact = x.mapv(|v| 3.0 * v * v);
         let c = GradCheck::compare("cubic", &g.view(), &exact.view(), 1e-8);
         assert!(c.passed(), "{c:?}");
+    }
+
+    #[test]
+    fn flat_checks_pass_the_right_gradient_and_fail_a_wrong_one() {
+        let cubic = |t: &[f64]| t.iter().map(|v| v * v * v).sum::<f64>();
+        let theta = [0.5, -1.25, 2.0, 0.75];
+        let right: Vec<f64> = theta.iter().map(|v| 3.0 * v * v).collect();
+        let mut wrong = right.clone();
+        wrong[2] *= 1.01;
+        let ht = (1e-5, 1e-7);
+        for (c, num) in check_directions(&theta, &right, 3, 1, ht, cubic) {
+            assert!(c.passed() && num.abs() > 1e-3, "{c:?}");
+        }
+        assert!(check_directions(&theta, &wrong, 3, 1, ht, cubic)
+            .iter()
+            .all(|(c, _)| !c.passed()));
+        assert!(check_range("t", &theta, &right, 1..3, ht, cubic).passed());
+        assert!(!check_range("t", &theta, &wrong, 1..3, ht, cubic).passed());
+        // Outside the range a wrong entry is not looked at.
+        assert!(check_range("t", &theta, &wrong, 0..2, ht, cubic).passed());
     }
 
     #[test]

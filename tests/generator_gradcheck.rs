@@ -16,8 +16,8 @@
 //! pre-activations of order 1, the chance that one lies within reach is ~1e-3 for a
 //! given seed, and the seeds here are fixed.
 
-use ndarray::{Array1, Array4};
-use nst::gradcheck::{directional_derivative, dot, numeric_gradient, GradCheck};
+use ndarray::Array4;
+use nst::gradcheck::{check_directions, check_range, dot, numeric_gradient, GradCheck};
 use nst::im2col::Padding;
 use nst::layers::Activation;
 use nst::rng::Rng;
@@ -90,24 +90,15 @@ impl Case {
     /// Directional derivative along `dirs` random directions over all parameters.
     fn directional(&self, dirs: usize, seed: u64) -> Vec<GradCheck> {
         let (grad, _) = self.grads();
-        let theta = Array1::from(self.gen.params().to_vec());
-        let mut rng = Rng::new(seed);
-        (0..dirs)
-            .map(|i| {
-                let v: Array1<f64> = rng.uniform_array(theta.len(), -1.0, 1.0);
-                let num =
-                    directional_derivative(&theta, &v, H, |t| self.f_params(t.as_slice().unwrap()));
-                let ana = dot(&Array1::from(grad.clone()).view(), &v.view());
-                let c = GradCheck::compare(
-                    format!("direction {i}"),
-                    &ndarray::arr0(ana).view(),
-                    &ndarray::arr0(num).view(),
-                    TOL,
-                );
-                assert!(num.abs() > 1e-3, "degenerate direction: {num}");
-                c
-            })
-            .collect()
+        check_directions(self.gen.params(), &grad, dirs, seed, (H, TOL), |t| {
+            self.f_params(t)
+        })
+        .into_iter()
+        .map(|(c, num)| {
+            assert!(num.abs() > 1e-3, "degenerate direction: {num}");
+            c
+        })
+        .collect()
     }
 
     /// Per-element check of the parameter tensor called `name`.
@@ -117,17 +108,10 @@ impl Case {
             .param_slots()
             .iter()
             .find(|s| s.name == name)
-            .unwrap_or_else(|| panic!("no tensor {name}"))
-            .clone();
-        let all = self.gen.params().to_vec();
-        let x = Array1::from(all[slot.range()].to_vec());
-        let num = numeric_gradient(&x, H, |x| {
-            let mut p = all.clone();
-            p[slot.range()].copy_from_slice(x.as_slice().unwrap());
-            self.f_params(&p)
-        });
-        let ana = Array1::from(grad[slot.range()].to_vec());
-        GradCheck::compare(name, &ana.view(), &num.view(), TOL)
+            .unwrap_or_else(|| panic!("no tensor {name}"));
+        check_range(name, self.gen.params(), grad, slot.range(), (H, TOL), |p| {
+            self.f_params(p)
+        })
     }
 }
 

@@ -15,8 +15,8 @@
 //! O(h²·f''') + O(1e-16·|f|/h) ≈ 1e-9 relative; the loss is a quartic in the features
 //! (Gram differences squared), whose higher derivatives are moderate at this scale.
 
-use ndarray::{Array1, Array4};
-use nst::gradcheck::{directional_derivative, dot, numeric_gradient, GradCheck};
+use ndarray::Array4;
+use nst::gradcheck::{check_directions, check_range};
 use nst::rng::Rng;
 use nst::texture_net::{noise_inputs, stylisation_inputs, Generator, GeneratorConfig, TrainLoss};
 use nst::vgg::{Arch, Pooling, Vgg};
@@ -73,46 +73,26 @@ impl Case {
     }
 
     fn check_directions(&self, dirs: usize, seed: u64) {
-        let grad = Array1::from(self.grad());
-        let theta = Array1::from(self.gen.params().to_vec());
-        let mut rng = Rng::new(seed);
-        for i in 0..dirs {
-            let v: Array1<f64> = rng.uniform_array(theta.len(), -1.0, 1.0);
-            let num = directional_derivative(&theta, &v, H, |t| self.f(t.as_slice().unwrap()));
-            let ana = dot(&grad.view(), &v.view());
-            let c = GradCheck::compare(
-                format!("direction {i}"),
-                &ndarray::arr0(ana).view(),
-                &ndarray::arr0(num).view(),
-                TOL,
-            );
-            eprintln!(
-                "{:<14} analytic {ana:.6e} numeric {num:.6e} rel {:.2e}",
-                c.name, c.rel
-            );
-            assert!(num.abs() > 1e-8 * self.f(theta.as_slice().unwrap()).abs());
+        let theta = self.gen.params();
+        let f0 = self.f(theta).abs();
+        for (c, num) in check_directions(theta, &self.grad(), dirs, seed, (H, TOL), |t| self.f(t)) {
+            eprintln!("{:<14} numeric {num:.6e} rel {:.2e}", c.name, c.rel);
+            assert!(num.abs() > 1e-8 * f0, "degenerate direction: {num}");
             assert!(c.passed(), "{c:?}");
         }
     }
 
     fn check_tensor(&self, name: &str) {
-        let grad = self.grad();
         let slot = self
             .gen
             .param_slots()
             .iter()
             .find(|s| s.name == name)
-            .unwrap()
-            .clone();
-        let all = self.gen.params().to_vec();
-        let x = Array1::from(all[slot.range()].to_vec());
-        let num = numeric_gradient(&x, H, |x| {
-            let mut p = all.clone();
-            p[slot.range()].copy_from_slice(x.as_slice().unwrap());
-            self.f(&p)
+            .unwrap();
+        let theta = self.gen.params();
+        let c = check_range(name, theta, &self.grad(), slot.range(), (H, TOL), |p| {
+            self.f(p)
         });
-        let ana = Array1::from(grad[slot.range()].to_vec());
-        let c = GradCheck::compare(name, &ana.view(), &num.view(), TOL);
         eprintln!("{name:<20} rel {:.2e}", c.rel);
         assert!(c.passed(), "{c:?}");
     }
