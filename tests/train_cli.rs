@@ -139,6 +139,37 @@ fn train_resume_generate_and_their_bad_input() {
         &["generate", &out, "--size", "50", "-o", &png],
         "not a multiple of 16",
     );
+
+    // texture-loss: each picture's loss, their mean, and how alike their layouts are —
+    // 1 for one picture twice, lower for two crops of a painting; a 3-iteration
+    // generator's output is flat, with no layout to compare.
+    let measure = |pics: &[&str]| {
+        let mut args = vec!["texture-loss", &s, "--weights", &w];
+        args.extend_from_slice(pics);
+        let out = Command::new(env!("CARGO_BIN_EXE_nst"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let twice = measure(&[&s, &s]);
+    assert!(twice.contains("mean loss"), "{twice}");
+    assert!(twice.contains("layout correlation 1.00"), "{twice}");
+    let img = nst::image_io::load_rgb(Path::new(&sample("starry_night.jpg")), &Default::default())
+        .unwrap();
+    let other = d.join("crop2.png");
+    let crop = img.slice(ndarray::s![100..232, 200..332, ..]).to_owned();
+    nst::image_io::save_rgb(&other, crop.view()).unwrap();
+    let pair = measure(&[&s, &other.display().to_string()]);
+    let r: f64 = pair
+        .split("layout correlation ")
+        .nth(1)
+        .and_then(|t| t.split(' ').next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("{pair}"));
+    assert!(r.abs() < 0.9, "{pair}");
+    assert!(measure(&[&png, &png]).contains("not measured"));
     one_error(
         &["apply", &out, &sample("tubingen.jpg"), "-o", &png],
         "texture model",

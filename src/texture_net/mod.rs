@@ -10,10 +10,12 @@
 //! * [`train`]: the training loss through the frozen VGG, the schedule, and the
 //!   [`Trainer`] that runs Adam on the generator's hand-derived gradient;
 //! * [`sample`]: inference — textures from noise, stylised pictures;
+//! * [`diversity`]: are a generator's samples different pictures or one picture?
 //! * [`checkpoint`]: crash-safe checkpoints of a run, resuming, and finding a model.
 
 pub mod checkpoint;
 pub mod config;
+pub mod diversity;
 pub mod generator;
 pub mod inputs;
 pub mod layout;

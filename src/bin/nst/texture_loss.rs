@@ -3,13 +3,15 @@
 use crate::common::{parse_layer_list, parse_side, LayerList, NetArgs, PictureArgs};
 use nst::gatys::{LossSpec, Objective};
 use nst::losses::Normalisation;
+use nst::texture_net::diversity::layout_correlation;
 use std::path::PathBuf;
 
 /// Print the texture loss of pictures against a texture sample — exactly the loss `nst
 /// texture` minimises and `nst train-texture` trains for (Gram matrices at --layers,
 /// equally weighted, Gatys normalisation, the sample's Gram matrices rescaled to each
 /// picture's size) — so that samples of a trained generator and results of optimisation
-/// can be compared.
+/// can be compared. With several pictures of one size it also prints their layout
+/// correlation: 0 for independent samples, 1 for the same picture every time.
 #[derive(clap::Args)]
 pub struct Args {
     /// The texture sample.
@@ -24,6 +26,10 @@ pub struct Args {
     /// Texture layers.
     #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
     layers: LayerList,
+    /// Cell size, in pixels, of the layout correlation (pictures averaged over N×N cells
+    /// before they are correlated: the layout stays, the fine grain goes).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
+    layout_block: u32,
     #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
@@ -43,8 +49,11 @@ pub fn run(args: Args) -> nst::Result<()> {
         norm: Normalisation::Gatys,
     };
     let mut sum = 0.0;
+    let mut rgbs = Vec::new();
     for p in &args.pictures {
-        let x = conv.preprocess(args.picture.load(p, None)?.view());
+        let rgb = args.picture.load(p, None)?;
+        let x = conv.preprocess(rgb.view());
+        rgbs.push(rgb);
         let (h, w) = (x.dim().2, x.dim().3);
         let obj = Objective::new(&vgg, spec.clone(), None, &[(sample.clone(), 1.0)], (h, w))?;
         let (terms, _) = obj.evaluate(&x);
@@ -67,6 +76,19 @@ pub fn run(args: Args) -> nst::Result<()> {
             sum / args.pictures.len() as f64,
             args.pictures.len()
         );
+        let views: Vec<_> = rgbs.iter().map(|r| r.view()).collect();
+        let block = args.layout_block as usize;
+        match layout_correlation(&views, block) {
+            Some(r) => println!(
+                "layout correlation {r:.2} (mean over {} pairs of {block}×{block}-cell means; \
+                 0: independent layouts, 1: the same picture)",
+                views.len() * (views.len() - 1) / 2
+            ),
+            None => println!(
+                "layout correlation: not measured (the pictures differ in size, have fewer \
+                 than 2×2 cells of {block} pixels, or one is flat)"
+            ),
+        }
     }
     Ok(())
 }
