@@ -191,9 +191,14 @@ pub fn im2col_tile<T: Real>(x: ArrayView3<T>, g: &ConvGeom, p0: usize, mut cols:
                             // Interior: consecutive sources, `stride` apart.
                             if hi > lo {
                                 let ix = (ox0 + lo) * g.stride + kj - g.pad;
-                                let from = src[ix..].iter().step_by(g.stride);
-                                for (d, &v) in dst[lo..hi].iter_mut().zip(from) {
-                                    *d = v;
+                                if g.stride == 1 {
+                                    // One memcpy: `step_by` hides the contiguity.
+                                    dst[lo..hi].copy_from_slice(&src[ix..ix + hi - lo]);
+                                } else {
+                                    let from = src[ix..].iter().step_by(g.stride);
+                                    for (d, &v) in dst[lo..hi].iter_mut().zip(from) {
+                                        *d = v;
+                                    }
                                 }
                             }
                             // Edges: zero or wrapped-around padding.
@@ -263,9 +268,17 @@ pub fn col2im_tile_add<T: Real>(
                         let (lo, hi) = g.interior(ox0, kj, run, g.w);
                         if hi > lo {
                             let ix = (ox0 + lo) * g.stride + kj - g.pad;
-                            let to = dst[ix..].iter_mut().step_by(g.stride);
-                            for (d, &v) in to.zip(&src[lo..hi]) {
-                                *d += v;
+                            if g.stride == 1 {
+                                // Two equal slices: the compiler vectorises the sum.
+                                let to = &mut dst[ix..ix + hi - lo];
+                                for (d, &v) in to.iter_mut().zip(&src[lo..hi]) {
+                                    *d += v;
+                                }
+                            } else {
+                                let to = dst[ix..].iter_mut().step_by(g.stride);
+                                for (d, &v) in to.zip(&src[lo..hi]) {
+                                    *d += v;
+                                }
                             }
                         }
                         for k in (0..lo).chain(hi..run) {
