@@ -46,6 +46,31 @@ fn shape4() -> impl Strategy<Value = (usize, usize, usize, usize)> {
     (1usize..3, 1usize..4, 1usize..9, 1usize..9)
 }
 
+/// 1×1, stride 1, no padding: the forward pass skips im2col and reads X in place
+/// (`conv2d_forward`), so check that path on its own, on odd sizes and a batch of 2.
+#[test]
+fn pointwise_conv_reads_the_input_in_place() {
+    let mut rng = Rng::new(3);
+    for (c, o, h, w) in [(1, 1, 1, 1), (3, 5, 7, 9), (8, 3, 16, 13), (40, 40, 6, 33)] {
+        let x: Array4<f64> = rng.uniform_array((2, c, h, w), -1.0, 1.0);
+        let wt: Array4<f64> = rng.uniform_array((o, c, 1, 1), -1.0, 1.0);
+        let b: Array1<f64> = rng.uniform_array(o, -1.0, 1.0);
+        for padding in [nst::im2col::Padding::Zero, nst::im2col::Padding::Circular] {
+            let spec = ConvSpec {
+                stride: 1,
+                pad: 0,
+                padding,
+            };
+            let fast = conv2d_forward(x.view(), wt.view(), b.view(), &spec);
+            let naive = conv2d_naive(x.view(), wt.view(), b.view(), &spec);
+            assert!(
+                rel_error(&fast.view(), &naive.view()) < 1e-13,
+                "{c}→{o} {h}×{w}"
+            );
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 

@@ -107,6 +107,9 @@ fn geom_of<T>(x_dim: (usize, usize, usize, usize), w: &ArrayView4<T>, spec: &Con
 /// Parallel over tiles of output pixels: each tile reads the shared input and writes its
 /// own columns of Y, so the tiles are independent; tiles (rather than channels) also
 /// bound the im2col buffer's size.
+///
+/// A 1×1 convolution with stride 1 and no padding needs no unrolling: its column matrix
+/// *is* the input seen as (C, H·W), so the GEMM reads X in place.
 pub fn conv2d_forward<T: Real>(
     x: ArrayView4<T>,
     w: ArrayView4<T>,
@@ -122,25 +125,32 @@ pub fn conv2d_forward<T: Real>(
     let (oh, ow) = (g.out_h(), g.out_w());
     let mut y = Array4::<T>::zeros((n, o, oh, ow));
     let tile = pixel_tile(g.rows(), oh * ow);
+    let pointwise = g.kh == 1 && g.kw == 1 && g.stride == 1 && g.pad == 0;
     for (xi, mut yi) in x.outer_iter().zip(y.outer_iter_mut()) {
         let mut y2 = yi
             .view_mut()
             .into_shape_with_order((o, oh * ow))
             .expect("fresh array is contiguous");
+        let x2 = pointwise.then(|| xi.to_shape((g.c, oh * ow)).expect("C·H·W elements"));
         y2.axis_chunks_iter_mut(Axis(1), tile)
             .into_par_iter()
             .enumerate()
             .for_each_init(
-                || Array2::<T>::zeros((g.rows(), tile)),
+                || Array2::<T>::zeros((if pointwise { 0 } else { g.rows() }, tile)),
                 |cols, (t, mut y_tile)| {
                     let width = y_tile.ncols();
-                    let mut cols = cols.slice_mut(s![.., ..width]);
-                    im2col_tile(xi, &g, t * tile, cols.view_mut());
                     // Bias first, then accumulate W₂·cols on top of it (β = 1).
                     for (mut row, &bo) in y_tile.outer_iter_mut().zip(b.iter()) {
                         row.fill(bo);
                     }
-                    gemm(T::one(), w2, cols.view(), T::one(), y_tile);
+                    if let Some(x2) = &x2 {
+                        let cols = x2.slice(s![.., t * tile..t * tile + width]);
+                        gemm(T::one(), w2, cols, T::one(), y_tile);
+                    } else {
+                        let mut cols = cols.slice_mut(s![.., ..width]);
+                        im2col_tile(xi, &g, t * tile, cols.view_mut());
+                        gemm(T::one(), w2, cols.view(), T::one(), y_tile);
+                    }
                 },
             );
     }
