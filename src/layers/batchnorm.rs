@@ -163,6 +163,43 @@ pub fn batchnorm_forward_eval<T: Real>(
     y
 }
 
+// ANCHOR: fold_batchnorm
+/// A convolution followed by inference-mode batch norm, as one convolution.
+///
+/// Batch norm with fixed statistics is the per-channel affine map
+/// `y = s·(x − mean) + β`, `s = γ/√(var + ε)`. With `x = W⊛z + b` in front of it,
+/// `y = (s·W)⊛z + s·(b − mean) + β`: scale each output channel's filters by `s` and
+/// move the rest into the bias. The generator's inference pass does this so that each
+/// activation tensor is written once instead of twice; the result is the same up to
+/// rounding.
+///
+/// * `w`: (O, C, KH, KW), `b`: (O); `gamma`, `beta`, `mean`, `var`: (O)
+/// * returns `(W', b')` of the same shapes
+pub fn fold_batchnorm_into_conv<T: Real>(
+    w: ArrayView4<T>,
+    b: ArrayView1<T>,
+    (gamma, beta): (ArrayView1<T>, ArrayView1<T>),
+    (mean, var): (ArrayView1<T>, ArrayView1<T>),
+    eps: f64,
+) -> (Array4<T>, Array1<T>) {
+    let o = w.dim().0;
+    assert!(
+        [b.len(), gamma.len(), beta.len(), mean.len(), var.len()]
+            .iter()
+            .all(|&l| l == o),
+        "fold_batchnorm_into_conv: parameters do not match {o} output channels"
+    );
+    let mut w2 = w.to_owned();
+    let mut b2 = Array1::zeros(o);
+    for (oc, mut filters) in w2.outer_iter_mut().enumerate() {
+        let s = gamma[oc] / (var[oc] + T::of(eps)).sqrt();
+        filters.mapv_inplace(|v| s * v);
+        b2[oc] = s * (b[oc] - mean[oc]) + beta[oc];
+    }
+    (w2, b2)
+}
+// ANCHOR_END: fold_batchnorm
+
 // ANCHOR: batchnorm_backward
 /// Gradients of train-mode batch norm given `dy = ∂L/∂y`:
 ///
@@ -214,6 +251,55 @@ pub(crate) fn add_param_grads<T: Real>(
     if let Some(mut db) = dbeta {
         for (d, s) in db.iter_mut().zip(sums) {
             *d += T::of(s.1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::{conv2d_forward, ConvSpec};
+    use crate::rng::Rng;
+    use crate::tensor::rel_error;
+
+    /// conv → inference batch norm equals the folded convolution, for both paddings.
+    #[test]
+    fn folding_into_the_convolution_changes_nothing() {
+        let mut rng = Rng::new(1);
+        let x: Array4<f64> = rng.uniform_array((2, 3, 7, 5), -1.0, 1.0);
+        let w: Array4<f64> = rng.uniform_array((4, 3, 3, 3), -1.0, 1.0);
+        let b: Array1<f64> = rng.uniform_array(4, -1.0, 1.0);
+        let gamma: Array1<f64> = rng.uniform_array(4, 0.5, 2.0);
+        let beta: Array1<f64> = rng.uniform_array(4, -1.0, 1.0);
+        let mean: Array1<f64> = rng.uniform_array(4, -1.0, 1.0);
+        let var: Array1<f64> = rng.uniform_array(4, 0.1, 3.0);
+        for padding in [
+            crate::im2col::Padding::Zero,
+            crate::im2col::Padding::Circular,
+        ] {
+            let spec = ConvSpec {
+                stride: 1,
+                pad: 1,
+                padding,
+            };
+            let y = conv2d_forward(x.view(), w.view(), b.view(), &spec);
+            let two = batchnorm_forward_eval(
+                y.view(),
+                gamma.view(),
+                beta.view(),
+                mean.view(),
+                var.view(),
+                1e-5,
+            );
+            let (w2, b2) = fold_batchnorm_into_conv(
+                w.view(),
+                b.view(),
+                (gamma.view(), beta.view()),
+                (mean.view(), var.view()),
+                1e-5,
+            );
+            let one = conv2d_forward(x.view(), w2.view(), b2.view(), &spec);
+            assert!(rel_error(&one.view(), &two.view()) < 1e-13);
         }
     }
 }

@@ -21,7 +21,7 @@ pub mod upsample;
 
 pub use batchnorm::{
     batchnorm_backward, batchnorm_forward_eval, batchnorm_forward_train, batchnorm_update_running,
-    BatchNormCache, BatchStats, NormGrads, BN_MOMENTUM,
+    fold_batchnorm_into_conv, BatchNormCache, BatchStats, NormGrads, BN_MOMENTUM,
 };
 pub use concat::{concat_channels, concat_channels_backward};
 

@@ -35,8 +35,9 @@ use crate::error::Result;
 use crate::layers::{
     batchnorm_backward, batchnorm_forward_eval, batchnorm_forward_train, batchnorm_update_running,
     concat_channels, concat_channels_backward, conv2d_backward, conv2d_forward,
-    instancenorm_backward, instancenorm_forward, upsample2_backward, upsample2_forward,
-    BatchNormCache, BatchStats, ConvGrads, ConvSpec, InstanceNormCache, NormGrads, ReluCache,
+    fold_batchnorm_into_conv, instancenorm_backward, instancenorm_forward, upsample2_backward,
+    upsample2_forward, BatchNormCache, BatchStats, ConvGrads, ConvSpec, InstanceNormCache,
+    NormGrads, ReluCache,
 };
 use crate::rng::Rng;
 use crate::tensor::{Real, Tensor4};
@@ -117,6 +118,8 @@ pub struct Gradients<T> {
 /// State threaded through a forward walk.
 struct Pass<T> {
     mode: Mode,
+    /// Fold each batch norm into the convolution before it (inference, batch norm only).
+    fold: bool,
     stats: Vec<(usize, BatchStats<T>)>,
 }
 
@@ -290,10 +293,17 @@ impl<T: Real> Generator<T> {
     /// * `inputs[k]`: (N, C_in, M/2^k, M/2^k)
     /// * returns the pictures (N, 3, M, M) in [`Forward::output`]
     pub fn forward(&self, inputs: &[Tensor4<T>], mode: Mode) -> Result<Forward<T>> {
+        self.forward_pass(inputs, mode, false)
+    }
+
+    /// [`Generator::forward`], optionally folding batch norms into convolutions
+    /// ([`Generator::generate`]).
+    fn forward_pass(&self, inputs: &[Tensor4<T>], mode: Mode, fold: bool) -> Result<Forward<T>> {
         self.check_inputs(inputs)?;
         let keep = mode == Mode::Train;
         let mut pass = Pass {
             mode,
+            fold,
             stats: Vec::new(),
         };
         let last = self.config.scales - 1;
@@ -336,12 +346,20 @@ impl<T: Real> Generator<T> {
     }
     // ANCHOR_END: generator_forward
 
+    // ANCHOR: generate
     /// Generate pictures with the running statistics (inference mode, no caches).
     ///
     /// * `inputs[k]`: (N, C_in, M/2^k, M/2^k); returns (N, 3, M, M)
+    ///
+    /// The same numbers as `forward(inputs, Mode::Eval)` up to rounding, faster: with
+    /// batch norm, each normalisation inside a conv block is folded into the convolution
+    /// before it ([`fold_batchnorm_into_conv`]). (A join's input norm follows a
+    /// concatenation, not a convolution, and stays a pass of its own.)
     pub fn generate(&self, inputs: &[Tensor4<T>]) -> Result<Tensor4<T>> {
-        Ok(self.forward(inputs, Mode::Eval)?.output)
+        let fold = self.config.norm == NormKind::Batch;
+        Ok(self.forward_pass(inputs, Mode::Eval, fold)?.output)
     }
+    // ANCHOR_END: generate
 
     /// Fold a training forward pass's batch statistics into the running averages
     /// (`running ← (1 − momentum)·running + momentum·batch`).
@@ -369,6 +387,12 @@ impl<T: Real> Generator<T> {
         let keep = pass.mode == Mode::Train;
         let mut caches = Vec::new();
         for u in block {
+            if pass.fold {
+                let (w, b) = self.folded(u);
+                let y = conv2d_forward(x.view(), w.view(), b.view(), &self.spec(&u.conv));
+                x = self.config.activation.forward(y, false).0;
+                continue;
+            }
             let y = conv2d_forward(
                 x.view(),
                 self.weight(&u.conv),
@@ -387,6 +411,19 @@ impl<T: Real> Generator<T> {
             x = y;
         }
         (x, caches)
+    }
+
+    /// A unit's convolution with its batch norm (running statistics) folded in.
+    fn folded(&self, u: &Unit) -> (Array4<T>, ndarray::Array1<T>) {
+        let r = u.norm.run.expect("batch norm has running stats");
+        let (mean, var) = self.running[r..r + 2 * u.norm.ch].split_at(u.norm.ch);
+        fold_batchnorm_into_conv(
+            self.weight(&u.conv),
+            self.bias(&u.conv),
+            self.gamma_beta(&u.norm),
+            (ArrayView1::from(mean), ArrayView1::from(var)),
+            self.config.eps,
+        )
     }
 
     /// Normalise `x` according to the configuration and the pass's mode.
