@@ -13,7 +13,7 @@
 //! cache: the input's shape is the output's halved.
 
 use crate::tensor::{Real, Tensor4};
-use ndarray::{Array4, ArrayView4, ArrayViewMut4, Zip};
+use ndarray::{s, Array4, ArrayView4, ArrayViewMut4, Zip};
 
 // ANCHOR: upsample
 /// Nearest-neighbour ×2 upsampling.
@@ -28,10 +28,14 @@ pub fn upsample2_forward<T: Real>(x: ArrayView4<T>) -> Tensor4<T> {
         Zip::from(yn.outer_iter_mut())
             .and(xn.outer_iter())
             .par_for_each(|mut yc, xc| {
-                for ((i, j), &v) in xc.indexed_iter() {
-                    for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                        yc[[2 * i + a, 2 * j + b]] = v;
+                // Row 2i doubles every value of input row i; row 2i + 1 copies row 2i.
+                for (i, xrow) in xc.outer_iter().enumerate() {
+                    let (mut even, mut odd) =
+                        yc.multi_slice_mut((s![2 * i, ..], s![2 * i + 1, ..]));
+                    for (pair, &v) in even.exact_chunks_mut(2).into_iter().zip(&xrow) {
+                        pair.into_slice().expect("rows are contiguous").fill(v);
                     }
+                    odd.assign(&even);
                 }
             });
     }
