@@ -52,6 +52,7 @@ fn correlation(a: &Array3<f64>, b: &Array3<f64>) -> Option<f64> {
     (scale > 1e-12 * a.len() as f64).then(|| ab / scale)
 }
 
+// ANCHOR: layout_correlation
 /// Mean layout correlation over all pairs of `pictures` (H, W, C each), with cells of
 /// `block` pixels. `None` when there are fewer than two pictures, their sizes differ, a
 /// picture has fewer than 2×2 cells, or one is flat (all its cells alike).
@@ -75,6 +76,7 @@ pub fn layout_correlation<T: Real>(pictures: &[ArrayView3<T>], block: usize) -> 
     }
     Some(sum / pairs as f64)
 }
+// ANCHOR_END: layout_correlation
 
 #[cfg(test)]
 mod tests {
