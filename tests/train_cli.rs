@@ -141,8 +141,8 @@ fn train_resume_generate_and_their_bad_input() {
     );
 
     // texture-loss: each picture's loss, their mean, and how alike their layouts are —
-    // 1 for one picture twice, lower for two crops of a painting; a 3-iteration
-    // generator's output is flat, with no layout to compare.
+    // 1 for one picture twice, lower for two crops of a painting; a flat picture has no
+    // layout to compare.
     let measure = |pics: &[&str]| {
         let mut args = vec!["texture-loss", &s, "--weights", &w];
         args.extend_from_slice(pics);
@@ -169,7 +169,38 @@ fn train_resume_generate_and_their_bad_input() {
         .and_then(|t| t.parse().ok())
         .unwrap_or_else(|| panic!("{pair}"));
     assert!(r.abs() < 0.9, "{pair}");
-    assert!(measure(&[&png, &png]).contains("not measured"));
+    let flat = d.join("flat.png");
+    nst::image_io::save_rgb(
+        &flat,
+        ndarray::Array3::<f32>::from_elem((48, 80, 3), 0.5).view(),
+    )
+    .unwrap();
+    let flat = flat.display().to_string();
+    assert!(measure(&[&flat, &flat]).contains("not measured"));
+    // Crops of the sample itself: the loss real pieces of the texture get. A crop as large
+    // as the sample is the sample, whose loss against itself is 0.
+    let crops = measure(&[&png, "--sample-crops", "3"]);
+    assert!(crops.contains("crops of the sample: mean loss"), "{crops}");
+    assert!(crops.contains("over 3 random 80×48 crops"), "{crops}");
+    let whole = measure(&[&s, "--sample-crops", "2"]);
+    assert!(
+        whole.contains("crops of the sample: mean loss 0.0000e0"),
+        "{whole}"
+    );
+    let big = d.join("big.png").display().to_string();
+    ok(&["generate", &out, "--size", "144", "-o", &big]);
+    one_error(
+        &[
+            "texture-loss",
+            &s,
+            &big,
+            "--sample-crops",
+            "1",
+            "--weights",
+            &w,
+        ],
+        "smaller than the pictures",
+    );
     one_error(
         &["apply", &out, &sample("tubingen.jpg"), "-o", &png],
         "texture model",

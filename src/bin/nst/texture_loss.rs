@@ -11,7 +11,9 @@ use std::path::PathBuf;
 /// equally weighted, Gatys normalisation, the sample's Gram matrices rescaled to each
 /// picture's size) — so that samples of a trained generator and results of optimisation
 /// can be compared. With several pictures of one size it also prints their layout
-/// correlation: 0 for independent samples, 1 for the same picture every time.
+/// correlation: 0 for independent samples, 1 for the same picture every time. With
+/// --sample-crops it also measures random crops of the sample itself, the loss that real
+/// pieces of the texture get.
 #[derive(clap::Args)]
 pub struct Args {
     /// The texture sample.
@@ -30,6 +32,13 @@ pub struct Args {
     /// before they are correlated: the layout stays, the fine grain goes).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
     layout_block: u32,
+    /// Also measure N random crops of the sample itself, each the size of the first
+    /// picture: the loss real pieces of the texture reach (0: none).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    sample_crops: usize,
+    /// Seed of the crops' positions.
+    #[arg(long, default_value_t = 0, value_name = "SEED")]
+    crop_seed: u64,
     #[command(flatten)]
     net: NetArgs,
     #[command(flatten)]
@@ -48,15 +57,18 @@ pub fn run(args: Args) -> nst::Result<()> {
         tv_weight: 0.0,
         norm: Normalisation::Gatys,
     };
+    let loss_of = |x: &nst::tensor::Tensor4<f32>| -> nst::Result<nst::gatys::Terms> {
+        let (h, w) = (x.dim().2, x.dim().3);
+        let obj = Objective::new(&vgg, spec.clone(), None, &[(sample.clone(), 1.0)], (h, w))?;
+        Ok(obj.evaluate(x).0)
+    };
     let mut sum = 0.0;
     let mut rgbs = Vec::new();
     for p in &args.pictures {
         let rgb = args.picture.load(p, None)?;
-        let x = conv.preprocess(rgb.view());
+        let terms = loss_of(&conv.preprocess(rgb.view()))?;
+        let (h, w) = (rgb.dim().0, rgb.dim().1);
         rgbs.push(rgb);
-        let (h, w) = (x.dim().2, x.dim().3);
-        let obj = Objective::new(&vgg, spec.clone(), None, &[(sample.clone(), 1.0)], (h, w))?;
-        let (terms, _) = obj.evaluate(&x);
         let layers: Vec<String> = terms
             .per_layer
             .iter()
@@ -90,5 +102,47 @@ pub fn run(args: Args) -> nst::Result<()> {
             ),
         }
     }
+    if args.sample_crops > 0 {
+        let whole = args.picture.load(&args.sample, args.sample_size)?;
+        let (h, w) = (rgbs[0].dim().0, rgbs[0].dim().1);
+        let crops = random_crops(&whole, (h, w), args.sample_crops, args.crop_seed)?;
+        let losses: Vec<f64> = crops
+            .iter()
+            .map(|c| loss_of(&conv.preprocess(c.view())).map(|t| t.total))
+            .collect::<nst::Result<_>>()?;
+        let mean = losses.iter().sum::<f64>() / losses.len() as f64;
+        let (lo, hi) = losses
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
+        println!(
+            "crops of the sample: mean loss {mean:.4e} over {} random {w}×{h} crops \
+             ({lo:.3e} … {hi:.3e})",
+            losses.len()
+        );
+    }
     Ok(())
+}
+
+/// `n` random `h`×`w` crops of `pic` (H×W×3), positions from `seed`.
+fn random_crops(
+    pic: &ndarray::Array3<f32>,
+    (h, w): (usize, usize),
+    n: usize,
+    seed: u64,
+) -> nst::Result<Vec<ndarray::Array3<f32>>> {
+    let (ph, pw, _) = pic.dim();
+    if h > ph || w > pw {
+        nst::bail!(
+            "--sample-crops: the sample ({pw}×{ph}) is smaller than the pictures ({w}×{h}), \
+             so it has no crops of their size"
+        );
+    }
+    let mut rng = nst::rng::Rng::new(seed);
+    Ok((0..n)
+        .map(|_| {
+            let y = (rng.uniform() * (ph - h + 1) as f64) as usize;
+            let x = (rng.uniform() * (pw - w + 1) as f64) as usize;
+            pic.slice(ndarray::s![y..y + h, x..x + w, ..]).to_owned()
+        })
+        .collect())
 }
