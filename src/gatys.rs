@@ -388,6 +388,55 @@ pub struct Outcome {
     pub ending: Ending,
 }
 
+/// The range of a picture in network space: per channel, the preprocessing of RGB 0
+/// and 1 (for the Caffe weights `−mean` … `255 − mean`).
+#[derive(Clone, Debug)]
+pub struct PixelBounds {
+    lo: [f32; 3],
+    hi: [f32; 3],
+}
+
+impl PixelBounds {
+    /// The bounds of pictures preprocessed with `conv`.
+    pub fn of(conv: &crate::weights::Convention) -> Self {
+        let black = conv.preprocess(Array3::<f32>::zeros((1, 1, 3)).view());
+        let white = conv.preprocess(Array3::<f32>::ones((1, 1, 3)).view());
+        let (mut lo, mut hi) = ([0.0; 3], [0.0; 3]);
+        for c in 0..3 {
+            let (a, b) = (black[[0, c, 0, 0]], white[[0, c, 0, 0]]);
+            (lo[c], hi[c]) = (a.min(b), a.max(b));
+        }
+        PixelBounds { lo, hi }
+    }
+
+    /// Clamp a flat (N, 3, H, W) picture into the range, channel by channel.
+    pub fn clamp(&self, x: &mut [f32], plane: usize) {
+        for (i, chunk) in x.chunks_mut(plane).enumerate() {
+            let c = i % 3;
+            chunk
+                .iter_mut()
+                .for_each(|v| *v = v.clamp(self.lo[c], self.hi[c]));
+        }
+    }
+}
+
+/// [`optimize`] with every picture it takes a step to projected into `bounds`: after each
+/// iteration the pixels are clamped back into the range a saved picture has, so the loss
+/// it reports is the loss of a picture that saving does not change (apart from 8-bit
+/// rounding). The optimiser's history still describes the unprojected steps, so for
+/// L-BFGS this is a heuristic (as clamping after each step is in PyTorch's tutorial),
+/// not L-BFGS-B.
+pub fn optimize_bounded(
+    obj: &Objective,
+    x0: Tensor4<f32>,
+    choice: &OptimizerChoice,
+    iterations: usize,
+    bounds: Option<&PixelBounds>,
+    observer: impl FnMut(&Iteration) -> Control,
+) -> Outcome {
+    run_optimizer(obj, x0, choice, iterations, bounds, observer)
+}
+
 // ANCHOR: optimize
 /// Minimise the objective from `x0` for up to `iterations` iterations, calling
 /// `observer` after each one.
@@ -396,9 +445,21 @@ pub fn optimize(
     x0: Tensor4<f32>,
     choice: &OptimizerChoice,
     iterations: usize,
+    observer: impl FnMut(&Iteration) -> Control,
+) -> Outcome {
+    run_optimizer(obj, x0, choice, iterations, None, observer)
+}
+
+fn run_optimizer(
+    obj: &Objective,
+    x0: Tensor4<f32>,
+    choice: &OptimizerChoice,
+    iterations: usize,
+    bounds: Option<&PixelBounds>,
     mut observer: impl FnMut(&Iteration) -> Control,
 ) -> Outcome {
     let shape = x0.raw_dim();
+    let plane = shape[2] * shape[3];
     let mut x = x0.into_raw_vec_and_offset().0;
     let mut last_good = x.clone();
     let mut terms = Terms::default();
@@ -453,6 +514,9 @@ pub fn optimize(
             x.clone_from(&last_good);
             ending = Ending::NonFinite(iter);
             break;
+        }
+        if let Some(b) = bounds {
+            b.clamp(&mut x, plane);
         }
         if x.iter().any(|v| !v.is_finite()) {
             x.clone_from(&last_good);

@@ -99,8 +99,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         },
         layers.join("+")
     );
-    args.run
-        .drive(&label, &obj, x0, args.norm, &args.output, &|x| {
-            conv.deprocess(x.view())
-        })
+    args.run.drive(&label, &obj, x0, &args.output, &conv, &|x| {
+        conv.deprocess(x.view())
+    })
 }

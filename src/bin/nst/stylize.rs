@@ -2,7 +2,7 @@
 
 use crate::lossargs::{parse_positive, LossArgs};
 use crate::runlog::RunLog;
-use nst::gatys::{optimize, Control, Ending, Objective, OptimizerChoice};
+use nst::gatys::{optimize_bounded, Control, Ending, Objective, OptimizerChoice, PixelBounds};
 use nst::losses::Normalisation;
 use nst::optim::LineSearch;
 use nst::progress::{install_ctrlc, interrupted, Progress};
@@ -103,6 +103,11 @@ pub struct OptimArgs {
     /// takes to reach a given loss).
     #[arg(long, value_parser = parse_positive, allow_negative_numbers = true, value_name = "LOSS")]
     pub target_loss: Option<f64>,
+    /// Keep the picture's pixels inside [0, 1] while optimising (clamped after every
+    /// iteration). Without it they may leave the range, which the loss does not forbid,
+    /// and are clamped only when saved, which can change the saved picture's loss a lot.
+    #[arg(long)]
+    pub clamp: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -163,11 +168,12 @@ impl OptimArgs {
         label: &str,
         obj: &Objective,
         x0: Tensor4<f32>,
-        norm: Normalisation,
         output: &Path,
+        conv: &nst::weights::Convention,
         finish: &dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32>,
     ) -> nst::Result<()> {
         install_ctrlc();
+        let norm = obj.spec().norm;
         let iterations = self.iterations(norm);
         let choice = self.choice(norm);
         let log_path = self
@@ -187,7 +193,8 @@ impl OptimArgs {
         );
         let mut save_error = None;
         let mut reached = None;
-        let outcome = optimize(obj, x0, &choice, iterations, |it| {
+        let bounds = self.clamp.then(|| PixelBounds::of(conv));
+        let outcome = optimize_bounded(obj, x0, &choice, iterations, bounds.as_ref(), |it| {
             progress.update(it.iter, &format!("loss {:.4e}", it.terms.total));
             if self.log_every > 0 && (it.iter % self.log_every == 0 || it.iter == 1) {
                 let line = crate::runlog::describe(it.iter, it.terms);
@@ -341,5 +348,5 @@ pub fn run(args: Args) -> nst::Result<()> {
         }
     };
     args.run
-        .drive("stylize", &obj, x0, spec.norm, &args.output, &finish)
+        .drive("stylize", &obj, x0, &args.output, &conv, &finish)
 }

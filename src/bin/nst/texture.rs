@@ -72,12 +72,8 @@ pub fn run(args: Args) -> nst::Result<()> {
         &conv,
         args.run.seed,
     )?;
-    args.run.drive(
-        "texture",
-        &obj,
-        x0,
-        Normalisation::Gatys,
-        &args.output,
-        &|x| conv.deprocess(x.view()),
-    )
+    args.run
+        .drive("texture", &obj, x0, &args.output, &conv, &|x| {
+            conv.deprocess(x.view())
+        })
 }
