@@ -409,6 +409,23 @@ impl PixelBounds {
         PixelBounds { lo, hi }
     }
 
+    /// The fraction of a flat (N, 3, H, W) picture's values outside the range; `plane`
+    /// is H·W.
+    pub fn outside(&self, x: &[f32], plane: usize) -> f64 {
+        let n = x
+            .chunks(plane.max(1))
+            .enumerate()
+            .map(|(i, chunk)| {
+                let c = i % 3;
+                chunk
+                    .iter()
+                    .filter(|&&v| v < self.lo[c] || v > self.hi[c])
+                    .count()
+            })
+            .sum::<usize>();
+        n as f64 / x.len().max(1) as f64
+    }
+
     /// Clamp a flat (N, 3, H, W) picture into the range, channel by channel.
     pub fn clamp(&self, x: &mut [f32], plane: usize) {
         for (i, chunk) in x.chunks_mut(plane).enumerate() {

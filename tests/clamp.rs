@@ -64,6 +64,9 @@ fn bounded_optimisation_stays_in_range() {
     };
     let free = optimize(&obj, x0.clone(), &choice, 20, |_| Control::Continue);
     assert!(!inside(&free.x), "the unbounded run should leave the range");
+    let plane = 32 * 32;
+    let outside = bounds.outside(free.x.as_slice().unwrap(), plane);
+    assert!(outside > 0.0 && outside < 1.0, "{outside}");
     let mut first = None;
     let kept = optimize_bounded(&obj, x0, &choice, 20, Some(&bounds), |it| {
         assert!(inside(it.x), "iteration {} left the range", it.iter);
@@ -71,6 +74,7 @@ fn bounded_optimisation_stays_in_range() {
         Control::Continue
     });
     assert!(inside(&kept.x));
+    assert_eq!(bounds.outside(kept.x.as_slice().unwrap(), plane), 0.0);
     assert!(
         kept.terms.total < 0.5 * first.unwrap(),
         "{} vs {first:?}",

@@ -258,6 +258,19 @@ impl OptimArgs {
         if log.is_some() {
             eprintln!("loss log: {}", log_path.display());
         }
+        if !self.clamp {
+            let (_, _, h, w) = outcome.x.dim();
+            let x = outcome.x.as_slice().expect("contiguous");
+            let out = PixelBounds::of(conv).outside(x, h * w);
+            if out > 0.001 {
+                eprintln!(
+                    "note: {:.1} % of the picture's values were outside [0, 1] and were clamped \
+                     when saving, so the saved picture's loss is higher than the one above \
+                     (`--clamp` keeps them inside while optimising)",
+                    100.0 * out
+                );
+            }
+        }
         Ok(())
     }
 }
