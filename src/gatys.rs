@@ -532,6 +532,7 @@ fn run_optimizer(
             ending = Ending::NonFinite(iter);
             break;
         }
+        // `--clamp` (`optimize_bounded`): back into the range a saved picture has.
         if let Some(b) = bounds {
             b.clamp(&mut x, plane);
         }
