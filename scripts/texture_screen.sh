@@ -21,7 +21,7 @@ cargo build --release --quiet --bin nst
 NST=target/release/nst
 
 "$NST" texture "$SAMPLE" --size 64 --iterations "$OPT_ITERS" -q --log-every 10 --log "$OUT/opt64.csv" \
-    -o "$OUT/opt64.png" > "$OUT/opt64.out"
+    -o "$OUT/opt64.png" > "$OUT/opt64.out" 2>&1
 opt=$(tail -1 "$OUT/opt64.csv" | cut -d, -f4)
 
 # mean of the "total" column over the last quarter of a training log
