@@ -437,23 +437,6 @@ impl PixelBounds {
     }
 }
 
-/// [`optimize`] with every picture it takes a step to projected into `bounds`: after each
-/// iteration the pixels are clamped back into the range a saved picture has, so the loss
-/// it reports is the loss of a picture that saving does not change (apart from 8-bit
-/// rounding). The optimiser's history still describes the unprojected steps, so for
-/// L-BFGS this is a heuristic (as clamping after each step is in PyTorch's tutorial),
-/// not L-BFGS-B.
-pub fn optimize_bounded(
-    obj: &Objective,
-    x0: Tensor4<f32>,
-    choice: &OptimizerChoice,
-    iterations: usize,
-    bounds: Option<&PixelBounds>,
-    observer: impl FnMut(&Iteration) -> Control,
-) -> Outcome {
-    run_optimizer(obj, x0, choice, iterations, bounds, observer)
-}
-
 // ANCHOR: optimize
 /// Minimise the objective from `x0` for up to `iterations` iterations, calling
 /// `observer` after each one.
@@ -464,10 +447,16 @@ pub fn optimize(
     iterations: usize,
     observer: impl FnMut(&Iteration) -> Control,
 ) -> Outcome {
-    run_optimizer(obj, x0, choice, iterations, None, observer)
+    optimize_bounded(obj, x0, choice, iterations, None, observer)
 }
 
-fn run_optimizer(
+/// [`optimize`] with every picture it takes a step to projected into `bounds` (when
+/// given): after each iteration the pixels are clamped back into the range a saved
+/// picture has, so the loss it reports is the loss of a picture that saving does not
+/// change (apart from 8-bit rounding). The optimiser's history still describes the
+/// unprojected steps, so for L-BFGS this is a heuristic (as clamping after each step is
+/// in PyTorch's tutorial), not L-BFGS-B.
+pub fn optimize_bounded(
     obj: &Objective,
     x0: Tensor4<f32>,
     choice: &OptimizerChoice,
@@ -532,7 +521,7 @@ fn run_optimizer(
             ending = Ending::NonFinite(iter);
             break;
         }
-        // `--clamp` (`optimize_bounded`): back into the range a saved picture has.
+        // `--clamp`: back into the range a saved picture has.
         if let Some(b) = bounds {
             b.clamp(&mut x, plane);
         }
