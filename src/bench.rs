@@ -4,8 +4,10 @@
 //! `scripts/reference/bench_torch_vgg16.py`, which times the same work the same way
 //! (one warm-up, then the median of `repeats` runs) so the two can be run side by side.
 
+use crate::error::Result;
 use crate::gemm::{gemm, gemm_flops};
 use crate::rng::Rng;
+use crate::texture_net::{sample_textures, Generator};
 use crate::vgg::{Arch, LayerKind, Pooling, Vgg, WIDTHS};
 use ndarray::{Array2, Array4};
 use std::time::Instant;
@@ -90,6 +92,30 @@ pub fn bench_vgg(s: usize, repeats: usize) -> Vec<Timing> {
             flops: 2.0 * flops,
         },
     ]
+}
+
+/// Time sampling one `s`×`s` texture from `gen` — noise, the generator in inference mode,
+/// the output mapped to RGB: what `nst generate` times. Returns the first call's seconds
+/// (cold when it is the process's first: fresh memory is faulted in and the threads
+/// start) and the median of `repeats` further calls (warm: a program that keeps the
+/// model loaded and samples again).
+pub fn bench_generator(gen: &Generator<f32>, s: usize, repeats: usize) -> Result<(f64, Timing)> {
+    gen.config().check_size(s, s)?;
+    let t = Instant::now();
+    std::hint::black_box(sample_textures(gen, 1, s, s, 0)?);
+    let first = t.elapsed().as_secs_f64();
+    let mut seed = 0;
+    let median_s = median_time(repeats, || {
+        seed += 1;
+        let x = sample_textures(gen, 1, s, s, seed).expect("size checked above");
+        std::hint::black_box(x);
+    });
+    let timing = Timing {
+        what: format!("generator {s}"),
+        median_s,
+        flops: gen.conv_flops(s, s),
+    };
+    Ok((first, timing))
 }
 
 /// Time one `m×k · k×n` f32 GEMM.

@@ -5,7 +5,7 @@
 use ndarray::{array, Array1, Array4};
 use nst::checks::{self, ConvCase, LAYER_TOL};
 use nst::im2col::Padding;
-use nst::layers::{conv2d_forward, conv2d_naive, maxpool2_forward, ConvSpec};
+use nst::layers::{conv2d_forward, conv2d_forward_then, conv2d_naive, maxpool2_forward, ConvSpec};
 use nst::rng::Rng;
 use nst::tensor::rel_error;
 use proptest::prelude::*;
@@ -84,6 +84,20 @@ proptest! {
         let fast = conv2d_forward(x.view(), w.view(), b.view(), &case.spec);
         let naive = conv2d_naive(x.view(), w.view(), b.view(), &case.spec);
         prop_assert!(rel_error(&fast.view(), &naive.view()) < 1e-13);
+    }
+
+    /// With an activation fused in (`conv2d_forward_then`, the generator's inference
+    /// pass), the output is the activation of the seven-loop definition's.
+    #[test]
+    fn conv_then_activation_matches_naive(case in conv_case(), seed: u64, slope in 0.0f64..0.5) {
+        let mut rng = Rng::new(seed);
+        let x: Array4<f64> = rng.uniform_array((case.n, case.c, case.h, case.w), -1.0, 1.0);
+        let w: Array4<f64> = rng.uniform_array((case.o, case.c, case.k, case.k), -1.0, 1.0);
+        let b: Array1<f64> = rng.uniform_array(case.o, -1.0, 1.0);
+        let act = |v: f64| if v > 0.0 { v } else { slope * v };
+        let fused = conv2d_forward_then(x.view(), w.view(), b.view(), &case.spec, Some(act));
+        let naive = conv2d_naive(x.view(), w.view(), b.view(), &case.spec).mapv(act);
+        prop_assert!(rel_error(&fused.view(), &naive.view()) < 1e-13);
     }
 
     /// dX, dW and db of conv2d against central differences (tolerance 1e-7 relative).

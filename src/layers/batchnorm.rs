@@ -145,22 +145,46 @@ pub fn batchnorm_forward_eval<T: Real>(
     eps: f64,
 ) -> Tensor4<T> {
     let c = x.dim().1;
-    assert!(
-        [gamma.len(), beta.len(), mean.len(), var.len()]
-            .iter()
-            .all(|&l| l == c),
+    let (scale, shift) = batchnorm_eval_affine(gamma, beta, mean, var, eps);
+    assert_eq!(
+        scale.len(),
+        c,
         "batchnorm: parameters do not match {c} channels"
     );
     let mut y = x.to_owned();
     y.axis_iter_mut(Axis(1))
         .into_par_iter()
-        .enumerate()
-        .for_each(|(ci, mut yc)| {
-            let a = gamma[ci] / (var[ci] + T::of(eps)).sqrt();
-            let b = beta[ci] - a * mean[ci];
-            yc.mapv_inplace(|v| a * v + b);
-        });
+        .zip(scale.par_iter().zip(&shift))
+        .for_each(|(mut yc, (&a, &b))| yc.mapv_inplace(|v| a * v + b));
     y
+}
+
+/// Inference batch norm as the per-channel affine map `y = s·x + t` it is:
+/// `s = γ/√(var + ε)`, `t = β − s·mean`. Returns `(s, t)`.
+///
+/// * `gamma`, `beta`, `mean`, `var`: (C)
+pub fn batchnorm_eval_affine<T: Real>(
+    gamma: ArrayView1<T>,
+    beta: ArrayView1<T>,
+    mean: ArrayView1<T>,
+    var: ArrayView1<T>,
+    eps: f64,
+) -> (Vec<T>, Vec<T>) {
+    let c = gamma.len();
+    assert!(
+        [beta.len(), mean.len(), var.len()].iter().all(|&l| l == c),
+        "batchnorm: γ, β, mean and var differ in length"
+    );
+    let scale: Vec<T> = Zip::from(&gamma)
+        .and(&var)
+        .map_collect(|&g, &v| g / (v + T::of(eps)).sqrt())
+        .to_vec();
+    let shift = Zip::from(&beta)
+        .and(&mean)
+        .and(&ArrayView1::from(&scale[..]))
+        .map_collect(|&b, &m, &s| b - s * m)
+        .to_vec();
+    (scale, shift)
 }
 
 // ANCHOR: fold_batchnorm
@@ -183,18 +207,15 @@ pub fn fold_batchnorm_into_conv<T: Real>(
     eps: f64,
 ) -> (Array4<T>, Array1<T>) {
     let o = w.dim().0;
-    assert!(
-        [b.len(), gamma.len(), beta.len(), mean.len(), var.len()]
-            .iter()
-            .all(|&l| l == o),
-        "fold_batchnorm_into_conv: parameters do not match {o} output channels"
-    );
+    assert_eq!(b.len(), o, "fold_batchnorm_into_conv: bias length");
+    let (scale, shift) = batchnorm_eval_affine(gamma, beta, mean, var, eps);
+    assert_eq!(scale.len(), o, "fold_batchnorm_into_conv: norm length");
     let mut w2 = w.to_owned();
     let mut b2 = Array1::zeros(o);
     for (oc, mut filters) in w2.outer_iter_mut().enumerate() {
-        let s = gamma[oc] / (var[oc] + T::of(eps)).sqrt();
-        filters.mapv_inplace(|v| s * v);
-        b2[oc] = s * (b[oc] - mean[oc]) + beta[oc];
+        filters.mapv_inplace(|v| scale[oc] * v);
+        // s·(b − mean) + β = s·b + t
+        b2[oc] = scale[oc] * b[oc] + shift[oc];
     }
     (w2, b2)
 }

@@ -116,6 +116,19 @@ pub fn conv2d_forward<T: Real>(
     b: ArrayView1<T>,
     spec: &ConvSpec,
 ) -> Tensor4<T> {
+    conv2d_forward_then(x, w, b, spec, None::<fn(T) -> T>)
+}
+
+/// [`conv2d_forward`], then `f` on every output value, tile by tile while the tile is
+/// still in cache — an activation fused into the convolution (inference only: the
+/// backward pass needs the values before `f`).
+pub fn conv2d_forward_then<T: Real, F: Fn(T) -> T + Sync>(
+    x: ArrayView4<T>,
+    w: ArrayView4<T>,
+    b: ArrayView1<T>,
+    spec: &ConvSpec,
+    f: Option<F>,
+) -> Tensor4<T> {
     let g = geom_of(x.dim(), &w, spec);
     let (n, o) = (x.dim().0, w.dim().0);
     debug_assert_eq!(b.len(), o);
@@ -145,11 +158,14 @@ pub fn conv2d_forward<T: Real>(
                     }
                     if let Some(x2) = &x2 {
                         let cols = x2.slice(s![.., t * tile..t * tile + width]);
-                        gemm(T::one(), w2, cols, T::one(), y_tile);
+                        gemm(T::one(), w2, cols, T::one(), y_tile.view_mut());
                     } else {
                         let mut cols = cols.slice_mut(s![.., ..width]);
                         im2col_tile(xi, &g, t * tile, cols.view_mut());
-                        gemm(T::one(), w2, cols.view(), T::one(), y_tile);
+                        gemm(T::one(), w2, cols.view(), T::one(), y_tile.view_mut());
+                    }
+                    if let Some(f) = &f {
+                        y_tile.mapv_inplace(f);
                     }
                 },
             );

@@ -20,12 +20,16 @@ pub mod relu;
 pub mod upsample;
 
 pub use batchnorm::{
-    batchnorm_backward, batchnorm_forward_eval, batchnorm_forward_train, batchnorm_update_running,
-    fold_batchnorm_into_conv, BatchNormCache, BatchStats, NormGrads, BN_MOMENTUM,
+    batchnorm_backward, batchnorm_eval_affine, batchnorm_forward_eval, batchnorm_forward_train,
+    batchnorm_update_running, fold_batchnorm_into_conv, BatchNormCache, BatchStats, NormGrads,
+    BN_MOMENTUM,
 };
 pub use concat::{concat_channels, concat_channels_backward};
 
-pub use conv::{conv2d_backward, conv2d_forward, conv2d_naive, Conv2d, ConvGrads, ConvSpec};
+pub use conv::{
+    conv2d_backward, conv2d_flops, conv2d_forward, conv2d_forward_then, conv2d_naive, Conv2d,
+    ConvGrads, ConvSpec,
+};
 pub use instancenorm::{instancenorm_backward, instancenorm_forward, InstanceNormCache};
 pub use norm::NORM_EPS;
 pub use pool::{
@@ -35,4 +39,4 @@ pub use relu::{
     leaky_relu_backward, leaky_relu_forward, relu_backward, relu_backward_inplace, relu_forward,
     Activation, ReluCache,
 };
-pub use upsample::{upsample2_backward, upsample2_forward};
+pub use upsample::{upsample2_backward, upsample2_forward, upsample2_plane};

@@ -122,6 +122,14 @@ impl Activation {
         }
     }
 
+    /// The slope for negative inputs: 0 for ReLU.
+    pub fn slope(self) -> f64 {
+        match self {
+            Activation::Relu => 0.0,
+            Activation::LeakyRelu(slope) => slope,
+        }
+    }
+
     /// `relu` or `leaky_relu:<slope>` — the form [`Activation::parse`] reads.
     pub fn name(self) -> String {
         match self {

@@ -13,7 +13,7 @@
 //! cache: the input's shape is the output's halved.
 
 use crate::tensor::{Real, Tensor4};
-use ndarray::{s, Array4, ArrayView4, ArrayViewMut4, Zip};
+use ndarray::{s, Array4, ArrayView2, ArrayView4, ArrayViewMut2, ArrayViewMut4, Zip};
 
 // ANCHOR: upsample
 /// Nearest-neighbour ×2 upsampling.
@@ -27,19 +27,24 @@ pub fn upsample2_forward<T: Real>(x: ArrayView4<T>) -> Tensor4<T> {
     for (mut yn, xn) in y.outer_iter_mut().zip(x.outer_iter()) {
         Zip::from(yn.outer_iter_mut())
             .and(xn.outer_iter())
-            .par_for_each(|mut yc, xc| {
-                // Row 2i doubles every value of input row i; row 2i + 1 copies row 2i.
-                for (i, xrow) in xc.outer_iter().enumerate() {
-                    let (mut even, mut odd) =
-                        yc.multi_slice_mut((s![2 * i, ..], s![2 * i + 1, ..]));
-                    for (pair, &v) in even.exact_chunks_mut(2).into_iter().zip(&xrow) {
-                        pair.into_slice().expect("rows are contiguous").fill(v);
-                    }
-                    odd.assign(&even);
-                }
-            });
+            .par_for_each(|yc, xc| upsample2_plane(xc, yc, |v| v));
     }
     y
+}
+
+/// One plane: `y[2i + a, 2j + b] = f(x[i, j])`. (`f` lets the generator's inference
+/// pass apply its join's batch norm while it upsamples.)
+///
+/// * `x`: (H, W), `y`: (2H, 2W)
+pub fn upsample2_plane<T: Real>(x: ArrayView2<T>, mut y: ArrayViewMut2<T>, f: impl Fn(T) -> T) {
+    // Row 2i doubles every value of input row i; row 2i + 1 copies row 2i.
+    for (i, xrow) in x.outer_iter().enumerate() {
+        let (mut even, mut odd) = y.multi_slice_mut((s![2 * i, ..], s![2 * i + 1, ..]));
+        for (pair, &v) in even.exact_chunks_mut(2).into_iter().zip(&xrow) {
+            pair.into_slice().expect("rows are contiguous").fill(f(v));
+        }
+        odd.assign(&even);
+    }
 }
 
 /// `dx[i, j] += Σ` of `dy` over the 2×2 block `(2i.., 2j..)`.

@@ -33,15 +33,17 @@ use super::layout::{Block, ConvSlot, Join, Layout, NormSlot, TensorSlot, Unit};
 use crate::bail;
 use crate::error::Result;
 use crate::layers::{
-    batchnorm_backward, batchnorm_forward_eval, batchnorm_forward_train, batchnorm_update_running,
-    concat_channels, concat_channels_backward, conv2d_backward, conv2d_forward,
-    fold_batchnorm_into_conv, instancenorm_backward, instancenorm_forward, upsample2_backward,
-    upsample2_forward, BatchNormCache, BatchStats, ConvGrads, ConvSpec, InstanceNormCache,
-    NormGrads, ReluCache,
+    batchnorm_backward, batchnorm_eval_affine, batchnorm_forward_eval, batchnorm_forward_train,
+    batchnorm_update_running, concat_channels, concat_channels_backward, conv2d_backward,
+    conv2d_flops, conv2d_forward, conv2d_forward_then, fold_batchnorm_into_conv,
+    instancenorm_backward, instancenorm_forward, upsample2_backward, upsample2_forward,
+    upsample2_plane, BatchNormCache, BatchStats, ConvGrads, ConvSpec, InstanceNormCache, NormGrads,
+    ReluCache,
 };
 use crate::rng::Rng;
 use crate::tensor::{Real, Tensor4};
-use ndarray::{Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4};
+use ndarray::{Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4, Axis, Zip};
+use rayon::prelude::*;
 
 /// Which statistics the normalisations use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -316,9 +318,16 @@ impl<T: Real> Generator<T> {
         for k in (0..last).rev() {
             let (fine, c) = self.block_forward(&self.branches[k], inputs[k].clone(), &mut pass);
             branch_caches[k] = c;
-            let up = upsample2_forward(a.view());
-            let merged = concat_channels(&[up.view(), fine.view()]);
-            let (normed, in_norm) = self.norm_forward(&self.joins[k].in_norm, merged, &mut pass);
+            let (normed, in_norm) = if pass.fold {
+                (
+                    self.join_folded(&self.joins[k].in_norm, a.view(), fine.view()),
+                    None,
+                )
+            } else {
+                let up = upsample2_forward(a.view());
+                let merged = concat_channels(&[up.view(), fine.view()]);
+                self.norm_forward(&self.joins[k].in_norm, merged, &mut pass)
+            };
             let (next, block) = self.block_forward(&self.joins[k].block, normed, &mut pass);
             if let Some(in_norm) = in_norm {
                 join_caches.push(JoinCache { in_norm, block });
@@ -353,8 +362,9 @@ impl<T: Real> Generator<T> {
     ///
     /// The same numbers as `forward(inputs, Mode::Eval)` up to rounding, faster: with
     /// batch norm, each normalisation inside a conv block is folded into the convolution
-    /// before it ([`fold_batchnorm_into_conv`]). (A join's input norm follows a
-    /// concatenation, not a convolution, and stays a pass of its own.)
+    /// before it ([`fold_batchnorm_into_conv`]) and the activation is applied to each
+    /// output tile as it is computed ([`conv2d_forward_then`]); a join's upsampling,
+    /// concatenation and norm are one pass ([`Generator::join_folded`]).
     pub fn generate(&self, inputs: &[Tensor4<T>]) -> Result<Tensor4<T>> {
         let fold = self.config.norm == NormKind::Batch;
         Ok(self.forward_pass(inputs, Mode::Eval, fold)?.output)
@@ -389,8 +399,15 @@ impl<T: Real> Generator<T> {
         for u in block {
             if pass.fold {
                 let (w, b) = self.folded(u);
-                let y = conv2d_forward(x.view(), w.view(), b.view(), &self.spec(&u.conv));
-                x = self.config.activation.forward(y, false).0;
+                let a = T::of(self.config.activation.slope());
+                let act = move |v: T| if v > T::zero() { v } else { a * v };
+                x = conv2d_forward_then(
+                    x.view(),
+                    w.view(),
+                    b.view(),
+                    &self.spec(&u.conv),
+                    Some(act),
+                );
                 continue;
             }
             let y = conv2d_forward(
@@ -424,6 +441,45 @@ impl<T: Real> Generator<T> {
             (ArrayView1::from(mean), ArrayView1::from(var)),
             self.config.eps,
         )
+    }
+
+    /// A join at inference with its batch norm folded in: `norm(concat(upsample2(coarse),
+    /// fine))` in one pass that writes every value once, where upsampling, concatenating
+    /// and normalising one after the other would allocate and write three tensors.
+    /// Inference batch norm is the per-channel map `s·v + t`
+    /// ([`batchnorm_eval_affine`]), applied as each value is copied into place.
+    ///
+    /// * `coarse`: (N, Cc, H/2, W/2), `fine`: (N, Cf, H, W); returns (N, Cc + Cf, H, W)
+    fn join_folded(&self, n: &NormSlot, coarse: ArrayView4<T>, fine: ArrayView4<T>) -> Tensor4<T> {
+        let r = n.run.expect("batch norm has running stats");
+        let (mean, var) = self.running[r..r + 2 * n.ch].split_at(n.ch);
+        let (g, b) = self.gamma_beta(n);
+        let eps = self.config.eps;
+        let (scale, shift) = batchnorm_eval_affine(g, b, mean.into(), var.into(), eps);
+        let (items, cc, h, w) = coarse.dim();
+        let cf = fine.dim().1;
+        let mut y = Array4::zeros((items, cc + cf, 2 * h, 2 * w));
+        for ((mut yn, cn), fi) in y
+            .outer_iter_mut()
+            .zip(coarse.outer_iter())
+            .zip(fine.outer_iter())
+        {
+            yn.outer_iter_mut()
+                .into_par_iter()
+                .enumerate()
+                .for_each(|(c, mut yc)| {
+                    let (s, t) = (scale[c], shift[c]);
+                    if c < cc {
+                        upsample2_plane(cn.index_axis(Axis(0), c), yc, |v| s * v + t);
+                    } else {
+                        let src = fi.index_axis(Axis(0), c - cc);
+                        Zip::from(&mut yc)
+                            .and(&src)
+                            .for_each(|y, &v| *y = s * v + t);
+                    }
+                });
+        }
+        y
     }
 
     /// Normalise `x` according to the configuration and the pass's mode.
@@ -578,6 +634,26 @@ impl<T: Real> Generator<T> {
             cg,
         );
         dx
+    }
+
+    /// Forward FLOPs of the convolutions for an `h`×`w` output (2 per multiply-add;
+    /// norms, activations, upsampling and copies not counted).
+    pub fn conv_flops(&self, h: usize, w: usize) -> f64 {
+        let unit = |c: &ConvSlot, k: usize| conv2d_flops(c.o, c.c, c.k, h >> k, w >> k);
+        let block = |b: &Block, k: usize| b.iter().map(|u| unit(&u.conv, k)).sum::<f64>();
+        let branches: f64 = self
+            .branches
+            .iter()
+            .enumerate()
+            .map(|(k, b)| block(b, k))
+            .sum();
+        let joins: f64 = self
+            .joins
+            .iter()
+            .enumerate()
+            .map(|(k, j)| block(&j.block, k))
+            .sum();
+        branches + joins + unit(&self.out, 0)
     }
 
     /// A table of the architecture: one line per tensor with its shape and size, and

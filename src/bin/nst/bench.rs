@@ -1,6 +1,10 @@
-//! `nst bench`: speed of VGG16 forward/backward and of the bare GEMM.
+//! `nst bench`: speed of VGG16 forward/backward and of the bare GEMM, or of a trained
+//! texture generator.
 
-use nst::bench::{bench_gemm, bench_vgg, bench_vgg_layers, peak_rss_mb};
+use nst::bench::{bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb};
+use nst::texture_net::checkpoint::resolve_model;
+use nst::texture_net::Generator;
+use std::path::PathBuf;
 
 /// Time VGG16 forward up to relu5_1 and forward + input-gradient backward, and the bare
 /// single-threaded SGEMM, printing median seconds and GFLOP/s. Build with --release.
@@ -23,6 +27,10 @@ pub struct Args {
     /// Threads for rayon (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     threads: Option<usize>,
+    /// Time this trained texture generator instead (a folder made by `nst train-texture`):
+    /// one sample at each of --sizes, the first call and the median of --repeats more.
+    #[arg(long, value_name = "MODEL")]
+    generator: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
@@ -40,6 +48,9 @@ pub fn run(args: Args) -> nst::Result<()> {
         rayon::current_num_threads(),
         args.repeats
     );
+    if let Some(model) = &args.generator {
+        return bench_generator_sizes(model, &args.sizes, args.repeats);
+    }
     for &s in &args.sizes {
         if s < 32 {
             nst::bail!("size {s} is too small: VGG16 up to relu5_1 needs at least 32×32");
@@ -83,6 +94,25 @@ pub fn run(args: Args) -> nst::Result<()> {
         let t = bench_gemm(m, k, n, args.repeats);
         println!(
             "nst {} median_s={:.6} gflops={:.2}",
+            t.what,
+            t.median_s,
+            t.gflops()
+        );
+    }
+    if let Some(mb) = peak_rss_mb() {
+        println!("nst peak_rss_mb={mb:.1}");
+    }
+    Ok(())
+}
+
+/// `--generator`: one line per size, then the peak memory.
+fn bench_generator_sizes(model: &PathBuf, sizes: &[usize], repeats: usize) -> nst::Result<()> {
+    let (dir, _) = resolve_model(model)?;
+    let gen = Generator::<f32>::load(&dir)?;
+    for &s in sizes {
+        let (first, t) = bench_generator(&gen, s, repeats)?;
+        println!(
+            "nst {} first_s={first:.6} median_s={:.6} gflops={:.2}",
             t.what,
             t.median_s,
             t.gflops()
