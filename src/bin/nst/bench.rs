@@ -4,7 +4,7 @@
 use nst::bench::{bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb};
 use nst::texture_net::checkpoint::resolve_model;
 use nst::texture_net::Generator;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Time VGG16 forward up to relu5_1 and forward + input-gradient backward, and the bare
 /// single-threaded SGEMM, printing median seconds and GFLOP/s. Build with --release.
@@ -106,7 +106,7 @@ pub fn run(args: Args) -> nst::Result<()> {
 }
 
 /// `--generator`: one line per size, then the peak memory.
-fn bench_generator_sizes(model: &PathBuf, sizes: &[usize], repeats: usize) -> nst::Result<()> {
+fn bench_generator_sizes(model: &Path, sizes: &[usize], repeats: usize) -> nst::Result<()> {
     let (dir, _) = resolve_model(model)?;
     let gen = Generator::<f32>::load(&dir)?;
     for &s in sizes {
