@@ -443,6 +443,7 @@ impl<T: Real> Generator<T> {
         )
     }
 
+    // ANCHOR: join_folded
     /// A join at inference with its batch norm folded in: `norm(concat(upsample2(coarse),
     /// fine))` in one pass that writes every value once, where upsampling, concatenating
     /// and normalising one after the other would allocate and write three tensors.
@@ -481,6 +482,7 @@ impl<T: Real> Generator<T> {
         }
         y
     }
+    // ANCHOR_END: join_folded
 
     /// Normalise `x` according to the configuration and the pass's mode.
     fn norm_forward(
