@@ -139,6 +139,33 @@ fn train_resume_generate_and_their_bad_input() {
         &["generate", &out, "--size", "50", "-o", &png],
         "not a multiple of 16",
     );
+    // The same model timed by `nst bench --generator`: one line per size, cold and warm.
+    let bench = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args([
+            "bench",
+            "--generator",
+            &out,
+            "--sizes",
+            "32",
+            "48",
+            "--repeats",
+            "1",
+        ])
+        .output()
+        .expect("running nst");
+    let stdout = String::from_utf8_lossy(&bench.stdout);
+    assert!(bench.status.success(), "{stdout}");
+    for s in ["32", "48"] {
+        let line = format!("nst generator {s} first_s=");
+        assert!(
+            stdout.contains(&line) && stdout.contains("median_s="),
+            "{stdout}"
+        );
+    }
+    one_error(
+        &["bench", "--generator", &out, "--sizes", "50"],
+        "not a multiple of 16",
+    );
 
     // texture-loss: each picture's loss, their mean, and how alike their layouts are —
     // 1 for one picture twice, lower for two crops of a painting; a flat picture has no

@@ -1,7 +1,7 @@
 //! `nst bench`: speed of VGG16 forward/backward and of the bare GEMM, or of a trained
 //! texture generator.
 
-use nst::bench::{bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb};
+use nst::bench::{bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb, Timing};
 use nst::texture_net::checkpoint::resolve_model;
 use nst::texture_net::Generator;
 use std::path::{Path, PathBuf};
@@ -78,12 +78,7 @@ pub fn run(args: Args) -> nst::Result<()> {
             }
         }
         for t in bench_vgg(s, args.repeats) {
-            println!(
-                "nst {} median_s={:.6} gflops={:.2}",
-                t.what,
-                t.median_s,
-                t.gflops()
-            );
+            print_timing(&t, None);
         }
     }
     for g in &args.gemm {
@@ -92,16 +87,9 @@ pub fn run(args: Args) -> nst::Result<()> {
             nst::bail!("--gemm sizes look like MxKxN, got '{g}'")
         };
         let t = bench_gemm(m, k, n, args.repeats);
-        println!(
-            "nst {} median_s={:.6} gflops={:.2}",
-            t.what,
-            t.median_s,
-            t.gflops()
-        );
+        print_timing(&t, None);
     }
-    if let Some(mb) = peak_rss_mb() {
-        println!("nst peak_rss_mb={mb:.1}");
-    }
+    print_peak_rss();
     Ok(())
 }
 
@@ -111,15 +99,28 @@ fn bench_generator_sizes(model: &Path, sizes: &[usize], repeats: usize) -> nst::
     let gen = Generator::<f32>::load(&dir)?;
     for &s in sizes {
         let (first, t) = bench_generator(&gen, s, repeats)?;
-        println!(
-            "nst {} first_s={first:.6} median_s={:.6} gflops={:.2}",
-            t.what,
-            t.median_s,
-            t.gflops()
-        );
+        print_timing(&t, Some(first));
     }
+    print_peak_rss();
+    Ok(())
+}
+
+/// One result line, `nst WHAT [first_s=…] median_s=… gflops=…` (the format the comparison
+/// scripts parse).
+fn print_timing(t: &Timing, first_s: Option<f64>) {
+    let first = first_s
+        .map(|f| format!(" first_s={f:.6}"))
+        .unwrap_or_default();
+    println!(
+        "nst {}{first} median_s={:.6} gflops={:.2}",
+        t.what,
+        t.median_s,
+        t.gflops()
+    );
+}
+
+fn print_peak_rss() {
     if let Some(mb) = peak_rss_mb() {
         println!("nst peak_rss_mb={mb:.1}");
     }
-    Ok(())
 }
