@@ -139,6 +139,20 @@ fn train_resume_generate_and_their_bad_input() {
         &["generate", &out, "--size", "50", "-o", &png],
         "not a multiple of 16",
     );
+    // --tile: the same picture made in tiles (here 32 px with an 80 px margin, so the
+    // crops wrap around the 80×48 picture more than once); a tile size that does not
+    // divide by 16 is one line.
+    let tiled = d.join("tiled.png").display().to_string();
+    ok(&[
+        "generate", &out, "--size", "80x48", "--tile", "32", "-o", &tiled,
+    ]);
+    assert_eq!(std::fs::read(&png).unwrap(), std::fs::read(&tiled).unwrap());
+    one_error(
+        &[
+            "generate", &out, "--size", "80x48", "--tile", "20", "-o", &tiled,
+        ],
+        "multiple of 16",
+    );
     // The same model timed by `nst bench --generator`: one line per size, cold and warm.
     let bench = Command::new(env!("CARGO_BIN_EXE_nst"))
         .args([

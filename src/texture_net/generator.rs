@@ -364,7 +364,7 @@ impl<T: Real> Generator<T> {
     /// batch norm, each normalisation inside a conv block is folded into the convolution
     /// before it ([`fold_batchnorm_into_conv`]) and the activation is applied to each
     /// output tile as it is computed ([`conv2d_forward_then`]); a join's upsampling,
-    /// concatenation and norm are one pass ([`Generator::join_folded`]).
+    /// concatenation and norm are one pass (`join_folded`).
     pub fn generate(&self, inputs: &[Tensor4<T>]) -> Result<Tensor4<T>> {
         let fold = self.config.norm == NormKind::Batch;
         Ok(self.forward_pass(inputs, Mode::Eval, fold)?.output)
@@ -637,6 +637,30 @@ impl<T: Real> Generator<T> {
         );
         dx
     }
+
+    // ANCHOR: receptive_radius
+    /// How far an output pixel's value reaches into the inputs, in output pixels: the
+    /// radius of its receptive field (an upper bound).
+    ///
+    /// Input k enters through branch k and then the joins k−1 … 0. A block of
+    /// convolutions widens the field by Σ kernel/2 of its own pixels, which are 2^j output
+    /// pixels at scale j; each upsampling from scale j+1 to j can add one more pixel of
+    /// scale j, as nearest-neighbour rounding picks the coarse pixel. So input k reaches
+    /// `Σ_{j<k} (r(join j) + 1)·2^j + (r(join k) + r(branch k))·2^k`, without the
+    /// `join k` term for the coarsest input, which has no join of its own.
+    pub fn receptive_radius(&self) -> usize {
+        let r = |b: &Block| b.iter().map(|u| u.conv.k / 2).sum::<usize>();
+        let last = self.config.scales - 1;
+        let mut via_joins = 0; // Σ_{j<k} (r(join j) + 1)·2^j
+        let mut widest = 0;
+        for k in 0..=last {
+            let join = if k < last { r(&self.joins[k].block) } else { 0 };
+            widest = widest.max(via_joins + (join + r(&self.branches[k])) * (1 << k));
+            via_joins += (join + 1) * (1 << k);
+        }
+        widest + self.out.k / 2
+    }
+    // ANCHOR_END: receptive_radius
 
     /// Forward FLOPs of the convolutions for an `h`×`w` output (2 per multiply-add;
     /// norms, activations, upsampling and copies not counted).

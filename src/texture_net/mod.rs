@@ -11,6 +11,7 @@
 //!   [`Trainer`] that runs Adam on the generator's hand-derived gradient;
 //! * [`sample`]: inference — textures from noise, stylised pictures;
 //! * [`diversity`]: are a generator's samples different pictures or one picture?
+//! * [`tiles`]: large pictures tile by tile, with the same result and bounded memory;
 //! * [`checkpoint`]: crash-safe checkpoints of a run, resuming, and finding a model.
 
 pub mod checkpoint;
@@ -21,6 +22,7 @@ pub mod inputs;
 pub mod layout;
 pub mod sample;
 pub mod save;
+pub mod tiles;
 pub mod train;
 
 pub use config::{GeneratorConfig, NormKind};
@@ -28,6 +30,7 @@ pub use generator::{Forward, Generator, Gradients, Mode};
 pub use inputs::{noise_inputs, stylisation_inputs};
 pub use layout::TensorSlot;
 pub use sample::{pictures, sample_textures, stylise};
+pub use tiles::generate_tiled;
 pub use train::{
     output_to_rgb, Schedule, StepReport, TrainLoss, TrainOptions, TrainState, Trainer,
 };

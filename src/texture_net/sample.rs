@@ -3,6 +3,7 @@
 
 use super::generator::Generator;
 use super::inputs::{noise_inputs, stylisation_inputs};
+use super::tiles::generate_tiled;
 use super::train::output_to_rgb;
 use crate::bail;
 use crate::error::Result;
@@ -11,26 +12,28 @@ use crate::tensor::{Real, Tensor4};
 use ndarray::{Array3, ArrayView3, Axis};
 
 /// `n` texture samples of `h`×`w` from noise drawn with `seed`: (n, 3, h, w), RGB in
-/// [0, 1] (unclamped; see [`output_to_rgb`]).
+/// [0, 1] (unclamped; see [`output_to_rgb`]). Pictures with a side longer than `tile` are
+/// made in tiles ([`generate_tiled`]; 0: never), with the same result.
 ///
 /// Fails with one line when the generator is a stylisation one or the size does not
 /// divide by 2^(K−1).
 pub fn sample_textures<T: Real>(
     gen: &Generator<T>,
     n: usize,
-    h: usize,
-    w: usize,
+    (h, w): (usize, usize),
     seed: u64,
+    tile: usize,
 ) -> Result<Tensor4<T>> {
     if gen.config().content_channels > 0 {
         bail!("this is a stylisation model (it takes a content picture): use `nst apply`");
     }
     let inputs = noise_inputs(gen.config(), &mut Rng::new(seed), n, h, w)?;
-    Ok(output_to_rgb(&gen.generate(&inputs)?))
+    Ok(output_to_rgb(&generate_tiled(gen, &inputs, tile, false)?))
 }
 
 /// Stylise `content` (H×W×3, RGB in [0, 1]; H and W multiples of 2^(K−1)) with noise of
-/// amplitude `noise_scale` drawn with `seed`. Returns H×W×3 RGB (unclamped).
+/// amplitude `noise_scale` drawn with `seed`. Returns H×W×3 RGB (unclamped). Pictures
+/// with a side longer than `tile` are made in tiles ([`generate_tiled`]; 0: never).
 ///
 /// The noise amplitude is the test-time knob of seed 001's Fig. 5: the network was
 /// trained with noise U[0, s₀); feeding less makes the output follow the content more,
@@ -40,6 +43,7 @@ pub fn stylise<T: Real>(
     content: ArrayView3<T>,
     noise_scale: f64,
     seed: u64,
+    tile: usize,
 ) -> Result<Array3<T>> {
     if gen.config().content_channels == 0 {
         bail!("this is a texture model (it takes no content picture): use `nst generate`");
@@ -53,7 +57,7 @@ pub fn stylise<T: Real>(
         .as_standard_layout()
         .into_owned();
     let inputs = stylisation_inputs(gen.config(), &mut Rng::new(seed), c.view(), noise_scale)?;
-    let out = output_to_rgb(&gen.generate(&inputs)?);
+    let out = output_to_rgb(&generate_tiled(gen, &inputs, tile, false)?);
     Ok(pictures(&out).remove(0))
 }
 

@@ -1,6 +1,6 @@
 //! `nst apply`: stylise a picture with a trained stylisation generator.
 
-use crate::common::{parse_side, PictureArgs};
+use crate::common::{parse_side, PictureArgs, TileArgs};
 use crate::lossargs::parse_nonneg;
 use nst::texture_net::checkpoint::resolve_model;
 use nst::texture_net::{stylise, Generator};
@@ -34,6 +34,8 @@ pub struct Args {
     output: PathBuf,
     #[command(flatten)]
     picture: PictureArgs,
+    #[command(flatten)]
+    tiles: TileArgs,
 }
 
 /// `s` rounded to the nearest positive multiple of `m`.
@@ -69,7 +71,13 @@ pub fn run(args: Args) -> nst::Result<()> {
         rgb
     };
     let t = Instant::now();
-    let out = stylise(&gen, rgb.view(), args.noise_scale, args.seed)?;
+    let out = stylise(
+        &gen,
+        rgb.view(),
+        args.noise_scale,
+        args.seed,
+        args.tiles.tile,
+    )?;
     let secs = t.elapsed().as_secs_f64();
     nst::image_io::save_rgb(&args.output, out.view())?;
     eprintln!(

@@ -69,3 +69,14 @@ pub fn parse_side(s: &str) -> Result<usize, String> {
         _ => Err(format!("'{s}' is not a positive whole number of pixels")),
     }
 }
+
+/// `--tile`, shared by `nst generate` and `nst apply`.
+#[derive(clap::Args)]
+pub struct TileArgs {
+    /// Make pictures with a side longer than N pixels in N×N tiles, each computed with a
+    /// margin of the generator's receptive field that is then dropped: the same picture,
+    /// with memory bounded by the tile's size. A multiple of 2^(K−1); 0: never tile.
+    /// (Models with instance norm or zero padding are always run on the whole picture.)
+    #[arg(long, default_value_t = 1024, value_name = "N")]
+    pub tile: usize,
+}

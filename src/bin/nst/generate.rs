@@ -1,5 +1,6 @@
 //! `nst generate`: texture samples from a trained texture generator.
 
+use crate::common::TileArgs;
 use crate::stylize::numbered;
 use crate::trainargs::parse_count;
 use nst::texture_net::checkpoint::resolve_model;
@@ -30,6 +31,8 @@ pub struct Args {
     /// Where to write the texture (.png, .jpg or .npy).
     #[arg(long, short, value_name = "FILE")]
     output: PathBuf,
+    #[command(flatten)]
+    tiles: TileArgs,
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
@@ -46,7 +49,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         );
     }
     let t = Instant::now();
-    let samples = sample_textures(&gen, args.count, h, w, args.seed)?;
+    let samples = sample_textures(&gen, args.count, (h, w), args.seed, args.tiles.tile)?;
     let secs = t.elapsed().as_secs_f64();
     let pics = pictures(&samples);
     for (i, p) in pics.iter().enumerate() {

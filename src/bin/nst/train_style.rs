@@ -171,7 +171,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         .to_owned();
     let noise_scale = start.options.noise_scale;
     let preview = move |g: &nst::texture_net::Generator<f32>| {
-        let out = stylise(g, probe_rgb.view(), noise_scale, 1)?;
+        let out = stylise(g, probe_rgb.view(), noise_scale, 1, 0)?;
         Ok(
             ndarray::concatenate(ndarray::Axis(1), &[probe_rgb.view(), out.view()])
                 .expect("same height"),

@@ -44,7 +44,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     announce("train-texture", &start, &trainer);
     let (h, w) = start.options.size;
     let preview = move |g: &nst::texture_net::Generator<f32>| {
-        Ok(pictures(&sample_textures(g, 1, h, w, 1)?).remove(0))
+        Ok(pictures(&sample_textures(g, 1, (h, w), 1, 0)?).remove(0))
     };
     let settings = vec![
         ("task".to_string(), "texture".to_string()),
@@ -67,7 +67,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         // The number the seed's comparison is about: the texture loss of samples the
         // trained generator makes in inference mode, on noise it has never seen.
         let g = trainer.generator();
-        let samples = sample_textures(g, 4, h, w, 0x5EED)?;
+        let samples = sample_textures(g, 4, (h, w), 0x5EED, 0)?;
         let x = trainer.loss().rgb_to_network(samples.view());
         let terms = trainer.loss().loss(&x, None)?;
         eprintln!(
