@@ -36,7 +36,7 @@ pub use pool::{
     avgpool2_backward, avgpool2_forward, maxpool2_backward, maxpool2_forward, MaxPoolCache,
 };
 pub use relu::{
-    leaky_relu_backward, leaky_relu_forward, relu_backward, relu_backward_inplace, relu_forward,
-    Activation, ReluCache,
+    leaky, leaky_relu_backward, leaky_relu_forward, relu_backward, relu_backward_inplace,
+    relu_forward, Activation, ReluCache,
 };
 pub use upsample::{upsample2_backward, upsample2_forward, upsample2_plane};

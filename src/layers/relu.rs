@@ -59,8 +59,7 @@ pub fn leaky_relu_forward<T: Real>(
     slope: f64,
     cache: bool,
 ) -> (Tensor4<T>, Option<ReluCache>) {
-    let a = T::of(slope);
-    let scale = move |v: T| if v > T::zero() { v } else { a * v };
+    let scale = leaky(slope);
     if !cache {
         x.par_mapv_inplace(scale);
         return (x, None);
@@ -72,6 +71,12 @@ pub fn leaky_relu_forward<T: Real>(
         *v = scale(*v);
     });
     (x, Some(ReluCache { mask }))
+}
+
+/// The leaky ReLU of one value, `v` if v > 0 else `slope·v` (ReLU for slope 0).
+pub fn leaky<T: Real>(slope: f64) -> impl Fn(T) -> T + Copy + Send + Sync {
+    let a = T::of(slope);
+    move |v: T| if v > T::zero() { v } else { a * v }
 }
 
 /// `dx += dy · (1 if x > 0 else slope)`.

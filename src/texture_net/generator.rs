@@ -36,7 +36,7 @@ use crate::layers::{
     batchnorm_backward, batchnorm_eval_affine, batchnorm_forward_eval, batchnorm_forward_train,
     batchnorm_update_running, concat_channels, concat_channels_backward, conv2d_backward,
     conv2d_flops, conv2d_forward, conv2d_forward_then, fold_batchnorm_into_conv,
-    instancenorm_backward, instancenorm_forward, upsample2_backward, upsample2_forward,
+    instancenorm_backward, instancenorm_forward, leaky, upsample2_backward, upsample2_forward,
     upsample2_plane, BatchNormCache, BatchStats, ConvGrads, ConvSpec, InstanceNormCache, NormGrads,
     ReluCache,
 };
@@ -399,8 +399,7 @@ impl<T: Real> Generator<T> {
         for u in block {
             if pass.fold {
                 let (w, b) = self.folded(u);
-                let a = T::of(self.config.activation.slope());
-                let act = move |v: T| if v > T::zero() { v } else { a * v };
+                let act = leaky(self.config.activation.slope());
                 x = conv2d_forward_then(
                     x.view(),
                     w.view(),
@@ -432,15 +431,20 @@ impl<T: Real> Generator<T> {
 
     /// A unit's convolution with its batch norm (running statistics) folded in.
     fn folded(&self, u: &Unit) -> (Array4<T>, ndarray::Array1<T>) {
-        let r = u.norm.run.expect("batch norm has running stats");
-        let (mean, var) = self.running[r..r + 2 * u.norm.ch].split_at(u.norm.ch);
         fold_batchnorm_into_conv(
             self.weight(&u.conv),
             self.bias(&u.conv),
             self.gamma_beta(&u.norm),
-            (ArrayView1::from(mean), ArrayView1::from(var)),
+            self.running_stats(&u.norm),
             self.config.eps,
         )
+    }
+
+    /// A batch norm's running mean and variance.
+    fn running_stats(&self, n: &NormSlot) -> (ArrayView1<'_, T>, ArrayView1<'_, T>) {
+        let r = n.run.expect("batch norm has running stats");
+        let (mean, var) = self.running[r..r + 2 * n.ch].split_at(n.ch);
+        (ArrayView1::from(mean), ArrayView1::from(var))
     }
 
     // ANCHOR: join_folded
@@ -452,11 +456,9 @@ impl<T: Real> Generator<T> {
     ///
     /// * `coarse`: (N, Cc, H/2, W/2), `fine`: (N, Cf, H, W); returns (N, Cc + Cf, H, W)
     fn join_folded(&self, n: &NormSlot, coarse: ArrayView4<T>, fine: ArrayView4<T>) -> Tensor4<T> {
-        let r = n.run.expect("batch norm has running stats");
-        let (mean, var) = self.running[r..r + 2 * n.ch].split_at(n.ch);
         let (g, b) = self.gamma_beta(n);
-        let eps = self.config.eps;
-        let (scale, shift) = batchnorm_eval_affine(g, b, mean.into(), var.into(), eps);
+        let (mean, var) = self.running_stats(n);
+        let (scale, shift) = batchnorm_eval_affine(g, b, mean, var, self.config.eps);
         let (items, cc, h, w) = coarse.dim();
         let cf = fine.dim().1;
         let mut y = Array4::zeros((items, cc + cf, 2 * h, 2 * w));
@@ -501,9 +503,7 @@ impl<T: Real> Generator<T> {
                 (y, cache.map(NormCache::Batch))
             }
             (NormKind::Batch, Mode::Eval) => {
-                let r = n.run.expect("batch norm has running stats");
-                let (mean, var) = self.running[r..r + 2 * n.ch].split_at(n.ch);
-                let (mean, var) = (ArrayView1::from(mean), ArrayView1::from(var));
+                let (mean, var) = self.running_stats(n);
                 (batchnorm_forward_eval(x.view(), g, b, mean, var, eps), None)
             }
             (NormKind::Instance, mode) => {
