@@ -340,6 +340,18 @@ pub enum OptimizerChoice {
     },
 }
 
+impl OptimizerChoice {
+    /// How many picture-sized vectors the optimiser keeps: the iterate and its gradient,
+    /// plus L-BFGS's curvature pairs and direction, or Adam's two moments.
+    pub fn state_vectors(&self) -> usize {
+        match self {
+            OptimizerChoice::Lbfgs { history, .. } => 2 * history + 4,
+            OptimizerChoice::Adam { .. } => 4,
+            OptimizerChoice::Gd { .. } => 2,
+        }
+    }
+}
+
 /// What the observer sees after each iteration.
 pub struct Iteration<'a> {
     /// 1-based iteration number.

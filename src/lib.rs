@@ -20,6 +20,7 @@ pub mod image_io;
 pub mod layers;
 pub mod losses;
 pub mod malloc;
+pub mod memory;
 pub mod notebook;
 pub mod npy;
 pub mod optim;

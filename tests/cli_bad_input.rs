@@ -97,6 +97,54 @@ fn missing_inputs_and_unwritable_outputs_fail_before_work() {
     let (c, s) = (samples("tubingen.jpg"), samples("starry_night.jpg"));
     let d = tmp("bad");
     let out = d.join("out.png").display().to_string();
+    // A picture scaled past the pixel limit is refused before it is scaled; one larger
+    // than the machine's memory (RAM and swap) fails at once, before VGG is loaded,
+    // naming the memory it would need.
+    for cmd in [
+        vec![
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "--size",
+            "200000",
+        ],
+        vec![
+            "reconstruct",
+            "style",
+            &c,
+            "--layers",
+            "relu1_1",
+            "--size",
+            "200000",
+        ],
+    ] {
+        let mut args = cmd.clone();
+        args.extend(["-o", &out]);
+        one_error_line(&args, "over the limit of 40000000 pixels");
+    }
+    // (6000 px: 6000×4500 with L-BFGS's 100 pairs, about 115 GB.)
+    let big = nst::memory::optimisation_bytes(4500, 6000, 204);
+    if nst::memory::machine_memory().is_some_and(|m| big > m.total_with_swap) {
+        for cmd in [
+            vec!["stylize", "--content", &c, "--style", &s, "--size", "6000"],
+            vec!["texture", &s, "--size", "200000"],
+            vec![
+                "reconstruct",
+                "style",
+                &c,
+                "--layers",
+                "relu1_1",
+                "--size",
+                "6000",
+            ],
+        ] {
+            let mut args = cmd.clone();
+            args.extend(["-o", &out]);
+            one_error_line(&args, "GB of memory; this machine has");
+        }
+    }
     one_error_line(
         &[
             "stylize",

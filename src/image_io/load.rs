@@ -1,6 +1,6 @@
 //! Loading pictures: PNG, JPEG and `.npy`.
 
-use super::resize::scale_to_longest;
+use super::resize::{longest_side_dims, scale_to_longest};
 use crate::error::{Error, Result};
 use crate::files::describe_io;
 use crate::npy::{read_f32, shape_str};
@@ -58,7 +58,19 @@ pub fn load_rgb(path: &Path, opts: &LoadOptions) -> Result<Array3<f32>> {
         load_picture(path, opts)?
     };
     Ok(match opts.max_side {
-        Some(side) if side > 0 => scale_to_longest(img.view(), side as usize),
+        Some(side) if side > 0 => {
+            // The limit holds for the scaled picture too, checked before scaling.
+            let (h, w, _) = img.dim();
+            let (h2, w2) = longest_side_dims(h, w, side as usize);
+            if (h2 * w2) as u64 > opts.max_pixels {
+                return Err(Error(format!(
+                    "{p}: scaled to a longest side of {side} it would be {w2}×{h2} = {} pixels, over the limit of {} pixels (raise it with --max-pixels)",
+                    h2 * w2,
+                    opts.max_pixels
+                )));
+            }
+            scale_to_longest(img.view(), side as usize)
+        }
         _ => img,
     })
 }

@@ -13,7 +13,7 @@ mod save;
 
 pub use crate::files::check_writable;
 pub use load::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
-pub use resize::{resize, scale_to_longest};
+pub use resize::{longest_side_dims, resize, scale_to_longest};
 pub use save::{png_bytes, save_rgb};
 
 #[cfg(test)]

@@ -35,10 +35,16 @@ pub fn resize(img: ArrayView3<f32>, h: usize, w: usize) -> Array3<f32> {
 /// (the other side rounded, at least 1).
 pub fn scale_to_longest(img: ArrayView3<f32>, side: usize) -> Array3<f32> {
     let (h, w, _) = img.dim();
-    let longest = h.max(w);
-    if longest == side {
+    if h.max(w) == side {
         return img.to_owned(); // already that size: no resampling blur
     }
+    let (h2, w2) = longest_side_dims(h, w, side);
+    resize(img, h2, w2)
+}
+
+/// The (H, W) an `h`×`w` picture gets when scaled so its longest side is `side`.
+pub fn longest_side_dims(h: usize, w: usize, side: usize) -> (usize, usize) {
+    let longest = h.max(w);
     let scaled = |d: usize| ((d as f64 * side as f64 / longest as f64).round() as usize).max(1);
-    resize(img, scaled(h), scaled(w))
+    (scaled(h), scaled(w))
 }

@@ -34,6 +34,12 @@ pub fn run(args: Args) -> nst::Result<()> {
     let (vgg, conv) = args.loss.net.load()?;
     let x_rgb = args.loss.picture.load(&args.image, Some(args.loss.size))?;
     let (h, w, _) = x_rgb.dim();
+    // One evaluation: VGG's passes, the picture and its gradient.
+    let needed = nst::memory::optimisation_bytes(h, w, 2);
+    let what = format!("measuring a {w}×{h} picture");
+    if let Some(note) = nst::memory::check_fits(needed, &what, nst::memory::machine_memory())? {
+        eprintln!("{note}");
+    }
     let content_rgb =
         nst::image_io::resize(args.loss.picture.load(&args.content, None)?.view(), h, w);
     let content = conv.preprocess(content_rgb.view());

@@ -58,6 +58,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     let rgb = args.picture_args.load(&args.picture, Some(args.size))?;
     let x = conv.preprocess(rgb.view());
     let (h, w) = (x.dim().2, x.dim().3);
+    args.run.check_memory(args.norm, (h, w))?;
     let share = 1.0 / layers.len() as f64;
     let spec = LossSpec {
         content_layers: if args.mode == Mode::Content {

@@ -150,6 +150,17 @@ impl OptimArgs {
     }
     // ANCHOR_END: optimizer_choice
 
+    /// Will optimising an `h`×`w` picture fit in memory? An error when it cannot
+    /// ([`nst::memory::check_fits`]); a note on stderr when it may swap.
+    pub fn check_memory(&self, norm: Normalisation, (h, w): (usize, usize)) -> nst::Result<()> {
+        let needed = nst::memory::optimisation_bytes(h, w, self.choice(norm).state_vectors());
+        let what = format!("optimising a {w}×{h} picture");
+        if let Some(note) = nst::memory::check_fits(needed, &what, nst::memory::machine_memory())? {
+            eprintln!("{note}");
+        }
+        Ok(())
+    }
+
     /// Iterations with the preset's default.
     pub fn iterations(&self, norm: Normalisation) -> usize {
         self.iterations
@@ -188,8 +199,8 @@ impl OptimArgs {
         let mut progress = Progress::new(label, iterations, self.quiet);
         eprintln!(
             "{label}: {iterations} iterations of {choice:?} on a {}×{} picture",
-            obj.shape().0,
-            obj.shape().1
+            obj.shape().1,
+            obj.shape().0
         );
         let mut save_error = None;
         let mut reached = None;
@@ -332,6 +343,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     let (vgg, conv) = args.loss.net.load()?;
     let (content, content_rgb) = args.loss.load_content(&args.content, &conv)?;
     let (h, w) = (content.dim().2, content.dim().3);
+    args.run.check_memory(spec.norm, (h, w))?;
     let styles = args.loss.load_styles(&args.style, h.max(w), &conv)?;
     if args.loss.style_weights.is_none() && args.style.len() > 1 {
         eprintln!("blending {} styles equally", args.style.len());

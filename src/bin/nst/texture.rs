@@ -45,6 +45,7 @@ pub fn run(args: Args) -> nst::Result<()> {
             "--tileable needs a width and height that are multiples of 32 (five 2×2 poolings must tile exactly), got {w}x{h}"
         );
     }
+    args.run.check_memory(Normalisation::Gatys, (h, w))?;
     let (vgg, conv) = args.net.load()?;
     let sample = conv.preprocess(args.picture.load(&args.sample, args.sample_size)?.view());
     // ANCHOR: texture_objective

@@ -1,0 +1,117 @@
+//! Will a run fit in this machine's memory? An estimate made before the run starts, so
+//! that a picture too large for the machine fails at once with one line, instead of the
+//! kernel killing the process minutes into the work.
+//!
+//! Optimising a picture holds VGG16's weights, the activations its backward pass needs,
+//! the tapped features and targets, and the optimiser's state. All but the weights grow
+//! with the picture's area, so the estimate is `base + pixels × bytes per pixel`, with
+//! the VGG part measured (peak RSS of `nst stylize --iterations 2` at 256, 512 and 1024
+//! px: 186, 490 and 1683 MB for 49 K, 197 K and 786 K pixels, 2.0–2.1 KB per pixel over
+//! about 90 MB) and the optimiser's part counted: each state vector is one value per
+//! pixel and channel, 12 bytes per pixel in `f32`. With L-BFGS's default history of 100
+//! that is 2.4 KB per pixel more; `docs/performance.md` has the measured peaks it
+//! predicts.
+
+use crate::bail;
+use crate::error::Result;
+
+/// Bytes per output pixel of VGG16's forward and backward passes to relu5_1 with their
+/// caches, the style and content features and the loss's temporaries (measured; see the
+/// module comment).
+pub const VGG_BYTES_PER_PIXEL: u64 = 2_100;
+
+/// Bytes that do not grow with the picture: VGG16's convolution weights (59 MB), the
+/// program and its buffers.
+pub const BASE_BYTES: u64 = 90 << 20;
+
+/// Memory for optimising an `h`×`w` picture whose optimiser keeps `state_vectors`
+/// picture-sized vectors (iterate, gradient, history, moments …).
+pub fn optimisation_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
+    let pixels = (h * w) as u64;
+    BASE_BYTES + pixels * (VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64)
+}
+
+/// The machine's memory, from `/proc/meminfo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MachineMemory {
+    /// What can be allocated now without swapping (`MemAvailable`), bytes.
+    pub available: u64,
+    /// RAM and swap together (`MemTotal + SwapTotal`), bytes: more can never be had.
+    pub total_with_swap: u64,
+}
+
+/// This machine's memory (Linux), or `None` where it cannot be read.
+pub fn machine_memory() -> Option<MachineMemory> {
+    parse_meminfo(&std::fs::read_to_string("/proc/meminfo").ok()?)
+}
+
+/// Read `MemAvailable`, `MemTotal` and `SwapTotal` (in kB) from `/proc/meminfo` text.
+pub fn parse_meminfo(text: &str) -> Option<MachineMemory> {
+    let field = |name: &str| -> Option<u64> {
+        let line = text.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line[name.len()..].split_whitespace().next()?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    Some(MachineMemory {
+        available: field("MemAvailable:")?,
+        total_with_swap: field("MemTotal:")? + field("SwapTotal:").unwrap_or(0),
+    })
+}
+
+/// Compare `needed` bytes for `what` (e.g. "optimising a 4000×3000 picture") with the
+/// machine: an error when it exceeds RAM and swap together (the run cannot finish), a
+/// note (returned, for the caller to print) when it exceeds what is available now.
+pub fn check_fits(
+    needed: u64,
+    what: &str,
+    machine: Option<MachineMemory>,
+) -> Result<Option<String>> {
+    let Some(m) = machine else { return Ok(None) };
+    let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+    if needed > m.total_with_swap {
+        bail!(
+            "{what} needs about {:.1} GB of memory; this machine has {:.1} GB (RAM and swap): use a smaller --size",
+            gb(needed),
+            gb(m.total_with_swap)
+        );
+    }
+    Ok((needed > m.available).then(|| {
+        format!(
+            "note: {what} needs about {:.1} GB of memory and {:.1} GB is free now; it may swap",
+            gb(needed),
+            gb(m.available)
+        )
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MEMINFO: &str = "MemTotal:       16000000 kB\nMemFree:         1000000 kB\n\
+        MemAvailable:    8000000 kB\nSwapTotal:       2000000 kB\nSwapFree:        2000000 kB\n";
+
+    #[test]
+    fn meminfo_fields_are_read_in_bytes() {
+        let m = parse_meminfo(MEMINFO).unwrap();
+        assert_eq!(m.available, 8_000_000 * 1024);
+        assert_eq!(m.total_with_swap, 18_000_000 * 1024);
+        assert_eq!(parse_meminfo("MemTotal: 1 kB\n"), None);
+    }
+
+    #[test]
+    fn too_big_is_an_error_big_is_a_note_small_is_nothing() {
+        let m = parse_meminfo(MEMINFO);
+        let gib = 1u64 << 30;
+        let err = check_fits(20 * gib, "optimising a big picture", m).unwrap_err();
+        let err = err.to_string();
+        assert!(err.contains("20.0 GB") && err.contains("17.2 GB"), "{err}");
+        let note = check_fits(10 * gib, "x", m).unwrap().unwrap();
+        assert!(
+            note.contains("10.0 GB") && note.contains("7.6 GB"),
+            "{note}"
+        );
+        assert_eq!(check_fits(gib, "x", m).unwrap(), None);
+        assert_eq!(check_fits(1 << 50, "x", None).unwrap(), None);
+    }
+}
