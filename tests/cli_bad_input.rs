@@ -100,50 +100,26 @@ fn missing_inputs_and_unwritable_outputs_fail_before_work() {
     // A picture scaled past the pixel limit is refused before it is scaled; one larger
     // than the machine's memory (RAM and swap) fails at once, before VGG is loaded,
     // naming the memory it would need.
-    for cmd in [
-        vec![
-            "stylize",
-            "--content",
-            &c,
-            "--style",
-            &s,
-            "--size",
-            "200000",
-        ],
-        vec![
-            "reconstruct",
-            "style",
-            &c,
-            "--layers",
-            "relu1_1",
-            "--size",
-            "200000",
-        ],
-    ] {
-        let mut args = cmd.clone();
-        args.extend(["-o", &out]);
-        one_error_line(&args, "over the limit of 40000000 pixels");
-    }
+    let stylize: &[&str] = &["stylize", "--content", &c, "--style", &s];
+    let reconstruct: &[&str] = &["reconstruct", "style", &c, "--layers", "relu1_1"];
+    let at_size = |commands: &[&[&str]], size: &str, needle: &str| {
+        for cmd in commands {
+            let mut args = cmd.to_vec();
+            args.extend(["--size", size, "-o", &out]);
+            one_error_line(&args, needle);
+        }
+    };
+    at_size(
+        &[stylize, reconstruct],
+        "200000",
+        "over the limit of 40000000 pixels",
+    );
     // (6000 px: 6000×4500 with L-BFGS's 100 pairs, about 115 GB.)
     let big = nst::memory::optimisation_bytes(4500, 6000, 204);
     if nst::memory::machine_memory().is_some_and(|m| big > m.total_with_swap) {
-        for cmd in [
-            vec!["stylize", "--content", &c, "--style", &s, "--size", "6000"],
-            vec!["texture", &s, "--size", "200000"],
-            vec![
-                "reconstruct",
-                "style",
-                &c,
-                "--layers",
-                "relu1_1",
-                "--size",
-                "6000",
-            ],
-        ] {
-            let mut args = cmd.clone();
-            args.extend(["-o", &out]);
-            one_error_line(&args, "GB of memory; this machine has");
-        }
+        let memory = "GB of memory; this machine has";
+        at_size(&[stylize, reconstruct], "6000", memory);
+        at_size(&[&["texture", &s]], "200000", memory);
     }
     one_error_line(
         &[

@@ -2,6 +2,8 @@
 //! `generator_gradcheck.rs`): parameter counts, sizes and their errors, train versus
 //! inference mode, running statistics, inputs, and saving/loading.
 
+mod common;
+
 use ndarray::{s, Array4, ArrayView1, ArrayView4, Axis};
 use nst::files::test_dir;
 use nst::im2col::Padding;
@@ -120,7 +122,7 @@ fn eval_mode_does_not_depend_on_the_rest_of_the_batch() {
 
 /// `generate` folds each conv block's batch norm into its convolution; the pictures are
 /// those of the unfolded inference pass, `forward(…, Mode::Eval)`, to rounding — with
-/// running statistics, γ and β all moved away from their initial values first, for both
+/// running statistics, γ, β and biases all moved away from their initial values first, for both
 /// paddings and activations.
 #[test]
 fn generate_with_folded_batch_norm_equals_the_eval_forward() {
@@ -143,23 +145,7 @@ fn generate_with_folded_batch_norm_equals_the_eval_forward() {
     for config in variants {
         let mut g = Generator::<f64>::new(config.clone(), 5).unwrap();
         let mut rng = Rng::new(6);
-        for slot in g.param_slots().to_vec() {
-            if slot.name.ends_with(".gamma") || slot.name.ends_with(".beta") {
-                for p in &mut g.params_mut()[slot.range()] {
-                    *p = rng.range(0.5, 1.5);
-                }
-            }
-        }
-        for slot in g.running_slots().to_vec() {
-            let (lo, hi) = if slot.name.ends_with("var") {
-                (0.2, 3.0)
-            } else {
-                (-1.0, 1.0)
-            };
-            for r in &mut g.running_mut()[slot.range()] {
-                *r = rng.range(lo, hi);
-            }
-        }
+        common::move_off_init(&mut g, &mut rng);
         let cin = config.input_channels();
         let z: Vec<Array4<f64>> = (0..3)
             .map(|k| rng.uniform_array((2, cin, 32 >> k, 32 >> k), 0.0, 1.0))

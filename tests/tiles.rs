@@ -1,6 +1,8 @@
 //! Large pictures in tiles (`texture_net::tiles`): the receptive radius really bounds what
 //! an output pixel sees, and a picture made tile by tile is the picture made whole.
 
+mod common;
+
 use ndarray::{Array2, Array4, Axis};
 use nst::im2col::Padding;
 use nst::rng::Rng;
@@ -8,24 +10,10 @@ use nst::tensor::rel_error;
 use nst::texture_net::tiles::{generate_tiled, tile_margin, tileable};
 use nst::texture_net::{noise_inputs, Generator, GeneratorConfig, NormKind};
 
-/// A generator with γ, β and running statistics moved away from their initial values,
-/// so that no part of it is an identity.
+/// A generator moved away from its initial values, so that no part of it is an identity.
 fn generator(config: GeneratorConfig, seed: u64) -> Generator<f64> {
     let mut g = Generator::<f64>::new(config, seed).unwrap();
-    let mut rng = Rng::new(seed + 1);
-    for p in g.params_mut() {
-        *p += rng.range(-0.1, 0.1);
-    }
-    for slot in g.running_slots().to_vec() {
-        let (lo, hi) = if slot.name.ends_with("var") {
-            (0.2, 3.0)
-        } else {
-            (-1.0, 1.0)
-        };
-        for r in &mut g.running_mut()[slot.range()] {
-            *r = rng.range(lo, hi);
-        }
-    }
+    common::move_off_init(&mut g, &mut Rng::new(seed + 1));
     g
 }
 

@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests: reading the committed `.npy` fixtures.
+//! Helpers shared by the integration tests: reading the committed `.npy` fixtures, and
+//! a generator moved away from its initial values.
 #![allow(dead_code)]
 
 use ndarray::{ArrayD, IxDyn};
@@ -55,4 +56,32 @@ pub fn weights_dir() -> Option<PathBuf> {
         "no weights at {}: run `bash weights/fetch.sh` first",
         dir.display()
     );
+}
+
+/// Move a generator's γ and β (to [0.5, 1.5]), conv biases (to [−0.5, 0.5]) and running
+/// statistics (means to [−1, 1], variances to [0.2, 3]) away from their initial values
+/// (1, 0, 0 and (0, 1)), so that no part of it is an identity or a zero.
+pub fn move_off_init(g: &mut nst::texture_net::Generator<f64>, rng: &mut nst::rng::Rng) {
+    for slot in g.param_slots().to_vec() {
+        let range = if slot.name.ends_with(".gamma") || slot.name.ends_with(".beta") {
+            (0.5, 1.5)
+        } else if slot.name.ends_with(".bias") {
+            (-0.5, 0.5)
+        } else {
+            continue;
+        };
+        for p in &mut g.params_mut()[slot.range()] {
+            *p = rng.range(range.0, range.1);
+        }
+    }
+    for slot in g.running_slots().to_vec() {
+        let (lo, hi) = if slot.name.ends_with("var") {
+            (0.2, 3.0)
+        } else {
+            (-1.0, 1.0)
+        };
+        for r in &mut g.running_mut()[slot.range()] {
+            *r = rng.range(lo, hi);
+        }
+    }
 }
