@@ -31,6 +31,19 @@ pub fn optimisation_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
     BASE_BYTES + pixels * (VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64)
 }
 
+/// Bytes per pixel of each training picture when training a Texture Networks generator:
+/// VGG's passes on the picture, the generator's caches for its backward pass, the batch's
+/// gradients. Measured (peak RSS of 3 iterations of `train-texture` and `train-style` at
+/// 128² and 256², batch 4: 333 and 1096 MB, 360 and 1211 MB; 4.0 and 4.4 KB per pixel and
+/// picture over about 80 MB); `train-texture` at 256², batch 16 (the seed's setting): 3.82
+/// GB, where this gives 4.1 GB.
+pub const TRAIN_BYTES_PER_PIXEL: u64 = 4_100;
+
+/// Memory for training on batches of `batch` pictures of `h`×`w`.
+pub fn training_bytes(h: usize, w: usize, batch: usize) -> u64 {
+    BASE_BYTES + (h * w * batch) as u64 * TRAIN_BYTES_PER_PIXEL
+}
+
 /// The machine's memory, from `/proc/meminfo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MachineMemory {
@@ -59,18 +72,20 @@ pub fn parse_meminfo(text: &str) -> Option<MachineMemory> {
 }
 
 /// Compare `needed` bytes for `what` (e.g. "optimising a 4000×3000 picture") with the
-/// machine: an error when it exceeds RAM and swap together (the run cannot finish), a
-/// note (returned, for the caller to print) when it exceeds what is available now.
+/// machine: an error ending in `advice` when it exceeds RAM and swap together (the run
+/// cannot finish), a note (returned, for the caller to print) when it exceeds what is
+/// available now.
 pub fn check_fits(
     needed: u64,
     what: &str,
+    advice: &str,
     machine: Option<MachineMemory>,
 ) -> Result<Option<String>> {
     let Some(m) = machine else { return Ok(None) };
     let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
     if needed > m.total_with_swap {
         bail!(
-            "{what} needs about {:.1} GB of memory; this machine has {:.1} GB (RAM and swap): use a smaller --size",
+            "{what} needs about {:.1} GB of memory; this machine has {:.1} GB (RAM and swap): {advice}",
             gb(needed),
             gb(m.total_with_swap)
         );
@@ -103,15 +118,16 @@ mod tests {
     fn too_big_is_an_error_big_is_a_note_small_is_nothing() {
         let m = parse_meminfo(MEMINFO);
         let gib = 1u64 << 30;
-        let err = check_fits(20 * gib, "optimising a big picture", m).unwrap_err();
+        let err = check_fits(20 * gib, "optimising a big picture", "smaller", m).unwrap_err();
         let err = err.to_string();
         assert!(err.contains("20.0 GB") && err.contains("17.2 GB"), "{err}");
-        let note = check_fits(10 * gib, "x", m).unwrap().unwrap();
+        assert!(err.ends_with("(RAM and swap): smaller"), "{err}");
+        let note = check_fits(10 * gib, "x", "", m).unwrap().unwrap();
         assert!(
             note.contains("10.0 GB") && note.contains("7.6 GB"),
             "{note}"
         );
-        assert_eq!(check_fits(gib, "x", m).unwrap(), None);
-        assert_eq!(check_fits(1 << 50, "x", None).unwrap(), None);
+        assert_eq!(check_fits(gib, "x", "", m).unwrap(), None);
+        assert_eq!(check_fits(1 << 50, "x", "", None).unwrap(), None);
     }
 }

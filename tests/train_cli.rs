@@ -319,6 +319,17 @@ fn bad_training_input_is_one_line() {
         "--batch-size",
     );
     one_error(&["train-texture", &s, "-o", &out, "--lr", "-1"], "--lr");
+    // Batches that cannot fit in the machine's memory: one line, before any work, and no
+    // run folder left behind.
+    let huge = nst::memory::training_bytes(4096, 4096, 64);
+    if nst::memory::machine_memory().is_some_and(|m| huge > m.total_with_swap) {
+        let big = ["--size", "4096", "--batch-size", "64"];
+        one_error(
+            &[&["train-texture", &s, "-o", &out][..], &big].concat(),
+            "or --batch-size",
+        );
+        assert!(!Path::new(&out).exists());
+    }
     one_error(
         &["train-texture", &s, "-o", &out, "--resume", "--weights", &w],
         "does not exist",

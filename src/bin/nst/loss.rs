@@ -37,7 +37,12 @@ pub fn run(args: Args) -> nst::Result<()> {
     // One evaluation: VGG's passes, the picture and its gradient.
     let needed = nst::memory::optimisation_bytes(h, w, 2);
     let what = format!("measuring a {w}×{h} picture");
-    if let Some(note) = nst::memory::check_fits(needed, &what, nst::memory::machine_memory())? {
+    if let Some(note) = nst::memory::check_fits(
+        needed,
+        &what,
+        "use a smaller --size",
+        nst::memory::machine_memory(),
+    )? {
         eprintln!("{note}");
     }
     let content_rgb =

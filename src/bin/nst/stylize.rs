@@ -155,7 +155,12 @@ impl OptimArgs {
     pub fn check_memory(&self, norm: Normalisation, (h, w): (usize, usize)) -> nst::Result<()> {
         let needed = nst::memory::optimisation_bytes(h, w, self.choice(norm).state_vectors());
         let what = format!("optimising a {w}×{h} picture");
-        if let Some(note) = nst::memory::check_fits(needed, &what, nst::memory::machine_memory())? {
+        if let Some(note) = nst::memory::check_fits(
+            needed,
+            &what,
+            "use a smaller --size",
+            nst::memory::machine_memory(),
+        )? {
             eprintln!("{note}");
         }
         Ok(())

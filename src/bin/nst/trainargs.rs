@@ -197,6 +197,20 @@ impl TrainArgs {
             },
         };
         options.schedule.validate()?;
+        let (h, w) = options.size;
+        let needed = nst::memory::training_bytes(h, w, options.batch);
+        let what = format!(
+            "training on batches of {} pictures of {w}×{h}",
+            options.batch
+        );
+        if let Some(note) = nst::memory::check_fits(
+            needed,
+            &what,
+            "use a smaller --size or --batch-size",
+            nst::memory::machine_memory(),
+        )? {
+            eprintln!("{note}");
+        }
         match ckpt {
             Some(c) => {
                 c.generator
