@@ -151,19 +151,11 @@ impl OptimArgs {
     // ANCHOR_END: optimizer_choice
 
     /// Will optimising an `h`×`w` picture fit in memory? An error when it cannot
-    /// ([`nst::memory::check_fits`]); a note on stderr when it may swap.
+    /// ([`nst::memory::ensure_fits`]); a note on stderr when it may swap.
     pub fn check_memory(&self, norm: Normalisation, (h, w): (usize, usize)) -> nst::Result<()> {
         let needed = nst::memory::optimisation_bytes(h, w, self.choice(norm).state_vectors());
         let what = format!("optimising a {w}×{h} picture");
-        if let Some(note) = nst::memory::check_fits(
-            needed,
-            &what,
-            "use a smaller --size",
-            nst::memory::machine_memory(),
-        )? {
-            eprintln!("{note}");
-        }
-        Ok(())
+        nst::memory::ensure_fits(needed, &what, "use a smaller --size")
     }
 
     /// Iterations with the preset's default.

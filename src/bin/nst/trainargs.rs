@@ -203,14 +203,7 @@ impl TrainArgs {
             "training on batches of {} pictures of {w}×{h}",
             options.batch
         );
-        if let Some(note) = nst::memory::check_fits(
-            needed,
-            &what,
-            "use a smaller --size or --batch-size",
-            nst::memory::machine_memory(),
-        )? {
-            eprintln!("{note}");
-        }
+        nst::memory::ensure_fits(needed, &what, "use a smaller --size or --batch-size")?;
         match ckpt {
             Some(c) => {
                 c.generator
