@@ -47,7 +47,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> nst::Result<()> {
     let (vgg, conv) = args.net.load()?;
-    let sample = conv.preprocess(args.picture.load(&args.sample, args.sample_size)?.view());
+    let sample_rgb = args.picture.load(&args.sample, args.sample_size)?;
+    let sample = conv.preprocess(sample_rgb.view());
     let share = 1.0 / args.layers.0.len() as f64;
     let spec = LossSpec {
         content_layers: vec![],
@@ -103,9 +104,8 @@ pub fn run(args: Args) -> nst::Result<()> {
         }
     }
     if args.sample_crops > 0 {
-        let whole = args.picture.load(&args.sample, args.sample_size)?;
         let (h, w) = (rgbs[0].dim().0, rgbs[0].dim().1);
-        let crops = random_crops(&whole, (h, w), args.sample_crops, args.crop_seed)?;
+        let crops = random_crops(&sample_rgb, (h, w), args.sample_crops, args.crop_seed)?;
         let losses: Vec<f64> = crops
             .iter()
             .map(|c| loss_of(&conv.preprocess(c.view())).map(|t| t.total))
@@ -140,8 +140,7 @@ fn random_crops(
     let mut rng = nst::rng::Rng::new(seed);
     Ok((0..n)
         .map(|_| {
-            let y = (rng.uniform() * (ph - h + 1) as f64) as usize;
-            let x = (rng.uniform() * (pw - w + 1) as f64) as usize;
+            let (y, x) = (rng.below(ph - h + 1), rng.below(pw - w + 1));
             pic.slice(ndarray::s![y..y + h, x..x + w, ..]).to_owned()
         })
         .collect())
