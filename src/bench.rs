@@ -145,8 +145,7 @@ pub fn peak_rss_mb() -> Option<f64> {
 /// (as in style transfer); ReLU and pooling FLOPs are counted as 0.
 pub fn bench_vgg_layers(s: usize, repeats: usize) -> Vec<(String, f64, f64, f64)> {
     use crate::layers::{
-        conv2d_backward, maxpool2_backward, maxpool2_forward, relu_backward, relu_forward,
-        ConvGrads,
+        conv2d_input_grad, maxpool2_backward, maxpool2_forward, relu_backward, relu_forward,
     };
     let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, WIDTHS, 1);
     let last = vgg.layer_index("relu5_1").expect("VGG16 has relu5_1");
@@ -164,20 +163,7 @@ pub fn bench_vgg_layers(s: usize, repeats: usize) -> Vec<(String, f64, f64, f64)
                 });
                 let dy = y.clone();
                 let b = median_time(repeats, || {
-                    let mut dx = Array4::zeros(a.raw_dim());
-                    let grads = ConvGrads {
-                        dx: Some(dx.view_mut()),
-                        dw: None,
-                        db: None,
-                    };
-                    conv2d_backward(
-                        None,
-                        conv.weight.view(),
-                        dy.view(),
-                        &conv.spec,
-                        (h, w),
-                        grads,
-                    );
+                    let dx = conv2d_input_grad(conv.weight.view(), dy.view(), &conv.spec, (h, w));
                     std::hint::black_box(dx);
                 });
                 (f, b, 2.0 * (out_ch * c * 9 * h * w) as f64, y)

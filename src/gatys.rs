@@ -28,7 +28,7 @@
 
 use crate::bail;
 use crate::error::Result;
-use crate::losses::{content_loss, gram, style_loss, tv_loss, Normalisation};
+use crate::losses::{content_loss, gram, style_loss, style_loss_of_gram, tv_loss, Normalisation};
 use crate::optim::{Adam, FirstOrder, Gd, Lbfgs, LbfgsOptions, LineSearch};
 use crate::tensor::Tensor4;
 use crate::vgg::Vgg;
@@ -281,6 +281,46 @@ impl<'a> Objective<'a> {
         (terms, dx)
     }
     // ANCHOR_END: evaluate
+
+    /// The Gram matrix of `x` (1, 3, H, W) at each style target, in the order of the
+    /// spec's style layers: one forward pass, no backward.
+    pub fn style_grams(&self, x: &Tensor4<f32>) -> Vec<Array2<f32>> {
+        let fwd = self.vgg.forward(x.view(), &self.taps, false);
+        self.style_targets()
+            .map(|(t, _)| gram(fwd.get(t.layer).expect("tapped").index_axis(Axis(0), 0)))
+            .collect()
+    }
+
+    /// Each style layer's term `β·w_l·‖G_l − C_l‖²/D_l` (what [`Objective::evaluate`]
+    /// adds up) for a picture of this objective's size whose Gram matrices are `grams`
+    /// (as [`Objective::style_grams`] returns them), measured from the targets, or from
+    /// `centres` when given. The sum, with the targets, is the picture's style term;
+    /// [`crate::texture_net::diversity::gram_split`] measures from the mean of several
+    /// pictures' Gram matrices instead.
+    pub fn style_layer_losses(
+        &self,
+        grams: &[Array2<f32>],
+        centres: Option<&[Array2<f32>]>,
+    ) -> Vec<f64> {
+        let (h, w) = self.shape;
+        self.style_targets()
+            .enumerate()
+            .zip(grams)
+            .map(|((l, (t, a)), g)| {
+                let c = centres.map_or(a, |c| &c[l]);
+                let m = positions_at(self.vgg, t.layer, h, w);
+                let e = style_loss_of_gram(g.view(), c.view(), m, self.spec.norm);
+                self.spec.style_weight * t.weight * e
+            })
+            .collect()
+    }
+
+    fn style_targets(&self) -> impl Iterator<Item = (&Target, &Array2<f32>)> {
+        self.targets.iter().filter_map(|t| match &t.kind {
+            TargetKind::Style(a) => Some((t, a)),
+            TargetKind::Content(_) => None,
+        })
+    }
 }
 
 // ANCHOR: positions_at

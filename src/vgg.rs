@@ -24,8 +24,8 @@
 use crate::bail;
 use crate::error::Result;
 use crate::layers::{
-    avgpool2_backward, avgpool2_forward, conv2d_backward, maxpool2_backward, maxpool2_forward,
-    relu_backward_inplace, relu_forward, Conv2d, ConvGrads, ConvSpec, MaxPoolCache, ReluCache,
+    avgpool2_backward, avgpool2_forward, conv2d_input_grad, maxpool2_backward, maxpool2_forward,
+    relu_backward_inplace, relu_forward, Conv2d, ConvSpec, MaxPoolCache, ReluCache,
 };
 use crate::rng::Rng;
 use crate::tensor::{Real, Tensor4};
@@ -430,24 +430,9 @@ impl<T: Real> Vgg<T> {
     /// One layer's input gradient from its output gradient.
     fn layer_backward(&self, i: usize, cache: &Cache, dy: Tensor4<T>) -> Tensor4<T> {
         match (&self.layers[i].kind, cache) {
-            (LayerKind::Conv { index, in_ch, .. }, Cache::Conv { in_hw }) => {
-                let n = dy.dim().0;
-                let mut dx = Array4::zeros((n, *in_ch, in_hw.0, in_hw.1));
+            (LayerKind::Conv { index, .. }, Cache::Conv { in_hw }) => {
                 let conv = &self.convs[*index];
-                let grads = ConvGrads {
-                    dx: Some(dx.view_mut()),
-                    dw: None,
-                    db: None,
-                };
-                conv2d_backward(
-                    None,
-                    conv.weight.view(),
-                    dy.view(),
-                    &conv.spec,
-                    *in_hw,
-                    grads,
-                );
-                dx
+                conv2d_input_grad(conv.weight.view(), dy.view(), &conv.spec, *in_hw)
             }
             (LayerKind::Relu, Cache::Relu(mask)) => {
                 let mut dx = dy;

@@ -121,6 +121,21 @@ fn missing_inputs_and_unwritable_outputs_fail_before_work() {
         at_size(&[stylize, reconstruct], "6000", memory);
         at_size(&[&["texture", &s]], "200000", memory);
     }
+    // A forward pass alone keeps fewer values: four full-resolution taps at 6000 px.
+    let taps = "conv1_1,relu1_1,conv1_2,relu1_2";
+    let net = nst::vgg::layers(nst::vgg::Arch::Vgg16, nst::vgg::WIDTHS);
+    let at: Vec<usize> = taps
+        .split(',')
+        .map(|t| net.iter().position(|l| l.name == t).unwrap())
+        .collect();
+    let forward = nst::memory::forward_bytes(nst::vgg::Arch::Vgg16, 4500, 6000, &at);
+    if nst::memory::machine_memory().is_some_and(|m| forward > m.total_with_swap) {
+        let dir = d.join("features").display().to_string();
+        let args = [
+            "features", &c, "--layers", taps, "--size", "6000", "-o", &dir,
+        ];
+        one_error_line(&args, "through VGG needs about");
+    }
     one_error_line(
         &[
             "stylize",

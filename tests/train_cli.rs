@@ -197,6 +197,8 @@ fn train_resume_generate_and_their_bad_input() {
     let twice = measure(&[&s, &s]);
     assert!(twice.contains("mean loss"), "{twice}");
     assert!(twice.contains("layout correlation 1.00"), "{twice}");
+    // One picture twice: it has no spread, and its bias is its own loss, 0.
+    assert!(twice.contains("= bias 0.0000e0"), "{twice}");
     let img = nst::image_io::load_rgb(Path::new(&sample("starry_night.jpg")), &Default::default())
         .unwrap();
     let other = d.join("crop2.png");
@@ -220,9 +222,17 @@ fn train_resume_generate_and_their_bad_input() {
     assert!(measure(&[&flat, &flat]).contains("not measured"));
     // Crops of the sample itself: the loss real pieces of the texture get. A crop as large
     // as the sample is the sample, whose loss against itself is 0.
+    // Their mean loss is split into bias and spread, each also per layer.
     let crops = measure(&[&png, "--sample-crops", "3"]);
-    assert!(crops.contains("crops of the sample: mean loss"), "{crops}");
-    assert!(crops.contains("over 3 random 80×48 crops"), "{crops}");
+    assert!(
+        crops.contains("3 random 80×48 crops of the sample: mean loss"),
+        "{crops}"
+    );
+    assert!(
+        crops.contains(") = bias ") && crops.contains("+ spread "),
+        "{crops}"
+    );
+    assert!(crops.contains("  spread relu1_1="), "{crops}");
     let whole = measure(&[&s, "--sample-crops", "2"]);
     assert!(
         whole.contains("crops of the sample: mean loss 0.0000e0"),

@@ -294,6 +294,25 @@ pub fn conv2d_backward<T: Real>(
 }
 // ANCHOR_END: conv_backward
 
+/// ∂L/∂X alone, (N, C, H, W) with (H, W) = `in_hw`: the frozen network's case (VGG's
+/// backward pass, its benchmark, the adjoint check), where no weight gradient is wanted
+/// and so no forward input is needed.
+pub fn conv2d_input_grad<T: Real>(
+    w: ArrayView4<T>,
+    dy: ArrayView4<T>,
+    spec: &ConvSpec,
+    in_hw: (usize, usize),
+) -> Tensor4<T> {
+    let mut dx = Array4::zeros((dy.dim().0, w.dim().1, in_hw.0, in_hw.1));
+    let grads = ConvGrads {
+        dx: Some(dx.view_mut()),
+        dw: None,
+        db: None,
+    };
+    conv2d_backward(None, w, dy, spec, in_hw, grads);
+    dx
+}
+
 // ANCHOR: conv_naive
 /// Direct convolution by seven nested loops: the definition, used to test the im2col
 /// path. Same shapes as [`conv2d_forward`].

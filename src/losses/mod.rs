@@ -32,7 +32,9 @@ pub mod style;
 pub mod tv;
 
 pub use content::{content_grad_paper, content_loss};
-pub use style::{gram, gram_backward, style_grad_paper, style_loss};
+pub use style::{
+    gram, gram_backward, style_denominator, style_grad_paper, style_loss, style_loss_of_gram,
+};
 pub use tv::tv_loss;
 
 use crate::error::Error;

@@ -90,11 +90,7 @@ pub fn style_loss<T: Real>(f: ArrayView3<T>, a: ArrayView2<T>, norm: Normalisati
         (c, c),
         "style_loss: the target Gram matrix must be C×C"
     );
-    let (n, m) = (c as f64, (h * w) as f64);
-    let denom = match norm {
-        Normalisation::Gatys => 4.0 * n * n * m * m,
-        Normalisation::Seed002 => n * n * (n * m),
-    };
+    let denom = style_denominator(c, h * w, norm);
     let diff = gram(f) - a; // G − A
     let sum_sq: f64 = diff.iter().map(|d| d.f64() * d.f64()).sum();
     let dgram = diff.mapv_into(|d| d * T::of(2.0 / denom)); // ∂E/∂G
@@ -105,6 +101,38 @@ pub fn style_loss<T: Real>(f: ArrayView3<T>, a: ArrayView2<T>, norm: Normalisati
     }
 }
 // ANCHOR_END: style_loss
+
+/// The denominator `D` of [`style_loss`], `E = Σ (G − A)² / D`, for `n` channels at `m`
+/// positions: `4N²M²` (Gatys) or `N²·(N·M)` (seed 002).
+pub fn style_denominator(n: usize, m: usize, norm: Normalisation) -> f64 {
+    let (n, m) = (n as f64, m as f64);
+    match norm {
+        Normalisation::Gatys => 4.0 * n * n * m * m,
+        Normalisation::Seed002 => n * n * (n * m),
+    }
+}
+
+/// [`style_loss`]'s value from a Gram matrix `g` already computed (at `m` positions)
+/// rather than from features: what the loss would be for a picture with these
+/// statistics. `nst texture-loss` uses it on the mean of several pictures' Gram matrices.
+pub fn style_loss_of_gram<T: Real>(
+    g: ArrayView2<T>,
+    a: ArrayView2<T>,
+    m: usize,
+    norm: Normalisation,
+) -> f64 {
+    assert_eq!(
+        g.dim(),
+        a.dim(),
+        "style_loss_of_gram: G and A differ in shape"
+    );
+    let sum_sq: f64 = g
+        .iter()
+        .zip(a.iter())
+        .map(|(&g, &a)| (g.f64() - a.f64()).powi(2))
+        .sum();
+    sum_sq / style_denominator(g.nrows(), m, norm)
+}
 
 // ANCHOR: style_grad_paper
 /// The paper's form, for the equivalence test: `∂E/∂F_ij = ((F)ᵀ(G − A))_ji / (N²M²)` if

@@ -12,9 +12,17 @@
 //! mean over all pairs is ≈ 0 for samples with independent layouts (as optimisation from
 //! different noise gives, or a generator with circular padding, which cannot tell one
 //! place from another) and 1 for the same picture every time.
+//!
+//! **Bias and spread of the statistics.** Each layer's texture loss is a squared
+//! distance, `‖G − A‖²/D`, so the mean loss of `n` pictures splits exactly into the loss
+//! of their mean Gram matrix `Ḡ` and their mean distance from it:
+//! `mean ‖Gᵢ − A‖² = ‖Ḡ − A‖² + mean ‖Gᵢ − Ḡ‖²`. The first part says what the pictures'
+//! statistics get wrong *on average* (bias); the second how much one picture's differ
+//! from another's (spread). [`gram_split`] reports both, corrected for `n` being finite.
 
+use crate::gatys::Objective;
 use crate::tensor::Real;
-use ndarray::{Array3, ArrayView3, Zip};
+use ndarray::{Array2, Array3, ArrayView3, Zip};
 
 /// `block`×`block` cell means of an (H, W, C) picture, each channel's mean removed:
 /// (H/block, W/block, C); a partial last row/column of cells is dropped.
@@ -78,6 +86,61 @@ pub fn layout_correlation<T: Real>(pictures: &[ArrayView3<T>], block: usize) -> 
 }
 // ANCHOR_END: layout_correlation
 
+/// Per style layer, the two parts of several pictures' mean texture loss (module
+/// documentation): `bias[l] + spread[l]` is the mean of layer `l`'s term.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GramSplit {
+    /// The loss the expected Gram matrix would get, estimated: `‖Ḡ − A‖²/D`, less the
+    /// share of the spread that a mean of `n` pictures still carries (`spread/n`).
+    pub bias: Vec<f64>,
+    /// How far one picture's Gram matrix lies from the expected one, estimated:
+    /// `mean ‖Gᵢ − Ḡ‖²/D · n/(n − 1)` (the usual unbiased variance).
+    pub spread: Vec<f64>,
+}
+
+impl GramSplit {
+    /// (bias, spread) summed over the layers.
+    pub fn totals(&self) -> (f64, f64) {
+        (self.bias.iter().sum(), self.spread.iter().sum())
+    }
+}
+
+/// Split the mean texture loss of pictures of `obj`'s size, given each one's
+/// [`Objective::style_grams`], into bias and spread. Needs at least two pictures.
+///
+/// With `n` pictures, `‖Ḡ − A‖²` overstates the expected Gram matrix's loss by the mean's
+/// own noise, `tr Σ / n`, and `mean ‖Gᵢ − Ḡ‖²` understates `tr Σ` by the factor
+/// `(n − 1)/n`; both are corrected here, and the corrections cancel in the sum.
+pub fn gram_split(obj: &Objective, grams: &[Vec<Array2<f32>>]) -> Option<GramSplit> {
+    if grams.len() < 2 {
+        return None;
+    }
+    let n = grams.len() as f64;
+    let mut mean: Vec<Array2<f32>> = grams[0]
+        .iter()
+        .map(|g| Array2::zeros(g.raw_dim()))
+        .collect();
+    for g in grams {
+        mean.iter_mut().zip(g).for_each(|(m, g)| *m += g);
+    }
+    mean.iter_mut().for_each(|m| *m /= n as f32);
+    let to_target = obj.style_layer_losses(&mean, None);
+    let mut spread = vec![0.0; mean.len()];
+    for g in grams {
+        let d = obj.style_layer_losses(g, Some(&mean));
+        spread
+            .iter_mut()
+            .zip(d)
+            .for_each(|(s, d)| *s += d / (n - 1.0));
+    }
+    let bias = to_target
+        .iter()
+        .zip(&spread)
+        .map(|(b, s)| b - s / n)
+        .collect();
+    Some(GramSplit { bias, spread })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +193,55 @@ mod tests {
         let flat: Array3<f32> = Array3::from_elem((64, 48, 3), 0.5);
         assert!(layout_correlation(&[flat.view(), flat.view()], 8).is_none());
         assert!(layout_correlation(&[a.view(), flat.view()], 8).is_none());
+    }
+
+    /// The split is exact: per layer, bias + spread is the mean of the pictures' terms,
+    /// and those terms are what `Objective::evaluate` adds up. Unequal layer weights and
+    /// β ≠ 1 check that both sides weigh the layers alike.
+    #[test]
+    fn gram_split_adds_up_to_the_mean_loss() {
+        use crate::gatys::LossSpec;
+        use crate::losses::Normalisation;
+        use crate::vgg::{Arch, Pooling, Vgg};
+        let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [4, 4, 6, 6, 6], 3);
+        let conv = crate::weights::Convention::caffe();
+        let spec = LossSpec {
+            content_layers: vec![],
+            style_layers: vec![("relu1_1".into(), 0.3), ("relu2_1".into(), 0.7)],
+            content_weight: 0.0,
+            style_weight: 2.0,
+            tv_weight: 0.0,
+            norm: Normalisation::Gatys,
+        };
+        let sample = conv.preprocess(Rng::new(1).uniform_array((40, 40, 3), 0.0, 1.0).view());
+        let obj = Objective::new(&vgg, spec, None, &[(sample, 1.0)], (32, 32)).unwrap();
+        let pics: Vec<_> = (10..15)
+            .map(|s| conv.preprocess(Rng::new(s).uniform_array((32, 32, 3), 0.0, 1.0).view()))
+            .collect();
+        let grams: Vec<_> = pics.iter().map(|x| obj.style_grams(x)).collect();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * a.abs().max(b.abs());
+        let mut mean = [0.0; 2];
+        for (x, g) in pics.iter().zip(&grams) {
+            let terms = obj.style_layer_losses(g, None);
+            let total = obj.evaluate(x).0.total;
+            assert!(close(terms.iter().sum(), total), "{terms:?} vs {total}");
+            mean.iter_mut().zip(&terms).for_each(|(m, t)| *m += t / 5.0);
+        }
+        let split = gram_split(&obj, &grams).unwrap();
+        for (l, mean) in mean.iter().enumerate() {
+            assert!(split.spread[l] > 0.0);
+            let sum = split.bias[l] + split.spread[l];
+            assert!(close(sum, *mean), "layer {l}: {sum} vs {mean}");
+        }
+        // The same picture five times: no spread, and the bias is its loss.
+        let same = vec![grams[0].clone(); 5];
+        let split = gram_split(&obj, &same).unwrap();
+        let (bias, spread) = split.totals();
+        let own: f64 = obj.style_layer_losses(&grams[0], None).iter().sum();
+        assert!(
+            spread.abs() <= 1e-9 * own && close(bias, own),
+            "{bias} {spread} {own}"
+        );
+        assert_eq!(gram_split(&obj, &grams[..1]), None);
     }
 }

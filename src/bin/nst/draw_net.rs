@@ -1,7 +1,6 @@
 //! `nst draw-net`: seed 000's Caffe draw_net picture of VGG, drawn by the project.
 
-use crate::layers::{parse_arch, parse_pooling};
-use nst::vgg::{Arch, Pooling};
+use crate::layers::NetShape;
 use nst::viz::{draw_net, write_text, NetFormat};
 use std::path::PathBuf;
 
@@ -9,15 +8,8 @@ use std::path::PathBuf;
 /// write it as SVG (drawn by nst itself) or as Graphviz DOT.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Network: vgg16 or vgg19.
-    #[arg(long, default_value = "vgg16", value_parser = parse_arch)]
-    arch: Arch,
-    /// Input side in pixels (square), or WxH such as 400x300; at least 32 each.
-    #[arg(long, default_value = "300", value_parser = crate::parse_size, allow_negative_numbers = true)]
-    size: (usize, usize),
-    /// Pooling drawn in the pooling boxes: max or avg.
-    #[arg(long, default_value = "max", value_parser = parse_pooling)]
-    pooling: Pooling,
+    #[command(flatten)]
+    net: NetShape,
     /// Output format: svg or dot (default: from the file's extension, .dot/.gv → dot,
     /// anything else → svg).
     #[arg(long, value_parser = parse_format)]
@@ -38,8 +30,8 @@ pub fn run(args: Args) -> nst::Result<()> {
                 Some("dot" | "gv") => NetFormat::Dot,
                 _ => NetFormat::Svg,
             });
-    let (h, w) = args.size;
-    let text = draw_net(args.arch, args.pooling, h, w, format)?;
+    let (h, w) = args.net.size;
+    let text = draw_net(args.net.arch, args.net.pooling, h, w, format)?;
     write_text(&args.output, &text)?;
     println!("wrote {}", args.output.display());
     Ok(())

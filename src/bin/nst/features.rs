@@ -31,6 +31,9 @@ pub fn run(args: Args) -> nst::Result<()> {
     let taps = vgg.layer_indices(&layers)?;
     let rgb = args.picture.load(&args.image, args.size)?;
     let (h, w, _) = rgb.dim();
+    let needed = nst::memory::forward_bytes(vgg.arch, h, w, &taps);
+    let what = format!("running a {w}×{h} picture through VGG");
+    nst::memory::ensure_fits(needed, &what, "use a smaller --size or fewer --layers")?;
     std::fs::create_dir_all(&args.out).map_err(|e| {
         nst::Error::msg(format!(
             "cannot create {}: {}",

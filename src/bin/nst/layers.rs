@@ -2,19 +2,26 @@
 
 use nst::vgg::{layer_table, Arch, Pooling};
 
+/// Which VGG, for what input: what `nst layers` tabulates and `nst draw-net` draws.
+#[derive(clap::Args)]
+pub struct NetShape {
+    /// Network: vgg16 or vgg19.
+    #[arg(long, default_value = "vgg16", value_parser = parse_arch)]
+    pub arch: Arch,
+    /// Input side in pixels (square), or WxH such as 400x300; at least 32 each.
+    #[arg(long, default_value = "300", value_parser = crate::parse_size, allow_negative_numbers = true)]
+    pub size: (usize, usize),
+    /// Pooling: max or avg (changes only the pooling layers' FLOPs and labels).
+    #[arg(long, default_value = "max", value_parser = parse_pooling)]
+    pub pooling: Pooling,
+}
+
 /// Print VGG's layers for an input size: kernel, stride, padding, output size,
 /// parameters, forward FLOPs and receptive field, with totals.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Network: vgg16 or vgg19.
-    #[arg(long, default_value = "vgg16", value_parser = parse_arch)]
-    arch: Arch,
-    /// Input side in pixels (square), or WxH such as 400x300.
-    #[arg(long, default_value = "300", value_parser = crate::parse_size, allow_negative_numbers = true)]
-    size: (usize, usize),
-    /// Pooling: max or avg (changes only the pooling FLOPs).
-    #[arg(long, default_value = "max", value_parser = parse_pooling)]
-    pooling: Pooling,
+    #[command(flatten)]
+    net: NetShape,
 }
 
 pub fn parse_arch(s: &str) -> Result<Arch, String> {
@@ -26,14 +33,18 @@ pub fn parse_pooling(s: &str) -> Result<Pooling, String> {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    let (h, w) = args.size;
+    let NetShape {
+        arch,
+        size: (h, w),
+        pooling,
+    } = args.net;
     if h < 32 || w < 32 {
         nst::bail!("a {w}x{h} input is too small for VGG: its five 2×2 poolings need at least 32×32 pixels");
     }
-    let rows = layer_table(args.arch, args.pooling, h, w);
+    let rows = layer_table(arch, pooling, h, w);
     println!(
         "{} for a {h}×{w}×3 input ({} neurons in the input layer)\n",
-        args.arch.name(),
+        arch.name(),
         h * w * 3
     );
     println!(

@@ -3,7 +3,8 @@
 use crate::common::{parse_layer_list, parse_side, LayerList, NetArgs, PictureArgs};
 use nst::gatys::{LossSpec, Objective};
 use nst::losses::Normalisation;
-use nst::texture_net::diversity::layout_correlation;
+use nst::texture_net::diversity::{gram_split, layout_correlation};
+use std::collections::hash_map::{Entry, HashMap};
 use std::path::PathBuf;
 
 /// Print the texture loss of pictures against a texture sample — exactly the loss `nst
@@ -14,6 +15,12 @@ use std::path::PathBuf;
 /// correlation: 0 for independent samples, 1 for the same picture every time. With
 /// --sample-crops it also measures random crops of the sample itself, the loss that real
 /// pieces of the texture get.
+///
+/// The mean loss of several pictures of one size is split in two, layer by layer: the
+/// *bias*, the loss their expected Gram matrices get (what their statistics get wrong on
+/// average), and the *spread*, how far one picture's Gram matrices lie from those
+/// (how much the statistics of one picture differ from another's). Optimisation fits one
+/// picture exactly; a sampler whose pictures differ pays the spread even with no bias.
 #[derive(clap::Args)]
 pub struct Args {
     /// The texture sample.
@@ -58,18 +65,25 @@ pub fn run(args: Args) -> nst::Result<()> {
         tv_weight: 0.0,
         norm: Normalisation::Gatys,
     };
-    let loss_of = |x: &nst::tensor::Tensor4<f32>| -> nst::Result<nst::gatys::Terms> {
-        let (h, w) = (x.dim().2, x.dim().3);
-        let obj = Objective::new(&vgg, spec.clone(), None, &[(sample.clone(), 1.0)], (h, w))?;
-        Ok(obj.evaluate(x).0)
-    };
-    let mut sum = 0.0;
-    let mut rgbs = Vec::new();
-    for p in &args.pictures {
-        let rgb = args.picture.load(p, None)?;
-        let terms = loss_of(&conv.preprocess(rgb.view()))?;
+    let rgbs = args
+        .pictures
+        .iter()
+        .map(|p| args.picture.load(p, None))
+        .collect::<nst::Result<Vec<_>>>()?;
+    // One objective (the sample's Gram matrices, rescaled) per picture size.
+    let mut objectives = HashMap::new();
+    for rgb in &rgbs {
+        let hw = (rgb.dim().0, rgb.dim().1);
+        if let Entry::Vacant(slot) = objectives.entry(hw) {
+            let targets = [(sample.clone(), 1.0)];
+            slot.insert(Objective::new(&vgg, spec.clone(), None, &targets, hw)?);
+        }
+    }
+    let mut measured = Vec::new();
+    for (p, rgb) in args.pictures.iter().zip(&rgbs) {
         let (h, w) = (rgb.dim().0, rgb.dim().1);
-        rgbs.push(rgb);
+        let x = conv.preprocess(rgb.view());
+        let terms = objectives[&(h, w)].evaluate(&x).0;
         let layers: Vec<String> = terms
             .per_layer
             .iter()
@@ -81,14 +95,15 @@ pub fn run(args: Args) -> nst::Result<()> {
             terms.total,
             layers.join(" ")
         );
-        sum += terms.total;
+        measured.push(x);
     }
-    if args.pictures.len() > 1 {
-        println!(
-            "mean loss {:.4e} over {} pictures",
-            sum / args.pictures.len() as f64,
-            args.pictures.len()
-        );
+    let same_size = rgbs.windows(2).all(|p| p[0].dim() == p[1].dim());
+    if rgbs.len() > 1 {
+        let what = format!("{} pictures", rgbs.len());
+        if same_size {
+            let (h, w, _) = rgbs[0].dim();
+            print_split(&what, &objectives[&(h, w)], &measured);
+        }
         let views: Vec<_> = rgbs.iter().map(|r| r.view()).collect();
         let block = args.layout_block as usize;
         match layout_correlation(&views, block) {
@@ -106,21 +121,50 @@ pub fn run(args: Args) -> nst::Result<()> {
     if args.sample_crops > 0 {
         let (h, w) = (rgbs[0].dim().0, rgbs[0].dim().1);
         let crops = random_crops(&sample_rgb, (h, w), args.sample_crops, args.crop_seed)?;
-        let losses: Vec<f64> = crops
-            .iter()
-            .map(|c| loss_of(&conv.preprocess(c.view())).map(|t| t.total))
-            .collect::<nst::Result<_>>()?;
-        let mean = losses.iter().sum::<f64>() / losses.len() as f64;
-        let (lo, hi) = losses
-            .iter()
-            .fold((f64::MAX, f64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
-        println!(
-            "crops of the sample: mean loss {mean:.4e} over {} random {w}×{h} crops \
-             ({lo:.3e} … {hi:.3e})",
-            losses.len()
-        );
+        let crops: Vec<_> = crops.iter().map(|c| conv.preprocess(c.view())).collect();
+        let what = format!("{} random {w}×{h} crops of the sample", crops.len());
+        print_split(&what, &objectives[&(h, w)], &crops);
     }
     Ok(())
+}
+
+/// The mean loss of pictures of one size, and its two parts (see
+/// [`nst::texture_net::diversity::gram_split`]): the loss of their expected Gram matrices
+/// (what their statistics get wrong on average) and the spread around them (how much one
+/// picture's statistics differ from another's), each per layer.
+fn print_split(what: &str, obj: &Objective, pictures: &[nst::tensor::Tensor4<f32>]) {
+    let grams: Vec<_> = pictures.iter().map(|x| obj.style_grams(x)).collect();
+    let losses: Vec<f64> = grams
+        .iter()
+        .map(|g| obj.style_layer_losses(g, None).iter().sum())
+        .collect();
+    let mean = losses.iter().sum::<f64>() / losses.len() as f64;
+    let (lo, hi) = losses
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
+    let Some(split) = gram_split(obj, &grams) else {
+        println!("{what}: mean loss {mean:.4e}");
+        return;
+    };
+    let (bias, spread) = split.totals();
+    let pct = |v: f64| 100.0 * v / (bias + spread).abs().max(f64::MIN_POSITIVE);
+    println!(
+        "{what}: mean loss {mean:.4e} ({lo:.3e} … {hi:.3e}) = bias {bias:.4e} ({:.0} %) + \
+         spread {spread:.4e} ({:.0} %)",
+        pct(bias),
+        pct(spread)
+    );
+    // Per layer before its layer weight, as the pictures' lines print them.
+    let layers = &obj.spec().style_layers;
+    let per_layer = |v: &[f64]| -> String {
+        let cells = layers
+            .iter()
+            .zip(v)
+            .map(|((n, w), v)| format!("{n}={:.3e}", v / w));
+        cells.collect::<Vec<_>>().join(" ")
+    };
+    println!("  bias   {}", per_layer(&split.bias));
+    println!("  spread {}", per_layer(&split.spread));
 }
 
 /// `n` random `h`×`w` crops of `pic` (H×W×3), positions from `seed`.
