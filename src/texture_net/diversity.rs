@@ -105,6 +105,7 @@ impl GramSplit {
     }
 }
 
+// ANCHOR: gram_split
 /// Split the mean texture loss of pictures of `obj`'s size, given each one's
 /// [`Objective::style_grams`], into bias and spread. Needs at least two pictures.
 ///
@@ -140,6 +141,7 @@ pub fn gram_split(obj: &Objective, grams: &[Vec<Array2<f32>>]) -> Option<GramSpl
         .collect();
     Some(GramSplit { bias, spread })
 }
+// ANCHOR_END: gram_split
 
 #[cfg(test)]
 mod tests {
