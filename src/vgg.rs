@@ -484,6 +484,15 @@ pub struct LayerRow {
     pub receptive_field: usize,
 }
 
+/// The whole network needs an input of at least 32×32: its five 2×2 poolings halve it
+/// five times, and a smaller one would leave the last blocks nothing.
+pub fn check_whole_input(h: usize, w: usize) -> Result<()> {
+    if h < 32 || w < 32 {
+        bail!("VGG needs an input of at least 32×32 (five 2×2 poolings halve it five times), got {w}×{h}");
+    }
+    Ok(())
+}
+
 // ANCHOR: layer_table
 /// The layer table for an `h`×`w` RGB input.
 pub fn layer_table(arch: Arch, pooling: Pooling, h: usize, w: usize) -> Vec<LayerRow> {

@@ -86,6 +86,7 @@ fn nonsense_flag_values_are_one_line() {
     );
     one_error_line(&with(&base, &["--optimizer", "sgdx"]), "sgdx");
     one_error_line(&["layers", "--arch", "vgg99"], "vgg99");
+    one_error_line(&["layers", "--size", "40x20"], "at least 32×32");
     one_error_line(&["gradcheck", "convolution"], "unknown layer");
 }
 

@@ -106,9 +106,7 @@ impl NetFormat {
 ///
 /// Fails when the input is smaller than 32×32: five 2×2 poolings would leave nothing.
 pub fn net_nodes(arch: Arch, pooling: Pooling, h: usize, w: usize) -> Result<Vec<NetNode>> {
-    if h < 32 || w < 32 {
-        crate::bail!("VGG needs an input of at least 32×32 (five 2×2 poolings halve it five times), got {h}×{w}");
-    }
+    crate::vgg::check_whole_input(h, w)?;
     let mut nodes = vec![NetNode {
         name: "input".into(),
         kind: NodeKind::Input,

@@ -38,9 +38,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         size: (h, w),
         pooling,
     } = args.net;
-    if h < 32 || w < 32 {
-        nst::bail!("a {w}x{h} input is too small for VGG: its five 2×2 poolings need at least 32×32 pixels");
-    }
+    nst::vgg::check_whole_input(h, w)?;
     let rows = layer_table(arch, pooling, h, w);
     println!(
         "{} for a {h}×{w}×3 input ({} neurons in the input layer)\n",
