@@ -29,7 +29,7 @@
 use crate::bail;
 use crate::error::Result;
 use crate::losses::{content_loss, gram, style_loss, style_loss_of_gram, tv_loss, Normalisation};
-use crate::optim::{Adam, FirstOrder, Gd, Lbfgs, LbfgsOptions, LineSearch};
+use crate::optim::{Adam, FirstOrder, Gd, Lbfgs, LbfgsOptions, LineSearch, Stop};
 use crate::tensor::Tensor4;
 use crate::vgg::Vgg;
 use ndarray::{Array2, Array3, Array4, Axis};
@@ -382,10 +382,12 @@ pub enum OptimizerChoice {
 
 impl OptimizerChoice {
     /// How many picture-sized vectors the optimiser keeps: the iterate and its gradient,
-    /// plus L-BFGS's curvature pairs and direction, or Adam's two moments.
+    /// plus L-BFGS's curvature pairs, direction and previous gradient and its line
+    /// search's trial point and kept evaluation (which a fixed-step run needs too once it
+    /// stalls, see [`optimize_bounded`]), or Adam's two moments.
     pub fn state_vectors(&self) -> usize {
         match self {
-            OptimizerChoice::Lbfgs { history, .. } => 2 * history + 4,
+            OptimizerChoice::Lbfgs { history, .. } => 2 * history + 7,
             OptimizerChoice::Adam { .. } => 4,
             OptimizerChoice::Gd { .. } => 2,
         }
@@ -438,6 +440,9 @@ pub struct Outcome {
     pub evals: usize,
     /// Why it ended.
     pub ending: Ending,
+    /// The iteration after which a stalled fixed-step L-BFGS started again with the
+    /// strong-Wolfe line search, if it did (see [`optimize_bounded`]).
+    pub searched_from: Option<usize>,
 }
 
 /// The range of a picture in network space: per channel, the preprocessing of RGB 0
@@ -489,6 +494,27 @@ impl PixelBounds {
     }
 }
 
+// ANCHOR: stall_worth_a_search
+/// Should a fixed-step L-BFGS run that says `why` it would stop rather start afresh with
+/// the strong-Wolfe line search? Once, for the lack-of-progress stops.
+///
+/// A fixed step trusts the curvature the last steps measured. When a step overshoots
+/// (the loss of a style picture can jump from 1e12 to 1e30 at the third iteration, the
+/// Gram matrices making it quartic in the pixels), the pair it leaves behind says the
+/// curvature is enormous, every later step comes out negligible, and the run "converges"
+/// at the loss it started from. A line search cannot be fooled that way: it lengthens a
+/// step that is too short and shortens one that overshoots. So the first such stop
+/// starts L-BFGS again from the current picture, with a fresh history and the line
+/// search; if that stops too, the stop is real. A stationary gradient is believed at once.
+fn stall_worth_a_search(why: Stop, options: &LbfgsOptions, searched_from: Option<usize>) -> bool {
+    let stalled = matches!(
+        why,
+        Stop::StepTolerance | Stop::LossChange | Stop::NoDescent
+    );
+    stalled && options.line_search == LineSearch::None && searched_from.is_none()
+}
+// ANCHOR_END: stall_worth_a_search
+
 // ANCHOR: optimize
 /// Minimise the objective from `x0` for up to `iterations` iterations, calling
 /// `observer` after each one.
@@ -508,6 +534,10 @@ pub fn optimize(
 /// change (apart from 8-bit rounding). The optimiser's history still describes the
 /// unprojected steps, so for L-BFGS this is a heuristic (as clamping after each step is
 /// in PyTorch's tutorial), not L-BFGS-B.
+///
+/// Fixed-step L-BFGS (the default) follows torch's trajectory exactly until it would
+/// stop for lack of progress; then, once, it starts again with the strong-Wolfe line
+/// search instead (`stall_worth_a_search`, [`Outcome::searched_from`]).
 pub fn optimize_bounded(
     obj: &Objective,
     x0: Tensor4<f32>,
@@ -531,6 +561,8 @@ pub fn optimize_bounded(
         (total, g.into_raw_vec_and_offset().0)
     };
     let mut lbfgs = None;
+    let mut lbfgs_options = LbfgsOptions::default();
+    let mut searched_from = None;
     let mut adam = None;
     match choice {
         OptimizerChoice::Lbfgs {
@@ -538,13 +570,13 @@ pub fn optimize_bounded(
             lr,
             line_search,
         } => {
-            let o = LbfgsOptions {
+            lbfgs_options = LbfgsOptions {
                 lr: *lr,
                 history_size: *history,
                 line_search: *line_search,
                 ..Default::default()
             };
-            lbfgs = Some(Lbfgs::new(o));
+            lbfgs = Some(Lbfgs::new(lbfgs_options));
         }
         OptimizerChoice::Adam { lr, beta1, beta2 } => {
             adam = Some(Adam::new(*lr).with_betas(*beta1, *beta2))
@@ -557,7 +589,14 @@ pub fn optimize_bounded(
         let mut stop_reason = None;
         if let Some(opt) = lbfgs.as_mut() {
             let step = opt.step(&mut x, |xs| eval(xs, &mut terms, &mut evals));
-            stop_reason = step.stop.map(|s| format!("{s:?}"));
+            match step.stop {
+                Some(why) if stall_worth_a_search(why, &lbfgs_options, searched_from) => {
+                    lbfgs_options.line_search = LineSearch::StrongWolfe;
+                    lbfgs = Some(Lbfgs::new(lbfgs_options));
+                    searched_from = Some(iter);
+                }
+                why => stop_reason = why.map(|s| format!("{s:?}")),
+            }
         } else {
             let (_, g) = eval(&x, &mut terms, &mut evals);
             if terms.total.is_finite() {
@@ -607,6 +646,7 @@ pub fn optimize_bounded(
         iterations: done,
         evals,
         ending,
+        searched_from,
     }
 }
 // ANCHOR_END: optimize

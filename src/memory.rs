@@ -9,7 +9,7 @@
 //! px: 186, 490 and 1683 MB for 49 K, 197 K and 786 K pixels, 2.0–2.1 KB per pixel over
 //! about 90 MB) and the optimiser's part counted: each state vector is one value per
 //! pixel and channel, 12 bytes per pixel in `f32`. With L-BFGS's default history of 100
-//! that is 2.4 KB per pixel more; `docs/performance.md` has the measured peaks it
+//! that is 2.5 KB per pixel more (207 vectors); `docs/performance.md` has the measured peaks it
 //! predicts.
 
 use crate::bail;

@@ -93,3 +93,76 @@ fn vgg16_real_weights_gradient_matches_finite_differences() {
         "directional {numeric} vs analytic {analytic}: rel {rel:e}"
     );
 }
+
+/// Fixed-step L-BFGS (torch's, the default) on a heavily weighted style loss overshoots
+/// at its third step (the loss jumps from 5.0e13 to 7.6e42 here), and the curvature pair
+/// that step leaves makes every later step negligible: on its own it stops at iteration
+/// 4, "converged" at the loss it started from. `optimize_bounded` does not believe that
+/// stop: it starts again with the strong-Wolfe line search, and the loss falls by orders
+/// of magnitude (to 8.5e10 after 40 iterations). (Tübingen × The Starry Night at 64 px, style at relu1_1 and relu2_1 with
+/// β = 1e5, as a cell of the α/β grid.)
+#[test]
+fn a_fixed_step_that_stalls_is_searched_again() {
+    use nst::gatys::{optimize_bounded, Control, LossSpec, Objective, OptimizerChoice};
+    use nst::image_io::{load_rgb, LoadOptions};
+    use nst::optim::{Lbfgs, LbfgsOptions, LineSearch};
+    let Some(dir) = weights_dir() else { return };
+    let (vgg, conv) = Vgg::<f32>::load(&dir, Pooling::Max).unwrap();
+    let opts = LoadOptions {
+        max_side: Some(64),
+        ..Default::default()
+    };
+    let picture = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("docs/samples")
+            .join(name);
+        conv.preprocess(load_rgb(&path, &opts).unwrap().view())
+    };
+    let (content, style) = (picture("tubingen.jpg"), picture("starry_night.jpg"));
+    let spec = LossSpec {
+        style_layers: vec![("relu1_1".into(), 0.5), ("relu2_1".into(), 0.5)],
+        style_weight: 1e5,
+        ..LossSpec::gatys()
+    };
+    let obj = Objective::new(&vgg, spec, Some(&content), &[(style, 1.0)], (0, 0)).unwrap();
+    // The port alone, as torch would run it: it stops within a few iterations, having
+    // gained nothing.
+    let mut lbfgs = Lbfgs::new(LbfgsOptions::default());
+    let mut x = content.clone().into_raw_vec_and_offset().0;
+    let shape = content.raw_dim();
+    let f = |xs: &[f32]| {
+        let xt = ndarray::Array4::from_shape_vec(shape, xs.to_vec()).unwrap();
+        let (t, g) = obj.evaluate(&xt);
+        (t.total, g.into_raw_vec_and_offset().0)
+    };
+    let first = obj.evaluate(&content).0.total;
+    let mut stopped = None;
+    for i in 1..=40 {
+        let step = lbfgs.step(&mut x, f);
+        if step.stop.is_some() {
+            stopped = Some((i, step.loss));
+            break;
+        }
+    }
+    let (at, loss) = stopped.expect("the fixed step should stall on this problem");
+    assert!(
+        at <= 10 && loss > 0.5 * first,
+        "stopped at {at} with {loss:e} (start {first:e})"
+    );
+    // The same start through optimize_bounded: restarted with the line search, and far lower.
+    let choice = OptimizerChoice::Lbfgs {
+        history: 100,
+        lr: 1.0,
+        line_search: LineSearch::None,
+    };
+    let out = optimize_bounded(&obj, content.clone(), &choice, 40, None, |_| {
+        Control::Continue
+    });
+    assert_eq!(out.searched_from, Some(at));
+    assert_eq!(out.iterations, 40);
+    assert!(
+        out.terms.total < 0.01 * first,
+        "{:e} vs {first:e}",
+        out.terms.total
+    );
+}

@@ -247,6 +247,13 @@ impl OptimArgs {
             t.style,
             t.tv
         );
+        if let Some(i) = outcome.searched_from {
+            eprintln!(
+                "note: L-BFGS's fixed steps stalled at iteration {i}; it started again from \
+                 there with the strong-Wolfe line search (a stall after a step that overshot \
+                 is not convergence; see `--line-search`)"
+            );
+        }
         match outcome.ending {
             Ending::Finished => eprintln!("saved {}", output.display()),
             Ending::Converged(why) => eprintln!("converged early ({why}); saved {}", output.display()),
