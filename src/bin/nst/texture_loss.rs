@@ -79,23 +79,21 @@ pub fn run(args: Args) -> nst::Result<()> {
             slot.insert(Objective::new(&vgg, spec.clone(), None, &targets, hw)?);
         }
     }
+    // Each picture's Gram matrices, from one forward pass: its loss and, for several
+    // pictures, the split of their mean.
     let mut measured = Vec::new();
     for (p, rgb) in args.pictures.iter().zip(&rgbs) {
         let (h, w) = (rgb.dim().0, rgb.dim().1);
-        let x = conv.preprocess(rgb.view());
-        let terms = objectives[&(h, w)].evaluate(&x).0;
-        let layers: Vec<String> = terms
-            .per_layer
-            .iter()
-            .map(|(n, v)| format!("{}={v:.3e}", n.trim_start_matches("style:")))
-            .collect();
+        let obj = &objectives[&(h, w)];
+        let grams = obj.style_grams(&conv.preprocess(rgb.view()));
+        let terms = obj.style_layer_losses(&grams, None);
         println!(
             "{}\t{w}×{h}\tloss {:.4e}\t{}",
             p.display(),
-            terms.total,
-            layers.join(" ")
+            terms.iter().sum::<f64>(),
+            per_layer(obj, &terms)
         );
-        measured.push(x);
+        measured.push(grams);
     }
     let same_size = rgbs.windows(2).all(|p| p[0].dim() == p[1].dim());
     if rgbs.len() > 1 {
@@ -121,19 +119,22 @@ pub fn run(args: Args) -> nst::Result<()> {
     if args.sample_crops > 0 {
         let (h, w) = (rgbs[0].dim().0, rgbs[0].dim().1);
         let crops = random_crops(&sample_rgb, (h, w), args.sample_crops, args.crop_seed)?;
-        let crops: Vec<_> = crops.iter().map(|c| conv.preprocess(c.view())).collect();
-        let what = format!("{} random {w}×{h} crops of the sample", crops.len());
-        print_split(&what, &objectives[&(h, w)], &crops);
+        let obj = &objectives[&(h, w)];
+        let grams: Vec<_> = crops
+            .iter()
+            .map(|c| obj.style_grams(&conv.preprocess(c.view())))
+            .collect();
+        let what = format!("{} random {w}×{h} crops of the sample", grams.len());
+        print_split(&what, obj, &grams);
     }
     Ok(())
 }
 
-/// The mean loss of pictures of one size, and its two parts (see
-/// [`nst::texture_net::diversity::gram_split`]): the loss of their expected Gram matrices
-/// (what their statistics get wrong on average) and the spread around them (how much one
-/// picture's statistics differ from another's), each per layer.
-fn print_split(what: &str, obj: &Objective, pictures: &[nst::tensor::Tensor4<f32>]) {
-    let grams: Vec<_> = pictures.iter().map(|x| obj.style_grams(x)).collect();
+/// The mean loss of pictures of one size, given their Gram matrices, and its two parts
+/// (see [`nst::texture_net::diversity::gram_split`]): the loss of their expected Gram
+/// matrices (what their statistics get wrong on average) and the spread around them (how
+/// much one picture's statistics differ from another's), each per layer.
+fn print_split(what: &str, obj: &Objective, grams: &[Vec<ndarray::Array2<f32>>]) {
     let losses: Vec<f64> = grams
         .iter()
         .map(|g| obj.style_layer_losses(g, None).iter().sum())
@@ -142,7 +143,7 @@ fn print_split(what: &str, obj: &Objective, pictures: &[nst::tensor::Tensor4<f32
     let (lo, hi) = losses
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), &l| (a.min(l), b.max(l)));
-    let Some(split) = gram_split(obj, &grams) else {
+    let Some(split) = gram_split(obj, grams) else {
         println!("{what}: mean loss {mean:.4e}");
         return;
     };
@@ -154,17 +155,18 @@ fn print_split(what: &str, obj: &Objective, pictures: &[nst::tensor::Tensor4<f32
         pct(bias),
         pct(spread)
     );
-    // Per layer before its layer weight, as the pictures' lines print them.
+    println!("  bias   {}", per_layer(obj, &split.bias));
+    println!("  spread {}", per_layer(obj, &split.spread));
+}
+
+/// `relu1_1=… relu2_1=…`: per-layer terms, each before its layer weight.
+fn per_layer(obj: &Objective, terms: &[f64]) -> String {
     let layers = &obj.spec().style_layers;
-    let per_layer = |v: &[f64]| -> String {
-        let cells = layers
-            .iter()
-            .zip(v)
-            .map(|((n, w), v)| format!("{n}={:.3e}", v / w));
-        cells.collect::<Vec<_>>().join(" ")
-    };
-    println!("  bias   {}", per_layer(&split.bias));
-    println!("  spread {}", per_layer(&split.spread));
+    let cells = layers
+        .iter()
+        .zip(terms)
+        .map(|((n, w), v)| format!("{n}={:.3e}", v / w));
+    cells.collect::<Vec<_>>().join(" ")
 }
 
 /// `n` random `h`×`w` crops of `pic` (H×W×3), positions from `seed`.
