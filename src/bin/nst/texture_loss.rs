@@ -21,6 +21,8 @@ use std::path::PathBuf;
 /// average), and the *spread*, how far one picture's Gram matrices lie from those
 /// (how much the statistics of one picture differ from another's). Optimisation fits one
 /// picture exactly; a sampler whose pictures differ pays the spread even with no bias.
+/// Both are estimates of what infinitely many pictures would give, so with few pictures
+/// a small bias can come out slightly negative.
 #[derive(clap::Args)]
 pub struct Args {
     /// The texture sample.
