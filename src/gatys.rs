@@ -29,7 +29,8 @@
 use crate::bail;
 use crate::error::Result;
 use crate::losses::{content_loss, gram, style_loss, style_loss_of_gram, tv_loss, Normalisation};
-use crate::optim::{Adam, FirstOrder, Gd, Lbfgs, LbfgsOptions, LineSearch, Stop};
+use crate::optim::handover::{stall_worth_a_search, OvershootWatch};
+use crate::optim::{Adam, FirstOrder, Gd, Lbfgs, LbfgsOptions, LineSearch};
 use crate::tensor::Tensor4;
 use crate::vgg::Vgg;
 use ndarray::{Array2, Array3, Array4, Axis};
@@ -440,8 +441,9 @@ pub struct Outcome {
     pub evals: usize,
     /// Why it ended.
     pub ending: Ending,
-    /// The iteration after which a stalled fixed-step L-BFGS started again with the
-    /// strong-Wolfe line search, if it did (see [`optimize_bounded`]).
+    /// The iteration after which a fixed-step L-BFGS run that stalled or kept
+    /// overshooting started again with the strong-Wolfe line search, if it did (see
+    /// [`optimize_bounded`]).
     pub searched_from: Option<usize>,
 }
 
@@ -494,27 +496,6 @@ impl PixelBounds {
     }
 }
 
-// ANCHOR: stall_worth_a_search
-/// Should a fixed-step L-BFGS run that says `why` it would stop rather start afresh with
-/// the strong-Wolfe line search? Once, for the lack-of-progress stops.
-///
-/// A fixed step trusts the curvature the last steps measured. When a step overshoots
-/// (the loss of a style picture can jump from 1e12 to 1e30 at the third iteration, the
-/// Gram matrices making it quartic in the pixels), the pair it leaves behind says the
-/// curvature is enormous, every later step comes out negligible, and the run "converges"
-/// at the loss it started from. A line search cannot be fooled that way: it lengthens a
-/// step that is too short and shortens one that overshoots. So the first such stop
-/// starts L-BFGS again from the current picture, with a fresh history and the line
-/// search; if that stops too, the stop is real. A stationary gradient is believed at once.
-fn stall_worth_a_search(why: Stop, options: &LbfgsOptions, searched_from: Option<usize>) -> bool {
-    let stalled = matches!(
-        why,
-        Stop::StepTolerance | Stop::LossChange | Stop::NoDescent
-    );
-    stalled && options.line_search == LineSearch::None && searched_from.is_none()
-}
-// ANCHOR_END: stall_worth_a_search
-
 // ANCHOR: optimize
 /// Minimise the objective from `x0` for up to `iterations` iterations, calling
 /// `observer` after each one.
@@ -536,8 +517,9 @@ pub fn optimize(
 /// in PyTorch's tutorial), not L-BFGS-B.
 ///
 /// Fixed-step L-BFGS (the default) follows torch's trajectory exactly until it would
-/// stop for lack of progress; then, once, it starts again with the strong-Wolfe line
-/// search instead (`stall_worth_a_search`, [`Outcome::searched_from`]).
+/// stop for lack of progress or overshoots for the second time; then, once, it starts
+/// again with the strong-Wolfe line search instead ([`crate::optim::handover`],
+/// [`Outcome::searched_from`]).
 pub fn optimize_bounded(
     obj: &Objective,
     x0: Tensor4<f32>,
@@ -563,6 +545,8 @@ pub fn optimize_bounded(
     let mut lbfgs = None;
     let mut lbfgs_options = LbfgsOptions::default();
     let mut searched_from = None;
+    let mut watch = OvershootWatch::default();
+    let mut previous_start = x.clone();
     let mut adam = None;
     match choice {
         OptimizerChoice::Lbfgs {
@@ -588,15 +572,26 @@ pub fn optimize_bounded(
     for iter in 1..=iterations {
         let mut stop_reason = None;
         if let Some(opt) = lbfgs.as_mut() {
+            let start = x.clone();
             let step = opt.step(&mut x, |xs| eval(xs, &mut terms, &mut evals));
-            match step.stop {
-                Some(why) if stall_worth_a_search(why, &lbfgs_options, searched_from) => {
-                    lbfgs_options.line_search = LineSearch::StrongWolfe;
-                    lbfgs = Some(Lbfgs::new(lbfgs_options));
-                    searched_from = Some(iter);
+            let fixed = lbfgs_options.line_search == LineSearch::None;
+            let overshot = fixed && watch.second_overshoot(step.loss);
+            let stalled = step.stop.is_some_and(|why| {
+                stall_worth_a_search(why, &lbfgs_options, searched_from.is_some())
+            });
+            if (overshot || stalled) && searched_from.is_none() {
+                // Hand over to the line search (optim::handover): from where the
+                // overshooting step started, or from where the stall is.
+                if overshot {
+                    x.clone_from(&previous_start);
                 }
-                why => stop_reason = why.map(|s| format!("{s:?}")),
+                lbfgs_options.line_search = LineSearch::StrongWolfe;
+                lbfgs = Some(Lbfgs::new(lbfgs_options));
+                searched_from = Some(iter);
+            } else {
+                stop_reason = step.stop.map(|s| format!("{s:?}"));
             }
+            previous_start = start;
         } else {
             let (_, g) = eval(&x, &mut terms, &mut evals);
             if terms.total.is_finite() {

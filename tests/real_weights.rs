@@ -94,36 +94,57 @@ fn vgg16_real_weights_gradient_matches_finite_differences() {
     );
 }
 
-/// Fixed-step L-BFGS (torch's, the default) on a heavily weighted style loss overshoots
-/// at its third step (the loss jumps from 5.0e13 to 7.6e42 here), and the curvature pair
-/// that step leaves makes every later step negligible: on its own it stops at iteration
-/// 4, "converged" at the loss it started from. `optimize_bounded` does not believe that
-/// stop: it starts again with the strong-Wolfe line search, and the loss falls by orders
-/// of magnitude (to 8.5e10 after 40 iterations). (Tübingen × The Starry Night at 64 px, style at relu1_1 and relu2_1 with
-/// β = 1e5, as a cell of the α/β grid.)
-#[test]
-fn a_fixed_step_that_stalls_is_searched_again() {
-    use nst::gatys::{optimize_bounded, Control, LossSpec, Objective, OptimizerChoice};
+/// A cell of Gatys' α/β grid: Tübingen × The Starry Night at `side` px, style at relu1_1
+/// and relu2_1 only with weight `beta`. The content picture, the style picture, the spec.
+fn grid_cell(
+    conv: &nst::weights::Convention,
+    side: u32,
+    beta: f64,
+) -> (
+    ndarray::Array4<f32>,
+    ndarray::Array4<f32>,
+    nst::gatys::LossSpec,
+) {
     use nst::image_io::{load_rgb, LoadOptions};
-    use nst::optim::{Lbfgs, LbfgsOptions, LineSearch};
-    let Some(dir) = weights_dir() else { return };
-    let (vgg, conv) = Vgg::<f32>::load(&dir, Pooling::Max).unwrap();
     let opts = LoadOptions {
-        max_side: Some(64),
+        max_side: Some(side),
         ..Default::default()
     };
     let picture = |name: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("docs/samples")
-            .join(name);
-        conv.preprocess(load_rgb(&path, &opts).unwrap().view())
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/samples");
+        conv.preprocess(load_rgb(&dir.join(name), &opts).unwrap().view())
     };
-    let (content, style) = (picture("tubingen.jpg"), picture("starry_night.jpg"));
-    let spec = LossSpec {
+    let spec = nst::gatys::LossSpec {
         style_layers: vec![("relu1_1".into(), 0.5), ("relu2_1".into(), 0.5)],
-        style_weight: 1e5,
-        ..LossSpec::gatys()
+        style_weight: beta,
+        ..nst::gatys::LossSpec::gatys()
     };
+    (picture("tubingen.jpg"), picture("starry_night.jpg"), spec)
+}
+
+/// Fixed-step L-BFGS, as `nst stylize` runs it by default.
+fn fixed_step() -> nst::gatys::OptimizerChoice {
+    nst::gatys::OptimizerChoice::Lbfgs {
+        history: 100,
+        lr: 1.0,
+        line_search: nst::optim::LineSearch::None,
+    }
+}
+
+/// Fixed-step L-BFGS (torch's, the default) on a heavily weighted style loss overshoots
+/// at its second step (the loss evaluated at iteration 3 jumps from 5.0e13 to 7.6e42
+/// here), and the curvature pair that step leaves makes every later step negligible: on
+/// its own it stops at iteration 4, "converged" at the loss it started from.
+/// `optimize_bounded` does not believe that stop: it starts again with the strong-Wolfe
+/// line search, and the loss falls by orders of magnitude (to 8.5e10 after 40
+/// iterations). (64 px, β = 1e5.)
+#[test]
+fn a_fixed_step_that_stalls_is_searched_again() {
+    use nst::gatys::{optimize_bounded, Control, Objective};
+    use nst::optim::{Lbfgs, LbfgsOptions};
+    let Some(dir) = weights_dir() else { return };
+    let (vgg, conv) = Vgg::<f32>::load(&dir, Pooling::Max).unwrap();
+    let (content, style, spec) = grid_cell(&conv, 64, 1e5);
     let obj = Objective::new(&vgg, spec, Some(&content), &[(style, 1.0)], (0, 0)).unwrap();
     // The port alone, as torch would run it: it stops within a few iterations, having
     // gained nothing.
@@ -150,12 +171,7 @@ fn a_fixed_step_that_stalls_is_searched_again() {
         "stopped at {at} with {loss:e} (start {first:e})"
     );
     // The same start through optimize_bounded: restarted with the line search, and far lower.
-    let choice = OptimizerChoice::Lbfgs {
-        history: 100,
-        lr: 1.0,
-        line_search: LineSearch::None,
-    };
-    let out = optimize_bounded(&obj, content.clone(), &choice, 40, None, |_| {
+    let out = optimize_bounded(&obj, content.clone(), &fixed_step(), 40, None, |_| {
         Control::Continue
     });
     assert_eq!(out.searched_from, Some(at));
@@ -165,4 +181,30 @@ fn a_fixed_step_that_stalls_is_searched_again() {
         "{:e} vs {first:e}",
         out.terms.total
     );
+}
+
+/// The other way the fixed step fails on this loss: it overshoots again and again
+/// (iterations 3 and 6 here, then 10 and 20), and the loss crawls down by 0.01 % per
+/// iteration in between: 4.95e11 → 4.79e11 in 20 iterations. At the second overshoot
+/// `optimize_bounded` goes back to where that step started and hands over to the line
+/// search: 1.1e10 by iteration 12. (256 px, β = 1e3; about 10 s.)
+#[test]
+fn a_fixed_step_that_keeps_overshooting_is_searched_again() {
+    use nst::gatys::{optimize_bounded, Control, Objective};
+    let Some(dir) = weights_dir() else { return };
+    let (vgg, conv) = Vgg::<f32>::load(&dir, Pooling::Max).unwrap();
+    let (content, style, spec) = grid_cell(&conv, 256, 1e3);
+    let obj = Objective::new(&vgg, spec, Some(&content), &[(style, 1.0)], (0, 0)).unwrap();
+    let mut losses = Vec::new();
+    let out = optimize_bounded(&obj, content.clone(), &fixed_step(), 12, None, |it| {
+        losses.push(it.terms.total);
+        Control::Continue
+    });
+    let jumps: Vec<usize> = (1..losses.len())
+        .filter(|&i| losses[i] > 1e3 * losses[i - 1])
+        .map(|i| i + 1)
+        .collect();
+    assert_eq!(jumps, [3, 6], "{losses:?}");
+    assert_eq!(out.searched_from, Some(6));
+    assert!(out.terms.total < 0.1 * losses[0], "{losses:?}");
 }

@@ -8,6 +8,7 @@
 //! * [`Adam`]: torch.optim.Adam's update, with exportable state for checkpoints.
 //! * [`Lbfgs`]: torch.optim.LBFGS, one iteration per call, fixed step or strong-Wolfe
 //!   line search. It needs to evaluate the loss itself, so it takes a closure.
+//! * [`handover`]: when a fixed-step L-BFGS run should switch to the line search.
 //!
 //! Dot products and norms are accumulated in `f64` whatever `T` is: an image of 512²
 //! pixels has 786 432 parameters, and an `f32` running sum of that many terms loses
@@ -15,6 +16,7 @@
 
 pub mod adam;
 pub mod gd;
+pub mod handover;
 pub mod lbfgs;
 
 pub use adam::Adam;

@@ -249,9 +249,9 @@ impl OptimArgs {
         );
         if let Some(i) = outcome.searched_from {
             eprintln!(
-                "note: L-BFGS's fixed steps stalled at iteration {i}; it started again from \
-                 there with the strong-Wolfe line search (a stall after a step that overshot \
-                 is not convergence; see `--line-search`)"
+                "note: L-BFGS's fixed steps stalled or kept overshooting by iteration {i}; \
+                 it started again from there with the strong-Wolfe line search (see \
+                 `--line-search`)"
             );
         }
         match outcome.ending {
