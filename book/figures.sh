@@ -53,8 +53,8 @@ if [ "$slow" = 1 ]; then
     cp "$work/content_row.png" "$work/style_row.png" "$out/"
 
     # Chapter 7: the alpha/beta grid (Gatys et al. Fig. 3), 128 pixels, 150 iterations.
-    bash scripts/figures/alpha_beta_grid.sh "$work" 128 150 >&2
-    cp "$work/alpha_beta_grid.png" "$out/"
+    bash scripts/figures/alpha_beta_grid.sh "$work" 128 150 120 >&2
+    cp "$work/alpha_beta_grid.jpg" "$out/"
 
     # Chapter 8: a texture synthesised with zero and with circular padding, each shown
     # as a 2x2 tiling, so that the seams (or their absence) can be seen.

@@ -546,7 +546,7 @@ pub fn optimize_bounded(
     let mut lbfgs_options = LbfgsOptions::default();
     let mut searched_from = None;
     let mut watch = OvershootWatch::default();
-    let mut previous_start = x.clone();
+    let mut previous_start: Option<Vec<f32>> = None;
     let mut adam = None;
     match choice {
         OptimizerChoice::Lbfgs {
@@ -572,18 +572,19 @@ pub fn optimize_bounded(
     for iter in 1..=iterations {
         let mut stop_reason = None;
         if let Some(opt) = lbfgs.as_mut() {
-            let start = x.clone();
-            let step = opt.step(&mut x, |xs| eval(xs, &mut terms, &mut evals));
+            // Only the fixed step can hand over (optim::handover), and only once: the
+            // handover switches to the line search.
             let fixed = lbfgs_options.line_search == LineSearch::None;
+            let start = fixed.then(|| x.clone());
+            let step = opt.step(&mut x, |xs| eval(xs, &mut terms, &mut evals));
             let overshot = fixed && watch.second_overshoot(step.loss);
-            let stalled = step.stop.is_some_and(|why| {
-                stall_worth_a_search(why, &lbfgs_options, searched_from.is_some())
-            });
-            if (overshot || stalled) && searched_from.is_none() {
-                // Hand over to the line search (optim::handover): from where the
-                // overshooting step started, or from where the stall is.
+            let stalled = fixed && step.stop.is_some_and(stall_worth_a_search);
+            if overshot || stalled {
+                // From where the overshooting step started, or from where the stall is.
                 if overshot {
-                    x.clone_from(&previous_start);
+                    x = previous_start
+                        .take()
+                        .expect("a second overshoot has a step before it");
                 }
                 lbfgs_options.line_search = LineSearch::StrongWolfe;
                 lbfgs = Some(Lbfgs::new(lbfgs_options));

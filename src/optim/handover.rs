@@ -20,7 +20,7 @@
 //! fooled either way: it lengthens a step that is too short and shortens one that
 //! overshoots.
 
-use super::{LbfgsOptions, LineSearch, Stop};
+use super::Stop;
 
 /// A step "overshot" when the loss at the point it reached is this many times the loss
 /// at the point it left. The overshoots seen are 10⁹ and more; honest fixed steps that
@@ -30,13 +30,12 @@ pub const OVERSHOOT: f64 = 1e3;
 // ANCHOR: handover
 /// Should a fixed-step run that says `why` it would stop rather start afresh with the
 /// line search? Yes for the lack-of-progress stops (a negligible step, a stalled loss,
-/// no descent direction), once; a stationary gradient is believed at once.
-pub fn stall_worth_a_search(why: Stop, options: &LbfgsOptions, handed_over: bool) -> bool {
-    let stalled = matches!(
+/// no descent direction); a stationary gradient is believed at once.
+pub fn stall_worth_a_search(why: Stop) -> bool {
+    matches!(
         why,
         Stop::StepTolerance | Stop::LossChange | Stop::NoDescent
-    );
-    stalled && options.line_search == LineSearch::None && !handed_over
+    )
 }
 
 /// Counts the fixed step's overshoots from the loss at the start of each iteration.
@@ -105,27 +104,10 @@ mod tests {
     }
 
     #[test]
-    fn only_a_fixed_steps_lack_of_progress_is_worth_a_search() {
-        let fixed = LbfgsOptions::default();
-        let wolfe = LbfgsOptions {
-            line_search: LineSearch::StrongWolfe,
-            ..fixed
-        };
+    fn only_lack_of_progress_is_worth_a_search() {
         for why in [Stop::StepTolerance, Stop::LossChange, Stop::NoDescent] {
-            assert!(stall_worth_a_search(why, &fixed, false), "{why:?}");
-            assert!(
-                !stall_worth_a_search(why, &fixed, true),
-                "{why:?} a second time"
-            );
-            assert!(
-                !stall_worth_a_search(why, &wolfe, false),
-                "{why:?} with the search"
-            );
+            assert!(stall_worth_a_search(why), "{why:?}");
         }
-        assert!(!stall_worth_a_search(
-            Stop::GradientTolerance,
-            &fixed,
-            false
-        ));
+        assert!(!stall_worth_a_search(Stop::GradientTolerance));
     }
 }

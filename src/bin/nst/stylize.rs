@@ -58,7 +58,8 @@ pub enum Optimizer {
 /// L-BFGS line search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Search {
-    /// Fixed step of length --lr (neural-style; one evaluation per iteration).
+    /// Fixed step of length --lr (neural-style; one evaluation per iteration); hands over
+    /// to strong-wolfe, once, if it stalls or overshoots a second time.
     None,
     /// Strong Wolfe conditions (1–25 evaluations per iteration).
     StrongWolfe,
