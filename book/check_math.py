@@ -1,0 +1,486 @@
+#!/usr/bin/env python3
+"""Check that the book's formulas are typeset when the book is built, not when it is read.
+
+    python3 book/check_math.py source     # lint the formulas in book/src (no build needed)
+    python3 book/check_math.py built      # the built HTML in book/book (after mdbook build)
+    python3 book/check_math.py browser    # every page opened in headless Chromium, offline
+    python3 book/check_math.py notebook NB.ipynb NB.html   # a notebook's nbconvert HTML,
+                                                            # opened the same way
+
+The book writes inline formulas \\( ... \\) and display formulas \\[ ... \\]; the
+mdbook-katex preprocessor turns each into MathML while the book is built (see
+book/README.md). `built` and `browser` compare the number of <math> elements on every
+chapter page, and on print.html, with the number of formulas in the chapter's source,
+and fail on any raw \\(, \\[ or $$ left in the visible text (text inside <annotation>,
+which holds each formula's TeX source, and inside code is not visible text), on
+KaTeX/MathML error elements, and on any script, stylesheet or picture fetched from the
+network. `browser` dumps the DOM after Chromium has run the page's scripts with all
+networking shut off (a dead proxy, no background requests), and keeps a screenshot of
+chapter 6 in book/book/screenshot-ch06.png.
+
+Exit status 1 on the first kind of failure with one line per problem naming the file
+and the formula; the last line is "N passed, M failed" (pages or chapters).
+Needs only the Python standard library; `browser` and `html` need Chromium
+($CHROMIUM, or chromium / chromium-browser / google-chrome on PATH).
+"""
+
+import html.parser
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SRC = os.path.join(ROOT, "book", "src")
+OUT = os.path.join(ROOT, "book", "book")
+SCREENSHOT_PAGE = "ch06-style-representation.html"
+SCREENSHOT = os.path.join(OUT, "screenshot-ch06.png")
+
+INLINE = ("\\\\(", "\\\\)")
+DISPLAY = ("\\\\[", "\\\\]")
+
+
+def formulas(text):
+    """(start, body, display) of every formula in a chapter's Markdown.
+
+    Scans the way the mdbook-katex preprocessor does, so that the counts agree: code
+    between backticks (inline or fenced) is skipped, a backslash that does not start a
+    delimiter escapes the next character, and a closing delimiter preceded by an odd
+    number of backslashes does not close. An opening delimiter that is never closed is
+    returned with body None."""
+    found = []
+    i, n = 0, len(text)
+    while i < n:
+        opener = next((d for d in (DISPLAY, INLINE) if text.startswith(d[0], i)), None)
+        if opener:
+            j = i + len(opener[0])
+            while True:
+                k = text.find(opener[1], j)
+                if k < 0:
+                    found.append((i, None, opener is DISPLAY))
+                    return found
+                slashes = len(text[:k]) - len(text[:k].rstrip("\\"))
+                if slashes % 2 == 0:
+                    found.append((i, text[i + len(opener[0]):k], opener is DISPLAY))
+                    i = k + len(opener[1])
+                    break
+                j = k + len(opener[1])
+            continue
+        c = text[i]
+        if c == "\\":
+            i += 2
+        elif c == "`":
+            m = len(text[i:]) - len(text[i:].lstrip("`"))
+            k = text.find("`" * m, i + m)
+            if k < 0:
+                return found
+            i = k + m
+            while i < n and text[i] == "`":
+                i += 1
+        else:
+            i += 1
+    return found
+
+
+def chapters():
+    """(Markdown file, HTML file) of every chapter, in SUMMARY.md order."""
+    with open(os.path.join(SRC, "SUMMARY.md"), encoding="utf-8") as f:
+        names = re.findall(r"\]\(([^)]+\.md)\)", f.read())
+    return [(name, name[:-3] + ".html") for name in names]
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def line_of(text, pos):
+    return text.count("\n", 0, pos) + 1
+
+
+def short(s, width=90):
+    s = " ".join(s.split())
+    return s if len(s) <= width else s[: width - 3] + "..."
+
+
+def without_code(text):
+    """The Markdown with code (between backticks) blanked out, lengths kept."""
+    out = list(text)
+    for m in re.finditer(r"(`+)(.*?)\1", text, re.S):
+        for p in range(m.start(), m.end()):
+            if out[p] != "\n":
+                out[p] = " "
+    return "".join(out)
+
+
+# --- source ---------------------------------------------------------------------------
+
+def check_source():
+    """Lint the formulas of every chapter; returns the number of problems."""
+    problems = 0
+    for md, _ in chapters():
+        text = read(os.path.join(SRC, md))
+        for start, body, display in formulas(text):
+            where = f"book/src/{md}:{line_of(text, start)}"
+            if body is None:
+                print(f"{where}: {'display' if display else 'inline'} formula never closed: "
+                      f"{short(text[start:start + 80])}")
+                problems += 1
+                continue
+            # The preprocessor hands the formula to KaTeX before Markdown sees it, so the
+            # escapes that MathJax-after-Markdown needed now change the formula silently:
+            # \\, is a line break and a comma, \_ a literal underscore.
+            escapes = sorted(set(re.findall(r"\\\\\\\\|\\\\[,!;:{}|_*]|(?<!\\)\\[_*]", body)))
+            if escapes:
+                print(f"{where}: Markdown escape {' '.join(escapes)} in the formula "
+                      f"[{short(body)}]: formulas reach KaTeX untouched, so write plain "
+                      "LaTeX (\\, not \\\\,  _ not \\_  \\\\ not \\\\\\\\)")
+                problems += 1
+        plain = without_code(text)
+        covered = [(s, s + (len(b) if b else 0) + 6) for s, b, _ in formulas(text)]
+        for m in re.finditer(r"(?<!\\)\\[(\[]|\$\$", plain):
+            if any(a <= m.start() < b for a, b in covered):
+                continue
+            print(f"book/src/{md}:{line_of(text, m.start())}: {m.group()} outside a formula "
+                  f"[{short(text[m.start():m.start() + 60])}]: the book writes inline "
+                  "formulas \\\\( ... \\\\) and display formulas \\\\[ ... \\\\]")
+            problems += 1
+    return problems
+
+
+# --- mdbook preprocessor, after mdbook-katex --------------------------------------------
+
+# Characters that Markdown could read as markup. mdbook-katex leaves its MathML in the
+# chapter's Markdown, and Markdown still parses the text between inline HTML tags: the
+# TeX source in <annotation> would lose its backslashes, and a pair of underscores
+# there would become <em> and break the <math> element apart. As character
+# references they are plain text to Markdown and the same characters to the browser.
+MARKUP = {c: f"&#{ord(c)};" for c in "\\`*_[]|~!^$"}
+
+
+# mathvariant -> (first capital, first small letter, first digit or None, exceptions).
+# Chromium implements MathML Core, which drops the mathvariant attribute (only
+# "normal" is kept), so \mathbb{R} would show as a plain R. The letters of these
+# alphabets have their own code points (Mathematical Alphanumeric Symbols), which every
+# browser shows; a few were encoded earlier, in Letterlike Symbols.
+ALPHABETS = {
+    "bold": (0x1D400, 0x1D41A, 0x1D7CE, {}),
+    "italic": (0x1D434, 0x1D44E, None, {"h": 0x210E}),
+    "bold-italic": (0x1D468, 0x1D482, None, {}),
+    "script": (0x1D49C, 0x1D4B6, None, {"B": 0x212C, "E": 0x2130, "F": 0x2131, "H": 0x210B,
+                                        "I": 0x2110, "L": 0x2112, "M": 0x2133, "R": 0x211B,
+                                        "e": 0x212F, "g": 0x210A, "o": 0x2134}),
+    "bold-script": (0x1D4D0, 0x1D4EA, None, {}),
+    "fraktur": (0x1D504, 0x1D51E, None, {"C": 0x212D, "H": 0x210C, "I": 0x2111, "R": 0x211C,
+                                         "Z": 0x2128}),
+    "double-struck": (0x1D538, 0x1D552, 0x1D7D8, {"C": 0x2102, "H": 0x210D, "N": 0x2115,
+                                                  "P": 0x2119, "Q": 0x211A, "R": 0x211D,
+                                                  "Z": 0x2124}),
+    "bold-fraktur": (0x1D56C, 0x1D586, None, {}),
+    "sans-serif": (0x1D5A0, 0x1D5BA, 0x1D7E2, {}),
+    "bold-sans-serif": (0x1D5D4, 0x1D5EE, 0x1D7EC, {}),
+    "sans-serif-italic": (0x1D608, 0x1D622, None, {}),
+    "sans-serif-bold-italic": (0x1D63C, 0x1D656, None, {}),
+    "monospace": (0x1D670, 0x1D68A, 0x1D7F6, {}),
+}
+
+
+def styled(text, variant):
+    capital, small, digit, exceptions = ALPHABETS[variant]
+    out = []
+    for c in text:
+        if c in exceptions:
+            out.append(chr(exceptions[c]))
+        elif "A" <= c <= "Z":
+            out.append(chr(capital + ord(c) - ord("A")))
+        elif "a" <= c <= "z":
+            out.append(chr(small + ord(c) - ord("a")))
+        elif "0" <= c <= "9" and digit:
+            out.append(chr(digit + ord(c) - ord("0")))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def variants(mathml):
+    """mathvariant="double-struck" R and the like as the characters themselves."""
+    def one(m):
+        tag, before, variant, after, text = m.groups()
+        if variant not in ALPHABETS:
+            return m.group()
+        return f"<{tag}{before}{after}>{styled(text, variant)}</{tag}>"
+    return re.sub(r'<(m[a-z]+)([^>]*?) mathvariant="([a-z-]+)"([^>]*)>([^<]*)</\1>', one, mathml)
+
+
+def protect(mathml):
+    """The MathML with mathvariant letters as their own characters, and every
+    Markdown-active character in its text as a character reference."""
+    mathml = variants(mathml)
+    return re.sub(r">([^<]+)<", lambda m: ">" + "".join(MARKUP.get(c, c) for c in m.group(1)) + "<",
+                  mathml)
+
+
+def preprocess(argv):
+    """mdBook preprocessor (book.toml runs it after mdbook-katex): protect the MathML
+    from Markdown, and fail the build on a formula that KaTeX left as TeX (it could not
+    parse it), naming the chapter and the formula."""
+    import json
+    if argv[1:2] == ["supports"]:
+        return 0 if argv[2:3] == ["html"] else 1
+    ctx, book = json.load(sys.stdin)
+    src = os.path.join(ctx["root"], ctx["config"].get("book", {}).get("src", "src"))
+    failed = []
+
+    def walk(items):
+        for item in items:
+            chapter = item.get("Chapter") if isinstance(item, dict) else None
+            if not chapter:
+                continue
+            content = re.sub(r"<math\b.*?</math>", lambda m: protect(m.group()), chapter["content"],
+                             flags=re.S)
+            chapter["content"] = content
+            path = chapter.get("source_path") or chapter.get("path") or chapter["name"]
+            for start, body, display in formulas(content):
+                left, right = DISPLAY if display else INLINE
+                tex = left + (body if body is not None else content[start + 3:start + 80]) + \
+                    (right if body is not None else "")
+                line = "?"
+                try:
+                    source = read(os.path.join(src, path))
+                    at = source.find(tex)
+                    line = line_of(source, at) if at >= 0 else "?"
+                except OSError:
+                    pass
+                why = "could not be typeset (KaTeX's message is above)" if body is not None \
+                    else "is never closed"
+                failed.append(f"book/src/{path}:{line}: the formula {short(tex, 200)} {why}")
+            walk(chapter.get("sub_items", []))
+
+    walk(book.get("items", book.get("sections", [])))
+    for f in failed:
+        print(f"ERROR {f}", file=sys.stderr)
+    if failed:
+        print(f"ERROR {len(failed)} formula(s) not typeset", file=sys.stderr)
+        return 1
+    json.dump(book, sys.stdout)
+    return 0
+
+
+# --- a page's DOM ---------------------------------------------------------------------
+
+class Page(html.parser.HTMLParser):
+    """Counts <math> elements and error markers, collects the visible text and the
+    addresses of scripts, stylesheets and pictures."""
+
+    HIDDEN = {"script", "style", "annotation", "annotation-xml", "code", "pre", "template",
+              "noscript", "title"}
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+            "source", "track", "wbr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.math = 0
+        self.errors = []
+        self.remote = []
+        self.text = []
+        self.hidden = 0
+        self.stack = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "math":
+            self.math += 1
+        if tag == "merror" or "katex-error" in (a.get("class") or "").split():
+            self.errors.append(a.get("title") or tag)
+        for key in ("src", "href") if tag in ("script", "img", "link", "iframe") else ():
+            url = a.get(key) or ""
+            if re.match(r"(https?:)?//", url) and not (tag == "link" and a.get("rel") not in
+                                                      ("stylesheet", "preload", "icon", "modulepreload")):
+                self.remote.append(f"<{tag} {key}={url}>")
+        if tag in self.VOID:
+            return
+        self.stack.append(tag)
+        if tag in self.HIDDEN:
+            self.hidden += 1
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag not in self.stack:
+            return
+        while self.stack:
+            t = self.stack.pop()
+            if t in self.HIDDEN:
+                self.hidden -= 1
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.text.append(data)
+
+
+def check_dom(name, dom, expected, raw=r"\\\(|\\\[|\$\$"):
+    """Problems with one page's DOM: formulas not typeset, raw TeX (the regex `raw`
+    in the visible text), error elements, anything fetched from the network."""
+    page = Page()
+    page.feed(dom)
+    page.close()
+    text = "".join(page.text)
+    problems = []
+    for m in re.finditer(raw, text):
+        problems.append(f"{name}: raw TeX in the text: [{short(text[max(0, m.start() - 20):m.start() + 70])}]")
+    for e in page.errors:
+        problems.append(f"{name}: KaTeX error element: [{short(e)}]")
+    for r in page.remote:
+        problems.append(f"{name}: loads {r} from the network")
+    if expected is not None and page.math != expected:
+        problems.append(f"{name}: {page.math} typeset formulas (<math> elements), "
+                        f"but the source has {expected}")
+    if expected is None and page.math == 0:
+        problems.append(f"{name}: no typeset formula (<math> element) at all")
+    return page.math, problems
+
+
+def expected_counts():
+    counts = {}
+    for md, page in chapters():
+        counts[page] = sum(1 for _, body, _ in formulas(read(os.path.join(SRC, md))) if body is not None)
+    counts["print.html"] = sum(counts.values())
+    return counts
+
+
+def report(results):
+    """Print the problems of every page; results: [(page, math count, problems)]."""
+    failed = 0
+    for page, math, problems in results:
+        for p in problems:
+            print(p)
+        failed += bool(problems)
+        print(f"  {'FAIL' if problems else 'ok  '} {page}: {math} formulas typeset")
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return failed
+
+
+def check_built():
+    counts = expected_counts()
+    results = []
+    for page, expected in counts.items():
+        path = os.path.join(OUT, page)
+        if not os.path.exists(path):
+            results.append((page, 0, [f"{path}: missing (build the book first: bash book/build.sh)"]))
+            continue
+        math, problems = check_dom(f"book/book/{page}", read(path), expected)
+        results.append((page, math, problems))
+    return report(results)
+
+
+# --- browser --------------------------------------------------------------------------
+
+def chromium_path():
+    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    sys.exit("check_math.py: Chromium not found: install it (Debian: apt-get install chromium) "
+             "or set CHROMIUM")
+
+
+def chromium(args, profile):
+    """Run headless Chromium with every kind of networking shut off; returns stdout."""
+    cmd = [chromium_path(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update",
+           "--disable-sync", "--disable-extensions", "--disable-default-apps",
+           f"--user-data-dir={profile}",
+           # Every request that is not file:// goes to a proxy that is not there.
+           "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+           # Let the page's scripts (MathJax, if it were still used) run before the dump.
+           "--virtual-time-budget=10000"] + args
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+    if r.returncode != 0:
+        sys.exit(f"check_math.py: chromium exited with {r.returncode}: {' '.join(cmd)}\n"
+                 + r.stderr.decode(errors="replace")[-2000:])
+    return r.stdout.decode("utf-8", errors="replace")
+
+
+def check_in_browser(files, counts, raw=r"\\\(|\\\[|\$\$"):
+    """Open every file in Chromium; results as for report()."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="check-math-") as tmp:
+        for i, (name, path) in enumerate(files):
+            if not os.path.exists(path):
+                results.append((name, 0, [f"{path}: missing"]))
+                continue
+            profile = os.path.join(tmp, f"profile{i}")  # a fresh profile for every page
+            dom = chromium(["--dump-dom", "file://" + os.path.abspath(path)], profile)
+            if "<body" not in dom:
+                results.append((name, 0, [f"{name}: Chromium returned no page"]))
+                continue
+            math, problems = check_dom(f"{name} (in Chromium)", dom, counts.get(name), raw)
+            results.append((name, math, problems))
+    return results
+
+
+def check_browser():
+    counts = expected_counts()
+    files = [(page, os.path.join(OUT, page)) for page in counts]
+    results = check_in_browser(files, counts)
+    with tempfile.TemporaryDirectory(prefix="check-math-") as tmp:
+        if os.path.exists(SCREENSHOT):
+            os.remove(SCREENSHOT)
+        chromium([f"--screenshot={SCREENSHOT}", "--window-size=1100,1400", "--hide-scrollbars",
+                  "file://" + os.path.join(OUT, SCREENSHOT_PAGE)], os.path.join(tmp, "shot"))
+    if not os.path.exists(SCREENSHOT) or os.path.getsize(SCREENSHOT) < 10_000:
+        results.append(("screenshot", 0, [f"{SCREENSHOT}: no screenshot written"]))
+    else:
+        print(f"screenshot of chapter 6: {os.path.relpath(SCREENSHOT, ROOT)}")
+    return report(results)
+
+
+def notebook_formulas(path):
+    """Number of $...$ and $$...$$ formulas in a notebook's Markdown cells."""
+    import json
+    with open(path, encoding="utf-8") as f:
+        cells = json.load(f)["cells"]
+    md = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    md = re.sub(r"(`+).*?\1", "", md, flags=re.S)
+    display = re.findall(r"\$\$.*?\$\$", md, flags=re.S)
+    md = re.sub(r"\$\$.*?\$\$", "", md, flags=re.S)
+    return len(display) + len(re.findall(r"(?<!\\)\$[^$]+?(?<!\\)\$", md))
+
+
+def check_notebook(notebook, page):
+    """A notebook's HTML (jupyter nbconvert --to html) in Chromium: every formula of its
+    Markdown cells typeset (MathJax's assistive MathML gives one <math> per formula),
+    no $ left in the text."""
+    name = os.path.basename(page)
+    expected = notebook_formulas(notebook)
+    return report(check_in_browser([(name, page)], {name: expected}, raw=r"\\\(|\\\[|\$"))
+
+
+def main(argv):
+    if argv[:1] == ["mdbook"]:
+        return preprocess(argv)
+    if not argv or argv[0] not in ("source", "built", "browser", "notebook") or \
+            len(argv) != (3 if argv[0] == "notebook" else 1):
+        sys.exit(__doc__.split("\n\n")[1])
+    mode = argv[0]
+    if mode == "source":
+        problems = check_source()
+        total = len(chapters())
+        print(f"formulas in book/src: {sum(expected_counts().values()) // 2} "
+              f"in {total} chapters, {problems} problem(s)")
+        return 1 if problems else 0
+    if mode == "built":
+        return 1 if check_built() else 0
+    if mode == "browser":
+        return 1 if check_browser() else 0
+    return 1 if check_notebook(argv[1], argv[2]) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
