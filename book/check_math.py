@@ -2,6 +2,7 @@
 """Check that the book's formulas are typeset when the book is built, not when it is read.
 
     python3 book/check_math.py source     # lint the formulas in book/src (no build needed)
+    python3 book/check_math.py notation   # docs/, READMEs, notebooks: $...$ and $$...$$
     python3 book/check_math.py built      # the built HTML in book/book (after mdbook build)
     python3 book/check_math.py browser    # every page opened in headless Chromium, offline
     python3 book/check_math.py notebook NB.ipynb NB.html   # a notebook's nbconvert HTML,
@@ -147,6 +148,55 @@ def check_source():
                   f"[{short(text[m.start():m.start() + 60])}]: the book writes inline "
                   "formulas \\\\( ... \\\\) and display formulas \\\\[ ... \\\\]")
             problems += 1
+    return problems
+
+
+# --- notation outside the book ---------------------------------------------------------
+
+def dollar_formulas(md):
+    """$$...$$ and $...$ formulas in Markdown with its code removed."""
+    display = re.findall(r"\$\$.*?\$\$", md, flags=re.S)
+    rest = re.sub(r"\$\$.*?\$\$", "", md, flags=re.S)
+    return display + re.findall(r"(?<!\\)\$[^$]+?(?<!\\)\$", rest)
+
+
+def markdown_texts():
+    """(name, Markdown) of docs/*.md, the READMEs and every notebook's Markdown cells."""
+    import glob
+    import json
+    names = sorted(glob.glob(os.path.join(ROOT, "docs", "*.md"))) + \
+        [os.path.join(ROOT, n) for n in ("README.md", "notebooks/README.md")]
+    for path in names:
+        if os.path.exists(path):
+            yield os.path.relpath(path, ROOT), read(path)
+    for path in sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb"))):
+        with open(path, encoding="utf-8") as f:
+            cells = json.load(f)["cells"]
+        for i, c in enumerate(cells):
+            if c["cell_type"] == "markdown":
+                yield f"{os.path.relpath(path, ROOT)} (cell {i})", "".join(c["source"])
+
+
+def check_notation():
+    """docs/, the READMEs and the notebooks write formulas $...$ and $$...$$, the
+    notation that GitHub and Jupyter render, with plain LaTeX inside (both hand the
+    formula to the math renderer before Markdown sees it). Returns the problem count."""
+    problems = 0
+    for name, md in markdown_texts():
+        plain = re.sub(r"(`+).*?\1", "", md, flags=re.S)
+        for m in re.finditer(r"\\{1,2}[(\[]", plain):
+            print(f"{name}: {m.group()} [{short(plain[m.start():m.start() + 60])}]: outside the "
+                  "book, formulas are written $...$ and $$...$$ (what GitHub and Jupyter render)")
+            problems += 1
+        if plain.count("$$") % 2:
+            print(f"{name}: an odd number of $$: a display formula is not closed")
+            problems += 1
+        for f in dollar_formulas(plain):
+            escapes = sorted(set(re.findall(r"\\\\[,!;:{}|_*]|(?<!\\)\\[_*]", f)))
+            if escapes:
+                print(f"{name}: Markdown escape {' '.join(escapes)} in the formula [{short(f)}]: "
+                      "write plain LaTeX")
+                problems += 1
     return problems
 
 
@@ -447,10 +497,7 @@ def notebook_formulas(path):
     with open(path, encoding="utf-8") as f:
         cells = json.load(f)["cells"]
     md = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
-    md = re.sub(r"(`+).*?\1", "", md, flags=re.S)
-    display = re.findall(r"\$\$.*?\$\$", md, flags=re.S)
-    md = re.sub(r"\$\$.*?\$\$", "", md, flags=re.S)
-    return len(display) + len(re.findall(r"(?<!\\)\$[^$]+?(?<!\\)\$", md))
+    return len(dollar_formulas(re.sub(r"(`+).*?\1", "", md, flags=re.S)))
 
 
 def check_notebook(notebook, page):
@@ -465,7 +512,7 @@ def check_notebook(notebook, page):
 def main(argv):
     if argv[:1] == ["mdbook"]:
         return preprocess(argv)
-    if not argv or argv[0] not in ("source", "built", "browser", "notebook") or \
+    if not argv or argv[0] not in ("source", "notation", "built", "browser", "notebook") or \
             len(argv) != (3 if argv[0] == "notebook" else 1):
         sys.exit(__doc__.split("\n\n")[1])
     mode = argv[0]
@@ -474,6 +521,10 @@ def main(argv):
         total = len(chapters())
         print(f"formulas in book/src: {sum(expected_counts().values()) // 2} "
               f"in {total} chapters, {problems} problem(s)")
+        return 1 if problems else 0
+    if mode == "notation":
+        problems = check_notation()
+        print(f"notation of docs/, READMEs and notebooks: {problems} problem(s)")
         return 1 if problems else 0
     if mode == "built":
         return 1 if check_built() else 0
