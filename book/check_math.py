@@ -7,6 +7,7 @@
     python3 book/check_math.py browser    # every page opened in headless Chromium, offline
     python3 book/check_math.py notebook NB.ipynb NB.html   # a notebook's nbconvert HTML,
                                                             # opened the same way
+    python3 check_math.py mdbook          # (run by mdbook: the preprocessor after katex)
 
 The book writes inline formulas \\( ... \\) and display formulas \\[ ... \\]; the
 mdbook-katex preprocessor turns each into MathML while the book is built (see
@@ -19,9 +20,9 @@ network. `browser` dumps the DOM after Chromium has run the page's scripts with 
 networking shut off (a dead proxy, no background requests), and keeps a screenshot of
 chapter 6 in book/book/screenshot-ch06.png.
 
-Exit status 1 on the first kind of failure with one line per problem naming the file
-and the formula; the last line is "N passed, M failed" (pages or chapters).
-Needs only the Python standard library; `browser` and `html` need Chromium
+Exit status 1 if anything fails, with one line per problem naming the file and the
+formula; `built`, `browser` and `notebook` end with "N passed, M failed" (pages).
+Needs only the Python standard library; `browser` and `notebook` need Chromium
 ($CHROMIUM, or chromium / chromium-browser / google-chrome on PATH).
 """
 
@@ -50,7 +51,8 @@ def formulas(text):
     between backticks (inline or fenced) is skipped, a backslash that does not start a
     delimiter escapes the next character, and a closing delimiter preceded by an odd
     number of backslashes does not close. An opening delimiter that is never closed is
-    returned with body None."""
+    returned with body None, a run of backticks that is never closed (after which the
+    preprocessor typesets nothing) with body and display None."""
     found = []
     i, n = 0, len(text)
     while i < n:
@@ -76,6 +78,8 @@ def formulas(text):
             m = len(text[i:]) - len(text[i:].lstrip("`"))
             k = text.find("`" * m, i + m)
             if k < 0:
+                # mdbook-katex stops here too: no formula after it is typeset.
+                found.append((i, None, None))
                 return found
             i = k + m
             while i < n and text[i] == "`":
@@ -126,8 +130,11 @@ def check_source():
         for start, body, display in formulas(text):
             where = f"book/src/{md}:{line_of(text, start)}"
             if body is None:
-                print(f"{where}: {'display' if display else 'inline'} formula never closed: "
-                      f"{short(text[start:start + 80])}")
+                what = "code span (`) never closed (or one earlier in the chapter is " \
+                    "unpaired), so no formula after it is typeset" \
+                    if display is None else \
+                    f"{'display' if display else 'inline'} formula never closed"
+                print(f"{where}: {what}: {short(text[start:start + 80])}")
                 problems += 1
                 continue
             # The preprocessor hands the formula to KaTeX before Markdown sees it, so the
@@ -293,6 +300,12 @@ def preprocess(argv):
             chapter["content"] = content
             path = chapter.get("source_path") or chapter.get("path") or chapter["name"]
             for start, body, display in formulas(content):
+                if display is None:
+                    failed.append(f"book/src/{path}: a code span (`) is never closed (or one "
+                                  "earlier in the chapter is unpaired): "
+                                  f"[{short(content[start:start + 80])}]; no formula after "
+                                  "it is typeset")
+                    continue
                 left, right = DISPLAY if display else INLINE
                 tex = left + (body if body is not None else content[start + 3:start + 80]) + \
                     (right if body is not None else "")
@@ -312,7 +325,7 @@ def preprocess(argv):
     for f in failed:
         print(f"ERROR {f}", file=sys.stderr)
     if failed:
-        print(f"ERROR {len(failed)} formula(s) not typeset", file=sys.stderr)
+        print(f"ERROR math-check: {len(failed)} problem(s), formulas not typeset", file=sys.stderr)
         return 1
     json.dump(book, sys.stdout)
     return 0
