@@ -5,8 +5,8 @@
     python3 book/check_math.py notation   # docs/, READMEs, notebooks: $...$ and $$...$$
     python3 book/check_math.py built      # the built HTML in book/book (after mdbook build)
     python3 book/check_math.py browser    # every page opened in headless Chromium, offline
-    python3 book/check_math.py notebook NB.ipynb NB.html   # a notebook's nbconvert HTML,
-                                                            # opened the same way
+    python3 book/check_math.py notebook NB.ipynb NB.html...   # notebooks' nbconvert HTML,
+                                                               # opened the same way
     python3 check_math.py mdbook          # (run by mdbook: the preprocessor after katex)
 
 The book writes inline formulas \\( ... \\) and display formulas \\[ ... \\]; the
@@ -513,20 +513,20 @@ def notebook_formulas(path):
     return len(dollar_formulas(re.sub(r"(`+).*?\1", "", md, flags=re.S)))
 
 
-def check_notebook(notebook, page):
-    """A notebook's HTML (jupyter nbconvert --to html) in Chromium: every formula of its
+def check_notebooks(pairs):
+    """Notebooks' HTML (jupyter nbconvert --to html) in Chromium: every formula of their
     Markdown cells typeset (MathJax's assistive MathML gives one <math> per formula),
-    no $ left in the text."""
-    name = os.path.basename(page)
-    expected = notebook_formulas(notebook)
-    return report(check_in_browser([(name, page)], {name: expected}, raw=r"\\\(|\\\[|\$"))
+    no $ left in the text. pairs: [(notebook.ipynb, page.html)]."""
+    files = [(os.path.basename(page), page) for _, page in pairs]
+    counts = {os.path.basename(page): notebook_formulas(nb) for nb, page in pairs}
+    return report(check_in_browser(files, counts, raw=r"\\\(|\\\[|\$"))
 
 
 def main(argv):
     if argv[:1] == ["mdbook"]:
         return preprocess(argv)
     if not argv or argv[0] not in ("source", "notation", "built", "browser", "notebook") or \
-            len(argv) != (3 if argv[0] == "notebook" else 1):
+            (len(argv) == 1 or len(argv) % 2 == 0 if argv[0] == "notebook" else len(argv) != 1):
         sys.exit(__doc__.split("\n\n")[1])
     mode = argv[0]
     if mode == "source":
@@ -543,7 +543,7 @@ def main(argv):
         return 1 if check_built() else 0
     if mode == "browser":
         return 1 if check_browser() else 0
-    return 1 if check_notebook(argv[1], argv[2]) else 0
+    return 1 if check_notebooks(list(zip(argv[1::2], argv[2::2]))) else 0
 
 
 if __name__ == "__main__":

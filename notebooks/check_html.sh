@@ -57,14 +57,14 @@ done
 
 mkdir -p "$out"
 ln -sfn "$mathjax/node_modules/mathjax" "$out/mathjax"
-failed=0
+pairs=()
 for nb in "${notebooks[@]}"; do
     name="$(basename "$nb" .ipynb)"
-    "$venv/bin/jupyter" nbconvert --to html --log-level=WARN --output-dir "$out" \
+    "$venv/bin/jupyter" nbconvert --to html --log-level=ERROR --output-dir "$out" \
         --HTMLExporter.mathjax_url="mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe" \
         --HTMLExporter.require_js_url="data:," "$nb" ||
         die "$name: nbconvert --to html failed"
-    python3 "$here/../book/check_math.py" notebook "$nb" "$out/$name.html" || failed=$((failed + 1))
+    pairs+=("$nb" "$out/$name.html")
 done
-say "${#notebooks[@]} notebook(s) checked, $failed failed; pages in $out"
-[ "$failed" -eq 0 ]
+say "${#notebooks[@]} notebook(s) converted into $out; opening them in Chromium"
+python3 "$here/../book/check_math.py" notebook "${pairs[@]}"
