@@ -2,6 +2,7 @@
 """Check that the book's formulas are typeset when the book is built, not when it is read.
 
     python3 book/check_math.py source     # lint the formulas in book/src (no build needed)
+    python3 book/check_math.py unescape   # rewrite formulas that still have Markdown escapes
     python3 book/check_math.py notation   # docs/, READMEs, notebooks: $...$ and $$...$$
     python3 book/check_math.py built      # the built HTML in book/book (after mdbook build)
     python3 book/check_math.py browser    # every page opened in headless Chromium, offline
@@ -122,6 +123,13 @@ def without_code(text):
 
 # --- source ---------------------------------------------------------------------------
 
+# Escapes that only Markdown needed, under the MathJax setup the book had before: a
+# doubled backslash before punctuation (\\\\, for \\,), four backslashes for a line
+# break, and \\_ \\* for _ *. Inside a formula KaTeX would take them literally: a line
+# break and a comma, a literal underscore. (\\\\ before a space is not listed: it is
+# also a real line break.)
+MARKDOWN_ESCAPES = re.compile(r"\\\\\\\\|\\\\[,!;:{}|_*]|(?<!\\)\\[_*]")
+
 def check_source():
     """Lint the formulas of every chapter; returns the number of problems."""
     problems = 0
@@ -140,7 +148,7 @@ def check_source():
             # The preprocessor hands the formula to KaTeX before Markdown sees it, so the
             # escapes that MathJax-after-Markdown needed now change the formula silently:
             # \\, is a line break and a comma, \_ a literal underscore.
-            escapes = sorted(set(re.findall(r"\\\\\\\\|\\\\[,!;:{}|_*]|(?<!\\)\\[_*]", body)))
+            escapes = sorted(set(MARKDOWN_ESCAPES.findall(body)))
             if escapes:
                 print(f"{where}: Markdown escape {' '.join(escapes)} in the formula "
                       f"[{short(body)}]: formulas reach KaTeX untouched, so write plain "
@@ -156,6 +164,46 @@ def check_source():
                   "formulas \\\\( ... \\\\) and display formulas \\\\[ ... \\\\]")
             problems += 1
     return problems
+
+
+def unescape(body):
+    """A formula written for MathJax-after-Markdown, as plain LaTeX: a backslash pair
+    before punctuation becomes one backslash (\\\\, -> \\,  \\\\\\\\ -> \\\\), and
+    \\_ \\* lose theirs. Other escapes are left alone."""
+    out, i = [], 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            d = body[i + 1]
+            out.append(d if d in "\\_*" else c + d)
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def rewrite_escapes():
+    """Rewrite the chapters' formulas that still carry Markdown escapes; returns the
+    number of formulas changed."""
+    changed = 0
+    for md, _ in chapters():
+        path = os.path.join(SRC, md)
+        text = read(path)
+        out, last = [], 0
+        for start, body, display in formulas(text):
+            if body is None:
+                continue
+            a = start + 3
+            fixed = unescape(body) if MARKDOWN_ESCAPES.search(body) else body
+            changed += fixed != body
+            out += [text[last:a], fixed]
+            last = a + len(body)
+        new = "".join(out) + text[last:]
+        if new != text:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(new)
+    return changed
 
 
 # --- notation outside the book ---------------------------------------------------------
@@ -525,6 +573,9 @@ def check_notebooks(pairs):
 def main(argv):
     if argv[:1] == ["mdbook"]:
         return preprocess(argv)
+    if argv == ["unescape"]:
+        print(f"book/src: {rewrite_escapes()} formula(s) rewritten as plain LaTeX")
+        return 0
     if not argv or argv[0] not in ("source", "notation", "built", "browser", "notebook") or \
             (len(argv) == 1 or len(argv) % 2 == 0 if argv[0] == "notebook" else len(argv) != 1):
         sys.exit(__doc__.split("\n\n")[1])
