@@ -18,8 +18,9 @@ and fail on any raw \\(, \\[ or $$ left in the visible text (text inside <annota
 which holds each formula's TeX source, and inside code is not visible text), on
 KaTeX/MathML error elements, and on any script, stylesheet or picture fetched from the
 network. `browser` dumps the DOM after Chromium has run the page's scripts with all
-networking shut off (a dead proxy, no background requests), and keeps a screenshot of
-chapter 6 in book/book/screenshot-ch06.png.
+networking shut off (a dead proxy, no background requests), then measures that the
+MathML is laid out as mathematics (superscripts raised, fractions stacked), and keeps
+a screenshot of chapter 6 in book/book/screenshot-ch06.png.
 
 Exit status 1 if anything fails, with one line per problem naming the file and the
 formula; `built`, `browser` and `notebook` end with "N passed, M failed" (pages).
@@ -473,7 +474,9 @@ def report(results):
         for p in problems:
             print(p)
         failed += bool(problems)
-        print(f"  {'FAIL' if problems else 'ok  '} {page}: {math} formulas typeset")
+        name, _, summary = page.partition(";")
+        print(f"  {'FAIL' if problems else 'ok  '} {name}: {math} formulas typeset"
+              + (f";{summary}" if summary else ""))
     print(f"{len(results) - failed} passed, {failed} failed")
     return failed
 
@@ -518,8 +521,65 @@ def chromium(args, profile):
     return r.stdout.decode("utf-8", errors="replace")
 
 
-def check_in_browser(files, counts, raw=r"\\\(|\\\[|\$\$"):
-    """Open every file in Chromium; results as for report()."""
+# Loads a page in an iframe and measures how Chromium laid out its MathML: every <math>
+# has a size, every superscript (<msup>) sits higher than its base, every fraction's
+# numerator above its denominator. Where MathML is not laid out (a browser without it,
+# or the elements styled as plain inline text), superscripts stay on the baseline.
+LAYOUT_PAGE = """<!doctype html><meta charset="utf-8"><body>
+<iframe id="page" src="%s" style="width: 1100px; height: 900px"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", () => {
+  const d = document.getElementById("page").contentDocument;
+  const box = e => e.getBoundingClientRect();
+  const r = {math: 0, empty: 0, sup: 0, raised: 0, frac: 0, stacked: 0};
+  for (const m of d.querySelectorAll("math")) {
+    r.math++; const b = box(m); if (b.width <= 0 || b.height <= 0) r.empty++;
+  }
+  for (const s of d.querySelectorAll("msup")) {
+    r.sup++; if (box(s.children[1]).bottom < box(s.children[0]).bottom - 1) r.raised++;
+  }
+  for (const f of d.querySelectorAll("mfrac")) {
+    r.frac++; if (box(f.children[0]).bottom <= box(f.children[1]).top + 1) r.stacked++;
+  }
+  const out = document.createElement("pre");
+  out.id = "layout"; out.textContent = JSON.stringify(r); document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def check_layout(name, path, tmp, i):
+    """(summary, problems) of how Chromium laid out the page's MathML."""
+    import html as html_module
+    import json
+    wrapper = os.path.join(tmp, f"layout{i}.html")
+    with open(wrapper, "w", encoding="utf-8") as f:
+        f.write(LAYOUT_PAGE % html_module.escape("file://" + os.path.abspath(path)))
+    # The wrapper reads the page in its iframe: both are file://, which Chromium treats
+    # as different origins unless told otherwise.
+    dom = chromium(["--allow-file-access-from-files", "--dump-dom", "file://" + wrapper],
+                   os.path.join(tmp, f"layout-profile{i}"))
+    m = re.search(r'<pre id="layout">(.*?)</pre>', dom, re.S)
+    if not m:
+        return "", [f"{name}: the layout of its MathML could not be measured"]
+    r = json.loads(html_module.unescape(m.group(1)))
+    problems = []
+    if r["empty"]:
+        problems.append(f"{name}: {r['empty']} of {r['math']} <math> elements have no size")
+    if r["raised"] < r["sup"]:
+        problems.append(f"{name}: only {r['raised']} of {r['sup']} superscripts (<msup>) are "
+                        "raised: the MathML is not laid out as mathematics")
+    if r["stacked"] < r["frac"]:
+        problems.append(f"{name}: only {r['stacked']} of {r['frac']} fractions (<mfrac>) are "
+                        "stacked: the MathML is not laid out as mathematics")
+    summary = f"; laid out: {r['raised']}/{r['sup']} superscripts raised, " \
+        f"{r['stacked']}/{r['frac']} fractions stacked"
+    return summary, problems
+
+
+def check_in_browser(files, counts, raw=r"\\\(|\\\[|\$\$", layout=False):
+    """Open every file in Chromium; results as for report(). With layout, also measure
+    how its MathML was laid out (check_layout)."""
     results = []
     with tempfile.TemporaryDirectory(prefix="check-math-") as tmp:
         for i, (name, path) in enumerate(files):
@@ -532,14 +592,18 @@ def check_in_browser(files, counts, raw=r"\\\(|\\\[|\$\$"):
                 results.append((name, 0, [f"{name}: Chromium returned no page"]))
                 continue
             math, problems = check_dom(f"{name} (in Chromium)", dom, counts.get(name), raw)
-            results.append((name, math, problems))
+            summary = ""
+            if layout:
+                summary, more = check_layout(f"{name} (in Chromium)", path, tmp, i)
+                problems += more
+            results.append((name + summary, math, problems))
     return results
 
 
 def check_browser():
     counts = expected_counts()
     files = [(page, os.path.join(OUT, page)) for page in counts]
-    results = check_in_browser(files, counts)
+    results = check_in_browser(files, counts, layout=True)
     with tempfile.TemporaryDirectory(prefix="check-math-") as tmp:
         if os.path.exists(SCREENSHOT):
             os.remove(SCREENSHOT)
