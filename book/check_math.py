@@ -131,6 +131,7 @@ def without_code(text):
 # also a real line break.)
 MARKDOWN_ESCAPES = re.compile(r"\\\\\\\\|\\\\[,!;:{}|_*]|(?<!\\)\\[_*]")
 
+
 def check_source():
     """Lint the formulas of every chapter; returns the number of problems."""
     problems = 0
@@ -248,7 +249,7 @@ def check_notation():
             print(f"{name}: an odd number of $$: a display formula is not closed")
             problems += 1
         for f in dollar_formulas(plain):
-            escapes = sorted(set(re.findall(r"\\\\[,!;:{}|_*]|(?<!\\)\\[_*]", f)))
+            escapes = sorted(set(MARKDOWN_ESCAPES.findall(f)))
             if escapes:
                 print(f"{name}: Markdown escape {' '.join(escapes)} in the formula [{short(f)}]: "
                       "write plain LaTeX")
@@ -314,8 +315,8 @@ def variants(mathml):
     """mathvariant="double-struck" R and the like as the characters themselves."""
     def one(m):
         tag, before, variant, after, text = m.groups()
-        if variant not in ALPHABETS:
-            return m.group()
+        if variant not in ALPHABETS or styled(text, variant) == text:
+            return m.group()  # Greek and others: left to browsers that know mathvariant
         return f"<{tag}{before}{after}>{styled(text, variant)}</{tag}>"
     return re.sub(r'<(m[a-z]+)([^>]*?) mathvariant="([a-z-]+)"([^>]*)>([^<]*)</\1>', one, mathml)
 
