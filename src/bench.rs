@@ -6,6 +6,7 @@
 
 use crate::error::Result;
 use crate::gemm::{gemm, gemm_flops};
+use crate::layers::ConvAlgo;
 use crate::rng::Rng;
 use crate::texture_net::{sample_textures, Generator};
 use crate::vgg::{Arch, LayerKind, Pooling, Vgg, WIDTHS};
@@ -66,8 +67,8 @@ impl Timing {
 
 /// Time VGG16 forward to relu5_1, and forward + input-gradient backward from relu5_1,
 /// on an `s`×`s` input with random weights (speed does not depend on the values).
-pub fn bench_vgg(s: usize, repeats: usize) -> Vec<Timing> {
-    let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, WIDTHS, 1);
+pub fn bench_vgg(s: usize, repeats: usize, conv: ConvAlgo) -> Vec<Timing> {
+    let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, WIDTHS, 1).with_conv(conv);
     let tap = vgg.layer_index("relu5_1").expect("VGG16 has relu5_1");
     let mut rng = Rng::new(2);
     let x: Array4<f32> = rng.uniform_array((1, 3, s, s), -120.0, 135.0);
@@ -143,11 +144,9 @@ pub fn peak_rss_mb() -> Option<f64> {
 /// Per-layer times of VGG16 up to relu5_1 at an `s`×`s` input: `(layer, forward s,
 /// backward s, forward FLOPs)`. The backward of a convolution is its input gradient only
 /// (as in style transfer); ReLU and pooling FLOPs are counted as 0.
-pub fn bench_vgg_layers(s: usize, repeats: usize) -> Vec<(String, f64, f64, f64)> {
-    use crate::layers::{
-        conv2d_input_grad, maxpool2_backward, maxpool2_forward, relu_backward, relu_forward,
-    };
-    let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, WIDTHS, 1);
+pub fn bench_vgg_layers(s: usize, repeats: usize, conv: ConvAlgo) -> Vec<(String, f64, f64, f64)> {
+    use crate::layers::{maxpool2_backward, maxpool2_forward, relu_backward, relu_forward};
+    let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, WIDTHS, 1).with_conv(conv);
     let last = vgg.layer_index("relu5_1").expect("VGG16 has relu5_1");
     let mut rng = Rng::new(4);
     let mut a: Array4<f32> = rng.uniform_array((1, 3, s, s), -120.0, 135.0);
@@ -156,15 +155,13 @@ pub fn bench_vgg_layers(s: usize, repeats: usize) -> Vec<(String, f64, f64, f64)
         let (_, c, h, w) = a.dim();
         let (fwd_s, bwd_s, flops, next) = match layer.kind {
             LayerKind::Conv { index, out_ch, .. } => {
-                let conv = &vgg.convs[index];
-                let y = conv.forward(a.view());
+                let y = vgg.conv_forward(index, a.view());
                 let f = median_time(repeats, || {
-                    std::hint::black_box(conv.forward(a.view()));
+                    std::hint::black_box(vgg.conv_forward(index, a.view()));
                 });
                 let dy = y.clone();
                 let b = median_time(repeats, || {
-                    let dx = conv2d_input_grad(conv.weight.view(), dy.view(), &conv.spec, (h, w));
-                    std::hint::black_box(dx);
+                    std::hint::black_box(vgg.conv_input_grad(index, dy.view(), (h, w)));
                 });
                 (f, b, 2.0 * (out_ch * c * 9 * h * w) as f64, y)
             }

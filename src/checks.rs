@@ -27,7 +27,8 @@ use crate::layers::{
     concat_channels, concat_channels_backward, conv2d_backward, conv2d_forward, conv2d_input_grad,
     instancenorm_backward, instancenorm_forward, leaky_relu_backward, leaky_relu_forward,
     maxpool2_backward, maxpool2_forward, relu_backward, relu_forward, upsample2_backward,
-    upsample2_forward, ConvGrads, ConvSpec, NormGrads, NORM_EPS,
+    upsample2_forward, winograd_forward, winograd_input_grad, ConvGrads, ConvSpec, NormGrads,
+    WinogradKernel, WinogradTile, NORM_EPS,
 };
 use crate::rng::Rng;
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut3, ArrayViewMut4, Axis};
@@ -157,6 +158,62 @@ pub fn check_conv2d_adjoint(case: &ConvCase, seed: u64) -> GradCheck {
         tol: ADJOINT_TOL,
     }
 }
+
+// ANCHOR: check_winograd
+/// Check Winograd's input gradient three ways, for a 3×3 stride-1 padding-1 `case`:
+/// against central differences of `⟨R, winograd(X)⟩`, by the adjoint identity
+/// `⟨winograd(X), Y⟩ = ⟨X, winograd_input_grad(Y)⟩` (bias 0), and against the im2col
+/// backward pass (the same gradient by another algorithm: f64 round-off only).
+pub fn check_winograd(case: &ConvCase, tile: WinogradTile, seed: u64) -> Vec<GradCheck> {
+    assert_eq!((case.k, case.spec.stride, case.spec.pad), (3, 1, 1));
+    let mut rng = Rng::new(seed);
+    let x: Array4<f64> = rng.uniform_array((case.n, case.c, case.h, case.w), -1.0, 1.0);
+    let w: Array4<f64> = rng.uniform_array((case.o, case.c, 3, 3), -1.0, 1.0);
+    let b: Array1<f64> = rng.uniform_array(case.o, -1.0, 1.0);
+    let k = WinogradKernel::new(w.view(), tile);
+    let pad = case.spec.padding;
+    let y = winograd_forward(x.view(), &k, b.view(), pad);
+    let r: Array4<f64> = rng.uniform_array(y.raw_dim(), -1.0, 1.0);
+    let dx = winograd_input_grad(r.view(), &k, pad);
+    let f = |x: &Array4<f64>| {
+        dot(
+            &winograd_forward(x.view(), &k, b.view(), pad).view(),
+            &r.view(),
+        )
+    };
+    let nx = numeric_gradient(&x, H, f);
+    let label = format!("{} {}", case.label(), tile.name());
+    let zero = Array1::zeros(case.o);
+    let ax = winograd_forward(x.view(), &k, zero.view(), pad);
+    // Relative to the sum of the terms' sizes: the two sides may nearly cancel.
+    let (lhs, rhs) = (dot(&ax.view(), &r.view()), dot(&x.view(), &dx.view()));
+    let terms = dot(&ax.mapv(f64::abs).view(), &r.mapv(f64::abs).view());
+    let err = adjoint_error(lhs, rhs) * lhs.abs().max(rhs.abs()) / terms.max(1e-300);
+    let im2col = conv2d_input_grad(w.view(), r.view(), &case.spec, (case.h, case.w));
+    vec![
+        with_shape(
+            GradCheck::compare("winograd dX", &dx.view(), &nx.view(), LAYER_TOL),
+            &label,
+        ),
+        GradCheck {
+            name: "winograd adjoint".into(),
+            shape: label.clone(),
+            max_abs: err,
+            rel: err,
+            tol: ADJOINT_TOL,
+        },
+        with_shape(
+            GradCheck::compare(
+                "winograd dX vs im2col",
+                &dx.view(),
+                &im2col.view(),
+                ADJOINT_TOL,
+            ),
+            &label,
+        ),
+    ]
+}
+// ANCHOR_END: check_winograd
 
 fn with_shape(mut c: GradCheck, label: &str) -> GradCheck {
     c.shape = label.to_string();
@@ -537,8 +594,29 @@ pub fn standard_checks(seed: u64) -> Vec<(&'static str, Vec<GradCheck>)> {
         conv.extend(check_conv2d(case, seed + i as u64));
         conv.push(check_conv2d_adjoint(case, seed + 100 + i as u64));
     }
+    let mut wino = Vec::new();
+    for (i, tile) in [WinogradTile::F2, WinogradTile::F4].into_iter().enumerate() {
+        for (j, padding) in [Padding::Zero, Padding::Circular].into_iter().enumerate() {
+            // sides that are not multiples of either tile
+            let case = ConvCase {
+                n: 2,
+                c: 3,
+                h: 7,
+                w: 5,
+                o: 2,
+                k: 3,
+                spec: ConvSpec {
+                    stride: 1,
+                    pad: 1,
+                    padding,
+                },
+            };
+            wino.extend(check_winograd(&case, tile, seed + 200 + (2 * i + j) as u64));
+        }
+    }
     let mut table = vec![
         ("conv2d", conv),
+        ("winograd", wino),
         ("relu", vec![check_relu((2, 3, 4, 5), seed)]),
         (
             "maxpool",

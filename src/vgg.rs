@@ -25,13 +25,15 @@ use crate::bail;
 use crate::error::Result;
 use crate::layers::{
     avgpool2_backward, avgpool2_forward, conv2d_input_grad, maxpool2_backward, maxpool2_forward,
-    relu_backward_inplace, relu_forward, Conv2d, ConvSpec, MaxPoolCache, ReluCache,
+    relu_backward_inplace, relu_forward, winograd_forward, winograd_input_grad, Conv2d, ConvAlgo,
+    ConvSpec, MaxPoolCache, ReluCache, WinogradKernel, WinogradTile,
 };
 use crate::rng::Rng;
 use crate::tensor::{Real, Tensor4};
 use crate::weights::{Convention, WeightSet};
 use ndarray::{Array4, ArrayView4};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// Which VGG.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,6 +166,11 @@ pub struct Vgg<T> {
     pub layers: Vec<Layer>,
     /// The convolutions in order, (O, C, 3, 3) each.
     pub convs: Vec<Conv2d<T>>,
+    /// How the convolutions are computed (see [`Vgg::with_conv`]).
+    conv: ConvAlgo,
+    /// Each convolution's Winograd kernel transforms `[F(2,3), F(4,3)]`, computed the
+    /// first time a layer runs by that algorithm and kept (the weights are frozen).
+    kernels: Vec<[OnceLock<WinogradKernel<T>>; 2]>,
 }
 
 /// What one layer's backward pass needs, kept by [`Vgg::forward`] when asked.
@@ -241,7 +248,9 @@ impl<T: Real> Vgg<T> {
             arch,
             pooling,
             layers,
+            kernels: convs.iter().map(|_| Default::default()).collect(),
             convs,
+            conv: ConvAlgo::default(),
         })
     }
 
@@ -298,6 +307,67 @@ impl<T: Real> Vgg<T> {
     }
     // ANCHOR_END: with_padding
 
+    /// The same network computing its convolutions by `algo` (the default is
+    /// [`ConvAlgo::Auto`]). The result is the same function of the input up to round-off
+    /// (`tests/winograd.rs` bounds the difference).
+    pub fn with_conv(mut self, algo: ConvAlgo) -> Self {
+        self.conv = algo;
+        self
+    }
+
+    /// How the convolutions are computed.
+    pub fn conv_algo(&self) -> ConvAlgo {
+        self.conv
+    }
+
+    /// The algorithm convolution `index` uses on an `h`×`w` input: `None` for im2col.
+    pub fn conv_choice(&self, index: usize, (h, w): (usize, usize)) -> Option<WinogradTile> {
+        let conv = &self.convs[index];
+        let (o, c, kh, kw) = conv.weight.dim();
+        let spec = (kh, kw, conv.spec.stride, conv.spec.pad);
+        self.conv.choose(c, o, (h, w), spec)
+    }
+
+    /// Convolution `index`'s Winograd kernel for `tile`, transformed on first use.
+    fn kernel(&self, index: usize, tile: WinogradTile) -> &WinogradKernel<T> {
+        let slot = match tile {
+            WinogradTile::F2 => &self.kernels[index][0],
+            WinogradTile::F4 => &self.kernels[index][1],
+        };
+        slot.get_or_init(|| WinogradKernel::new(self.convs[index].weight.view(), tile))
+    }
+
+    // ANCHOR: conv_dispatch
+    /// Convolution `index` on `x` (N, C, H, W), by the algorithm [`Vgg::conv_choice`]
+    /// picks for this size.
+    pub fn conv_forward(&self, index: usize, x: ArrayView4<T>) -> Tensor4<T> {
+        let conv = &self.convs[index];
+        let (_, _, h, w) = x.dim();
+        match self.conv_choice(index, (h, w)) {
+            Some(tile) => {
+                let k = self.kernel(index, tile);
+                winograd_forward(x, k, conv.bias.view(), conv.spec.padding)
+            }
+            None => conv.forward(x),
+        }
+    }
+
+    /// ∂L/∂x of convolution `index` from `dy`, for an input of size `in_hw`: the
+    /// transpose of the same algorithm [`Vgg::conv_forward`] used.
+    pub fn conv_input_grad(
+        &self,
+        index: usize,
+        dy: ArrayView4<T>,
+        in_hw: (usize, usize),
+    ) -> Tensor4<T> {
+        let conv = &self.convs[index];
+        match self.conv_choice(index, in_hw) {
+            Some(tile) => winograd_input_grad(dy, self.kernel(index, tile), conv.spec.padding),
+            None => conv2d_input_grad(conv.weight.view(), dy.view(), &conv.spec, in_hw),
+        }
+    }
+    // ANCHOR_END: conv_dispatch
+
     /// Convert the weights to another scalar type (f32 ↔ f64).
     pub fn cast<U: Real>(&self) -> Vgg<U> {
         let convs = self
@@ -313,7 +383,9 @@ impl<T: Real> Vgg<T> {
             arch: self.arch,
             pooling: self.pooling,
             layers: self.layers.clone(),
+            kernels: self.kernels.iter().map(|_| Default::default()).collect(),
             convs,
+            conv: self.conv,
         }
     }
 
@@ -353,7 +425,7 @@ impl<T: Real> Vgg<T> {
             let (n, c, h, w) = a.dim();
             let (next, cache) = match layer.kind {
                 LayerKind::Conv { index, .. } => (
-                    self.convs[index].forward(a.view()),
+                    self.conv_forward(index, a.view()),
                     Some(Cache::Conv { in_hw: (h, w) }),
                 ),
                 LayerKind::Relu => {
@@ -431,8 +503,7 @@ impl<T: Real> Vgg<T> {
     fn layer_backward(&self, i: usize, cache: &Cache, dy: Tensor4<T>) -> Tensor4<T> {
         match (&self.layers[i].kind, cache) {
             (LayerKind::Conv { index, .. }, Cache::Conv { in_hw }) => {
-                let conv = &self.convs[*index];
-                conv2d_input_grad(conv.weight.view(), dy.view(), &conv.spec, *in_hw)
+                self.conv_input_grad(*index, dy.view(), *in_hw)
             }
             (LayerKind::Relu, Cache::Relu(mask)) => {
                 let mut dx = dy;

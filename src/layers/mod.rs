@@ -18,6 +18,7 @@ pub mod norm;
 pub mod pool;
 pub mod relu;
 pub mod upsample;
+pub mod winograd;
 
 pub use batchnorm::{
     batchnorm_backward, batchnorm_eval_affine, batchnorm_forward_eval, batchnorm_forward_train,
@@ -40,3 +41,7 @@ pub use relu::{
     relu_forward, Activation, ReluCache,
 };
 pub use upsample::{upsample2_backward, upsample2_forward, upsample2_plane};
+pub use winograd::{
+    auto_choice, winograd_applies, winograd_forward, winograd_input_grad, winograd_naive, ConvAlgo,
+    WinogradKernel, WinogradTile,
+};

@@ -11,7 +11,7 @@
 //!   beyond the input's size.
 
 use crate::tensor::{Real, Tensor4};
-use ndarray::{Array4, ArrayView4, ArrayViewMut4, Zip};
+use ndarray::{s, Array4, ArrayView4, ArrayViewMut4, Zip};
 
 /// What max-pool's backward pass needs: the argmax of every window.
 #[derive(Clone, Debug)]
@@ -83,9 +83,20 @@ pub fn maxpool2_backward<T: Real>(
             .and(sn.outer_iter())
             .and(dxn.outer_iter_mut())
             .par_for_each(|dyc, sc, mut dxc| {
-                for ((i, j), &g) in dyc.indexed_iter() {
-                    let k = sc[[i, j]] as usize;
-                    dxc[[2 * i + k / 2, 2 * j + k % 2]] += g;
+                // Row by row: output row i sends its gradients to input rows 2i and 2i+1.
+                let w = dxc.ncols();
+                for (i, (gi, si)) in dyc.outer_iter().zip(sc.outer_iter()).enumerate() {
+                    let (mut top, mut bottom) =
+                        dxc.multi_slice_mut((s![2 * i, ..], s![2 * i + 1, ..]));
+                    for (j, (&g, &k)) in gi.iter().zip(si.iter()).enumerate() {
+                        let x = 2 * j + (k % 2) as usize;
+                        debug_assert!(x < w);
+                        if k < 2 {
+                            top[x] += g;
+                        } else {
+                            bottom[x] += g;
+                        }
+                    }
                 }
             });
     }

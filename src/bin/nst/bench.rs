@@ -2,6 +2,7 @@
 //! texture generator.
 
 use nst::bench::{bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb, Timing};
+use nst::layers::ConvAlgo;
 use nst::texture_net::checkpoint::resolve_model;
 use nst::texture_net::Generator;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,10 @@ pub struct Args {
     /// Also time every layer separately (forward and input-gradient backward).
     #[arg(long)]
     per_layer: bool,
+    /// How VGG's 3×3 convolutions are computed: im2col, winograd (= winograd4: F(4×4,3×3)),
+    /// winograd2 (F(2×2,3×3)) or auto (per layer, the faster one by a fixed table).
+    #[arg(long, default_value = "auto", value_name = "ALGO", value_parser = crate::common::parse_conv)]
+    conv: ConvAlgo,
     /// Threads for rayon (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
     threads: Option<usize>,
@@ -44,9 +49,10 @@ pub fn run(args: Args) -> nst::Result<()> {
         eprintln!("warning: this is a debug build; build with --release for meaningful numbers");
     }
     println!(
-        "# threads={} repeats={}",
+        "# threads={} repeats={} conv={}",
         rayon::current_num_threads(),
-        args.repeats
+        args.repeats,
+        args.conv.name()
     );
     if let Some(model) = &args.generator {
         return bench_generator_sizes(model, &args.sizes, args.repeats);
@@ -60,7 +66,7 @@ pub fn run(args: Args) -> nst::Result<()> {
                 "{:<8} {:>10} {:>10} {:>10} {:>10}",
                 "layer", "fwd ms", "bwd ms", "fwd GF/s", "bwd GF/s"
             );
-            for (name, f, b, flops) in bench_vgg_layers(s, args.repeats) {
+            for (name, f, b, flops) in bench_vgg_layers(s, args.repeats, args.conv) {
                 let gf = |t: f64| {
                     if flops > 0.0 {
                         format!("{:.1}", flops / t / 1e9)
@@ -77,7 +83,7 @@ pub fn run(args: Args) -> nst::Result<()> {
                 );
             }
         }
-        for t in bench_vgg(s, args.repeats) {
+        for t in bench_vgg(s, args.repeats, args.conv) {
             print_timing(&t, None);
         }
     }

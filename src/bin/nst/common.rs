@@ -1,6 +1,7 @@
 //! Flags shared by several commands.
 
 use nst::image_io::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
+use nst::layers::ConvAlgo;
 use nst::vgg::{Pooling, Vgg};
 use nst::weights::{Convention, DEFAULT_DIR};
 use std::path::{Path, PathBuf};
@@ -14,12 +15,25 @@ pub struct NetArgs {
     /// Pooling layers: max (as trained) or avg (Gatys et al. found it slightly smoother).
     #[arg(long, default_value = "max", value_parser = crate::layers::parse_pooling)]
     pub pooling: Pooling,
+    /// How the 3×3 convolutions are computed: im2col (the reference), winograd
+    /// (= winograd4, Winograd F(4×4,3×3): 4× fewer multiplications), winograd2 (F(2×2,3×3):
+    /// 2.25× fewer, one digit more accurate), or auto (per layer, the faster by a fixed
+    /// table: im2col for the first layer, F(4×4,3×3) elsewhere). Results agree to f32
+    /// round-off (docs/performance.md).
+    #[arg(long, default_value = "auto", value_name = "ALGO", value_parser = parse_conv)]
+    pub conv: ConvAlgo,
+}
+
+/// `--conv`.
+pub fn parse_conv(s: &str) -> Result<ConvAlgo, String> {
+    ConvAlgo::parse(s)
 }
 
 impl NetArgs {
     /// Load the network and its preprocessing convention.
     pub fn load(&self) -> nst::Result<(Vgg<f32>, Convention)> {
-        Vgg::load(&self.weights, self.pooling)
+        let (vgg, convention) = Vgg::load(&self.weights, self.pooling)?;
+        Ok((vgg.with_conv(self.conv), convention))
     }
 }
 

@@ -1,0 +1,1034 @@
+//! 3×3 convolutions by Winograd's minimal filtering (Lavin & Gray, "Fast Algorithms for
+//! Convolutional Neural Networks", CVPR 2016): the same `Y = W ⊛ X + b` as
+//! [`crate::layers::conv2d_forward`] for 3×3 kernels, stride 1, padding 1, with fewer
+//! multiplications.
+//!
+//! **One dimension.** Two outputs of a 3-tap correlation, `y₀ = d₀g₀ + d₁g₁ + d₂g₂` and
+//! `y₁ = d₁g₀ + d₂g₁ + d₃g₂`, take six multiplications directly. F(2, 3) takes four:
+//!
+//! ```text
+//! m₀ = (d₀ − d₂)·g₀            m₁ = (d₁ + d₂)·(g₀ + g₁ + g₂)/2
+//! m₃ = (d₁ − d₃)·g₂            m₂ = (d₂ − d₁)·(g₀ − g₁ + g₂)/2
+//! y₀ = m₀ + m₁ + m₂            y₁ = m₁ − m₂ − m₃
+//! ```
+//!
+//! In matrices, `y = Aᵀ[(G g) ⊙ (Bᵀ d)]`: `Bᵀ` (α×α) transforms an input tile of
+//! α = m + 2 values, `G` (α×3) the kernel, `Aᵀ` (m×α) takes the α products back to m
+//! outputs. F(4, 3) does the same with α = 6 and the interpolation points 0, ±1, ±2, ∞.
+//!
+//! **Two dimensions** nest the 1-D algorithm: an m×m output tile is
+//!
+//! ```text
+//! Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+//! ```
+//!
+//! with `d` the α×α input patch (tiles overlap by 2). Summed over input channels, the
+//! element-wise product becomes, for each of the α² positions ξ, a matrix product over
+//! channels: `M_ξ = U_ξ · V_ξ` with `U_ξ = (G g Gᵀ)_ξ` (O × C, computed once per weight
+//! set: [`WinogradKernel`]) and `V_ξ = (Bᵀ d B)_ξ` (C × tiles). So a layer is an input
+//! transform, α² GEMMs, and an output transform. Per output pixel and channel pair, the
+//! GEMMs do α²/m² multiplications instead of 9: 4 for F(2, 3) (2.25× fewer), 2.25 for
+//! F(4, 3) (4× fewer).
+//!
+//! **The input gradient** is the adjoint of that linear map, read right to left:
+//!
+//! ```text
+//! dM_tile = A · dY_tile · Aᵀ      (the output transform's transpose)
+//! dV_ξ    = U_ξᵀ · dM_ξ           (the GEMM's transpose: the same U, transposed view)
+//! dX     += B · dV_tile · Bᵀ      (the input transform's transpose, added back onto
+//!                                   the overlapping α×α patches)
+//! ```
+//!
+//! It needs no second kernel transform: `U_ξᵀ` is `U_ξ` read with its strides swapped.
+//! (The same map is a correlation of dY with the kernel rotated by 180° and its channel
+//! axes swapped; for F(2, 3), whose points are symmetric, that rotated kernel's
+//! transform is `U` with rows and columns permuted, but F(4, 3)'s points 0, ±1, ±2, ∞ are
+//! not closed under t ↦ 1/t, so the literal transpose is the general route.)
+//!
+//! **Round-off** grows with the tile: F(4, 3)'s transforms have entries up to 8 and 1/24,
+//! so its products carry larger, partly cancelling terms. In f32 F(2, 3) stays within
+//! about 1e-7 of the f64 direct convolution and F(4, 3) within a few 1e-6 (relative to
+//! the output's largest value; `tests/winograd.rs` measures both).
+//!
+//! **Tiles beyond the picture.** When a side is not a multiple of m, the last tiles are
+//! computed whole and their outside outputs dropped; their inputs past the padding read
+//! as padding. The backward pass gives those outputs a zero gradient, which is exactly
+//! the adjoint of dropping them.
+//!
+//! The fast path works on groups of [`LANES`] horizontally adjacent tiles at once, with
+//! every transform written as plain arithmetic on `[T; LANES]` arrays, which the compiler
+//! turns into SIMD without any target-specific code. [`winograd_naive`] is the same
+//! algorithm one tile at a time with the matrices written out, for reading and testing.
+
+use crate::gemm::gemm;
+use crate::im2col::Padding;
+use crate::tensor::{Real, Tensor4};
+use ndarray::{s, Array2, Array3, Array4, ArrayView1, ArrayView4, Axis};
+use rayon::prelude::*;
+
+/// A small matrix as a list of rows.
+pub type Rows = Vec<Vec<f64>>;
+
+/// Which Winograd algorithm: the output tile is m×m.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WinogradTile {
+    /// F(2×2, 3×3): 4×4 input tiles, 16 products per 4 outputs.
+    F2,
+    /// F(4×4, 3×3): 6×6 input tiles, 36 products per 16 outputs.
+    F4,
+}
+
+impl WinogradTile {
+    /// Output tile side m.
+    pub fn m(self) -> usize {
+        match self {
+            WinogradTile::F2 => 2,
+            WinogradTile::F4 => 4,
+        }
+    }
+
+    /// Input tile side α = m + 2.
+    pub fn alpha(self) -> usize {
+        self.m() + 2
+    }
+
+    /// `"F(2,3)"` or `"F(4,3)"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WinogradTile::F2 => "F(2,3)",
+            WinogradTile::F4 => "F(4,3)",
+        }
+    }
+
+    /// The three matrices `(Bᵀ, G, Aᵀ)`, row-major: α×α, α×3 and m×α.
+    pub fn matrices(self) -> (Rows, Rows, Rows) {
+        let rows = |r: &[&[f64]]| r.iter().map(|row| row.to_vec()).collect::<Vec<_>>();
+        match self {
+            // ANCHOR: f23_matrices
+            WinogradTile::F2 => (
+                rows(&[
+                    &[1.0, 0.0, -1.0, 0.0],
+                    &[0.0, 1.0, 1.0, 0.0],
+                    &[0.0, -1.0, 1.0, 0.0],
+                    &[0.0, 1.0, 0.0, -1.0],
+                ]),
+                rows(&[
+                    &[1.0, 0.0, 0.0],
+                    &[0.5, 0.5, 0.5],
+                    &[0.5, -0.5, 0.5],
+                    &[0.0, 0.0, 1.0],
+                ]),
+                rows(&[&[1.0, 1.0, 1.0, 0.0], &[0.0, 1.0, -1.0, -1.0]]),
+            ),
+            // ANCHOR_END: f23_matrices
+            WinogradTile::F4 => (
+                rows(&[
+                    &[4.0, 0.0, -5.0, 0.0, 1.0, 0.0],
+                    &[0.0, -4.0, -4.0, 1.0, 1.0, 0.0],
+                    &[0.0, 4.0, -4.0, -1.0, 1.0, 0.0],
+                    &[0.0, -2.0, -1.0, 2.0, 1.0, 0.0],
+                    &[0.0, 2.0, -1.0, -2.0, 1.0, 0.0],
+                    &[0.0, 4.0, 0.0, -5.0, 0.0, 1.0],
+                ]),
+                rows(&[
+                    &[1.0 / 4.0, 0.0, 0.0],
+                    &[-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+                    &[-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+                    &[1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+                    &[1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+                    &[0.0, 0.0, 1.0],
+                ]),
+                rows(&[
+                    &[1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
+                    &[0.0, 1.0, -1.0, 2.0, -2.0, 0.0],
+                    &[0.0, 1.0, 1.0, 4.0, 4.0, 0.0],
+                    &[0.0, 1.0, -1.0, 8.0, -8.0, 1.0],
+                ]),
+            ),
+        }
+    }
+}
+
+/// Can a convolution with this kernel size, stride and padding run by Winograd? (3×3,
+/// stride 1, padding 1, zero or circular.) `Err` says why not, in one line.
+pub fn winograd_applies(kh: usize, kw: usize, stride: usize, pad: usize) -> Result<(), String> {
+    if (kh, kw) != (3, 3) {
+        return Err(format!("Winograd needs a 3×3 kernel, not {kh}×{kw}"));
+    }
+    if stride != 1 {
+        return Err(format!("Winograd needs stride 1, not {stride}"));
+    }
+    if pad != 1 {
+        return Err(format!("Winograd needs padding 1, not {pad}"));
+    }
+    Ok(())
+}
+
+/// The transformed kernel `U_ξ = (G g Gᵀ)_ξ` of one layer, for every (o, c):
+/// (α², O, C), computed once per weight set.
+#[derive(Clone, Debug)]
+pub struct WinogradKernel<T> {
+    /// F(2,3) or F(4,3).
+    pub tile: WinogradTile,
+    /// (α², O, C).
+    pub u: Array3<T>,
+}
+
+impl<T: Real> WinogradKernel<T> {
+    // ANCHOR: kernel_transform
+    /// `U = G g Gᵀ` for every filter slice `g = W[o, c]` (3×3), in f64, rounded once.
+    ///
+    /// * `w`: (O, C, 3, 3)
+    pub fn new(w: ArrayView4<T>, tile: WinogradTile) -> Self {
+        let (o, c, kh, kw) = w.dim();
+        assert_eq!(
+            (kh, kw),
+            (3, 3),
+            "Winograd kernel transform needs 3×3 filters"
+        );
+        let a = tile.alpha();
+        let (_, g, _) = tile.matrices();
+        let mut u = Array3::<T>::zeros((a * a, o, c));
+        for oi in 0..o {
+            for ci in 0..c {
+                // G·g: α×3
+                let mut gg = [[0.0f64; 3]; 6];
+                for (r, grow) in g.iter().enumerate() {
+                    for j in 0..3 {
+                        gg[r][j] = (0..3).map(|k| grow[k] * w[[oi, ci, k, j]].f64()).sum();
+                    }
+                }
+                // (G·g)·Gᵀ: α×α
+                for r in 0..a {
+                    for q in 0..a {
+                        let v: f64 = (0..3).map(|k| gg[r][k] * g[q][k]).sum();
+                        u[[r * a + q, oi, ci]] = T::of(v);
+                    }
+                }
+            }
+        }
+        WinogradKernel { tile, u }
+    }
+    // ANCHOR_END: kernel_transform
+
+    /// (O, C): output and input channels.
+    pub fn channels(&self) -> (usize, usize) {
+        let (_, o, c) = self.u.dim();
+        (o, c)
+    }
+
+    /// Bytes the transformed kernel occupies.
+    pub fn bytes(&self) -> usize {
+        self.u.len() * std::mem::size_of::<T>()
+    }
+}
+
+/// How a network computes its 3×3, stride-1 convolutions (`--conv`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ConvAlgo {
+    /// im2col + GEMM everywhere: the reference.
+    Im2col,
+    /// Winograd F(2×2, 3×3) wherever it applies.
+    WinogradF2,
+    /// Winograd F(4×4, 3×3) wherever it applies.
+    WinogradF4,
+    /// Per layer, whichever [`auto_choice`] says is faster.
+    #[default]
+    Auto,
+}
+
+impl ConvAlgo {
+    /// Parse `im2col`, `winograd` (= `winograd4`), `winograd2`, `winograd4` or `auto`.
+    pub fn parse(s: &str) -> Result<ConvAlgo, String> {
+        match s {
+            "im2col" => Ok(ConvAlgo::Im2col),
+            "winograd" | "winograd4" => Ok(ConvAlgo::WinogradF4),
+            "winograd2" => Ok(ConvAlgo::WinogradF2),
+            "auto" => Ok(ConvAlgo::Auto),
+            _ => Err(format!(
+                "unknown convolution algorithm '{s}' (expected im2col, winograd, winograd2, winograd4 or auto)"
+            )),
+        }
+    }
+
+    /// The name [`ConvAlgo::parse`] reads.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConvAlgo::Im2col => "im2col",
+            ConvAlgo::WinogradF2 => "winograd2",
+            ConvAlgo::WinogradF4 => "winograd4",
+            ConvAlgo::Auto => "auto",
+        }
+    }
+
+    /// The algorithm for one convolution: `None` for im2col. A layer Winograd cannot run
+    /// (not 3×3, stride 1, padding 1) always falls back to im2col.
+    ///
+    /// * `c`, `o`: input and output channels; `(h, w)`: the input's size
+    pub fn choose(
+        self,
+        c: usize,
+        o: usize,
+        (h, w): (usize, usize),
+        spec: (usize, usize, usize, usize),
+    ) -> Option<WinogradTile> {
+        let (kh, kw, stride, pad) = spec;
+        winograd_applies(kh, kw, stride, pad).ok()?;
+        match self {
+            ConvAlgo::Im2col => None,
+            ConvAlgo::WinogradF2 => Some(WinogradTile::F2),
+            ConvAlgo::WinogradF4 => Some(WinogradTile::F4),
+            ConvAlgo::Auto => auto_choice(c, o, h, w),
+        }
+    }
+}
+
+// ANCHOR: auto_choice
+/// `--conv auto`'s table, from `nst bench --per-layer --conv …` (docs/performance.md):
+/// im2col where the GEMM over channels is too short for Winograd to pay (the first
+/// layer's 3 input channels), F(4,3) elsewhere.
+pub fn auto_choice(c: usize, _o: usize, _h: usize, _w: usize) -> Option<WinogradTile> {
+    if c < 16 {
+        None
+    } else {
+        Some(WinogradTile::F4)
+    }
+}
+// ANCHOR_END: auto_choice
+
+// ---------------------------------------------------------------------------------
+// The naive reference: one tile at a time, the matrices as written.
+// ---------------------------------------------------------------------------------
+
+// ANCHOR: winograd_naive
+/// `Y = W ⊛ X + b` (3×3, stride 1, padding 1) by Winograd, one tile and one channel pair
+/// at a time, with the matrices of [`WinogradTile::matrices`]: the algorithm as written,
+/// in f64, to test [`winograd_forward`] against.
+///
+/// * `x`: (N, C, H, W), `w`: (O, C, 3, 3), `b`: (O); returns (N, O, H, W)
+pub fn winograd_naive(
+    x: ArrayView4<f64>,
+    w: ArrayView4<f64>,
+    b: ArrayView1<f64>,
+    padding: Padding,
+    tile: WinogradTile,
+) -> Tensor4<f64> {
+    let (n, c, h, wd) = x.dim();
+    let o = w.dim().0;
+    let (m, a) = (tile.m(), tile.alpha());
+    let (bt, _, at) = tile.matrices();
+    let u = WinogradKernel::new(w, tile).u; // (α², O, C)
+    let mul = |l: &[Vec<f64>], r: &Array2<f64>| {
+        Array2::from_shape_fn((l.len(), r.ncols()), |(i, j)| {
+            (0..r.nrows()).map(|k| l[i][k] * r[[k, j]]).sum::<f64>()
+        })
+    };
+    let mut y = Array4::zeros((n, o, h, wd));
+    for ni in 0..n {
+        for ty in (0..h).step_by(m) {
+            for tx in (0..wd).step_by(m) {
+                for oi in 0..o {
+                    let mut acc = Array2::<f64>::zeros((a, a)); // Σ_c U ⊙ V
+                    for ci in 0..c {
+                        // d: the α×α input patch, padding 1 (and beyond it) as padding
+                        let d = Array2::from_shape_fn((a, a), |(i, j)| {
+                            let iy = source(ty as isize + i as isize - 1, h, padding);
+                            let ix = source(tx as isize + j as isize - 1, wd, padding);
+                            match (iy, ix) {
+                                (Some(iy), Some(ix)) => x[[ni, ci, iy, ix]],
+                                _ => 0.0,
+                            }
+                        });
+                        let v = mul(&bt, &mul(&bt, &d).t().to_owned()).t().to_owned(); // Bᵀ d B
+                        for xi in 0..a * a {
+                            acc[[xi / a, xi % a]] += u[[xi, oi, ci]] * v[[xi / a, xi % a]];
+                        }
+                    }
+                    let yt = mul(&at, &mul(&at, &acc).t().to_owned()).t().to_owned(); // Aᵀ acc A
+                    for i in 0..m.min(h - ty) {
+                        for j in 0..m.min(wd - tx) {
+                            y[[ni, oi, ty + i, tx + j]] = yt[[i, j]] + b[oi];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    y
+}
+// ANCHOR_END: winograd_naive
+
+/// Where input coordinate `i` (possibly outside `0..size`) reads from: itself inside,
+/// `None` in zero padding, the wrapped pixel under circular padding.
+#[inline]
+fn source(i: isize, size: usize, padding: Padding) -> Option<usize> {
+    if i >= 0 && (i as usize) < size {
+        Some(i as usize)
+    } else {
+        match padding {
+            Padding::Zero => None,
+            Padding::Circular => Some(i.rem_euclid(size as isize) as usize),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The fast path: lanes of adjacent tiles, α² GEMMs per block of tiles.
+// ---------------------------------------------------------------------------------
+
+/// Tiles transformed together: eight adjacent tiles of one tile row, so that every
+/// transform is arithmetic on `[T; 8]` (two SSE or one AVX register of f32).
+pub const LANES: usize = 8;
+
+type Lanes<T> = [T; LANES];
+
+/// The four 1-D transforms of one algorithm, applied lane-wise. `bt` and `at` are the
+/// forward transforms (`Bᵀ·d`, `Aᵀ·m`); `b` and `a` their transposes, for the backward
+/// pass (`B·v`, `A·y`).
+trait Scheme<const M: usize, const A: usize>: Sync {
+    fn bt<T: Real>(d: &[Lanes<T>; A]) -> [Lanes<T>; A];
+    fn at<T: Real>(m: &[Lanes<T>; A]) -> [Lanes<T>; M];
+    fn b<T: Real>(v: &[Lanes<T>; A]) -> [Lanes<T>; A];
+    fn a<T: Real>(y: &[Lanes<T>; M]) -> [Lanes<T>; A];
+}
+
+/// `[f(0), …, f(LANES − 1)]`.
+#[inline(always)]
+fn lanes<T>(f: impl FnMut(usize) -> T) -> Lanes<T> {
+    std::array::from_fn(f)
+}
+
+struct F23;
+struct F43;
+
+// ANCHOR: f23_lanes
+impl Scheme<2, 4> for F23 {
+    #[inline(always)]
+    fn bt<T: Real>(d: &[Lanes<T>; 4]) -> [Lanes<T>; 4] {
+        [
+            lanes(|l| d[0][l] - d[2][l]),
+            lanes(|l| d[1][l] + d[2][l]),
+            lanes(|l| d[2][l] - d[1][l]),
+            lanes(|l| d[1][l] - d[3][l]),
+        ]
+    }
+    #[inline(always)]
+    fn at<T: Real>(m: &[Lanes<T>; 4]) -> [Lanes<T>; 2] {
+        [
+            lanes(|l| m[0][l] + m[1][l] + m[2][l]),
+            lanes(|l| m[1][l] - m[2][l] - m[3][l]),
+        ]
+    }
+    #[inline(always)]
+    fn b<T: Real>(v: &[Lanes<T>; 4]) -> [Lanes<T>; 4] {
+        [
+            v[0],
+            lanes(|l| v[1][l] - v[2][l] + v[3][l]),
+            lanes(|l| v[1][l] + v[2][l] - v[0][l]),
+            lanes(|l| -v[3][l]),
+        ]
+    }
+    #[inline(always)]
+    fn a<T: Real>(y: &[Lanes<T>; 2]) -> [Lanes<T>; 4] {
+        [
+            y[0],
+            lanes(|l| y[0][l] + y[1][l]),
+            lanes(|l| y[0][l] - y[1][l]),
+            lanes(|l| -y[1][l]),
+        ]
+    }
+}
+// ANCHOR_END: f23_lanes
+
+impl Scheme<4, 6> for F43 {
+    #[inline(always)]
+    fn bt<T: Real>(d: &[Lanes<T>; 6]) -> [Lanes<T>; 6] {
+        let (c2, c4, c5) = (T::of(2.0), T::of(4.0), T::of(5.0));
+        [
+            lanes(|l| c4 * d[0][l] - c5 * d[2][l] + d[4][l]),
+            lanes(|l| -c4 * (d[1][l] + d[2][l]) + d[3][l] + d[4][l]),
+            lanes(|l| c4 * (d[1][l] - d[2][l]) - d[3][l] + d[4][l]),
+            lanes(|l| c2 * (d[3][l] - d[1][l]) - d[2][l] + d[4][l]),
+            lanes(|l| c2 * (d[1][l] - d[3][l]) - d[2][l] + d[4][l]),
+            lanes(|l| c4 * d[1][l] - c5 * d[3][l] + d[5][l]),
+        ]
+    }
+    #[inline(always)]
+    fn at<T: Real>(m: &[Lanes<T>; 6]) -> [Lanes<T>; 4] {
+        let (c2, c4, c8) = (T::of(2.0), T::of(4.0), T::of(8.0));
+        [
+            lanes(|l| m[0][l] + m[1][l] + m[2][l] + m[3][l] + m[4][l]),
+            lanes(|l| m[1][l] - m[2][l] + c2 * (m[3][l] - m[4][l])),
+            lanes(|l| m[1][l] + m[2][l] + c4 * (m[3][l] + m[4][l])),
+            lanes(|l| m[1][l] - m[2][l] + c8 * (m[3][l] - m[4][l]) + m[5][l]),
+        ]
+    }
+    #[inline(always)]
+    fn b<T: Real>(v: &[Lanes<T>; 6]) -> [Lanes<T>; 6] {
+        let (c2, c4, c5) = (T::of(2.0), T::of(4.0), T::of(5.0));
+        [
+            lanes(|l| c4 * v[0][l]),
+            lanes(|l| c4 * (v[2][l] - v[1][l] + v[5][l]) + c2 * (v[4][l] - v[3][l])),
+            lanes(|l| -c5 * v[0][l] - c4 * (v[1][l] + v[2][l]) - v[3][l] - v[4][l]),
+            lanes(|l| v[1][l] - v[2][l] + c2 * (v[3][l] - v[4][l]) - c5 * v[5][l]),
+            lanes(|l| v[0][l] + v[1][l] + v[2][l] + v[3][l] + v[4][l]),
+            v[5],
+        ]
+    }
+    #[inline(always)]
+    fn a<T: Real>(y: &[Lanes<T>; 4]) -> [Lanes<T>; 6] {
+        let (c2, c4, c8) = (T::of(2.0), T::of(4.0), T::of(8.0));
+        [
+            y[0],
+            lanes(|l| y[0][l] + y[1][l] + y[2][l] + y[3][l]),
+            lanes(|l| y[0][l] - y[1][l] + y[2][l] - y[3][l]),
+            lanes(|l| y[0][l] + c2 * y[1][l] + c4 * y[2][l] + c8 * y[3][l]),
+            lanes(|l| y[0][l] - c2 * y[1][l] + c4 * y[2][l] - c8 * y[3][l]),
+            y[3],
+        ]
+    }
+}
+
+/// `P ↦ S(S(P)ᵀ)ᵀ` for a 1-D transform S applied along both axes of a square patch
+/// of lanes: `Sᵀ·P·S` style nesting, columns first, then rows.
+#[inline(always)]
+fn both_axes<T: Real, const I: usize, const O: usize>(
+    p: &[[Lanes<T>; I]; I],
+    f: impl Fn(&[Lanes<T>; I]) -> [Lanes<T>; O],
+) -> [[Lanes<T>; O]; O] {
+    let zero = [T::zero(); LANES];
+    // Columns: t[.][j] = f(p[.][j]), an O×I intermediate.
+    let mut t = [[zero; I]; O];
+    for j in 0..I {
+        let col: [Lanes<T>; I] = std::array::from_fn(|i| p[i][j]);
+        let r = f(&col);
+        for i in 0..O {
+            t[i][j] = r[i];
+        }
+    }
+    // Rows: out[i] = f(t[i]).
+    std::array::from_fn(|i| f(&t[i]))
+}
+
+/// The tile grid of an H×W output: `(tile rows, tile columns)`.
+fn grid(h: usize, w: usize, m: usize) -> (usize, usize) {
+    (h.div_ceil(m), w.div_ceil(m))
+}
+
+/// Tiles per block: the α²·(C + O)·tiles values of a block's V and M buffers stay
+/// within [`BLOCK_VALUES`], but a block has at least one lane group.
+fn block_tiles(budget: usize, a: usize, c: usize, o: usize, tiles: usize) -> usize {
+    (budget / (a * a * (c + o)))
+        .max(LANES)
+        .div_ceil(LANES)
+        .saturating_mul(LANES)
+        .min(tiles)
+        .max(1)
+}
+
+/// Values (not bytes) a block's transformed tiles may hold: 2²² (16 MB in f32). Large
+/// enough that each of the α² GEMMs has a few hundred columns to amortise the packing
+/// of U, small enough to add little to a layer's memory.
+pub const BLOCK_VALUES: usize = 1 << 22;
+
+/// A run of up to [`LANES`] adjacent tiles in one tile row: tile row `ty`, first tile
+/// column `tx`, `len` tiles; `k`: the first tile's position in the block.
+#[derive(Clone, Copy)]
+struct Group {
+    ty: usize,
+    tx: usize,
+    len: usize,
+    k: usize,
+}
+
+/// The lane groups of tiles `t0 .. t1` (row-major over a grid `tw` tiles wide).
+fn groups(t0: usize, t1: usize, tw: usize) -> Vec<Group> {
+    let mut out = Vec::new();
+    let mut t = t0;
+    while t < t1 {
+        let (ty, tx) = (t / tw, t % tw);
+        let len = LANES.min(t1 - t).min(tw - tx);
+        out.push(Group {
+            ty,
+            tx,
+            len,
+            k: t - t0,
+        });
+        t += len;
+    }
+    out
+}
+
+/// Load the α×α input patches of a lane group from one channel plane (H×W), with the
+/// padding's values outside the picture.
+#[inline(always)]
+fn load_patches<T: Real, const M: usize, const A: usize>(
+    plane: &[T],
+    (h, w): (usize, usize),
+    padding: Padding,
+    g: Group,
+) -> [[Lanes<T>; A]; A] {
+    let zero = [T::zero(); LANES];
+    let mut d = [[zero; A]; A];
+    let (y0, x0) = (g.ty * M, g.tx * M);
+    let inside = y0 >= 1 && y0 + A - 1 <= h && x0 >= 1 && x0 + (g.len - 1) * M + A - 1 <= w;
+    if inside {
+        for (i, di) in d.iter_mut().enumerate() {
+            let row = &plane[(y0 + i - 1) * w..(y0 + i) * w];
+            for l in 0..g.len {
+                let base = x0 + l * M - 1;
+                for (j, dij) in di.iter_mut().enumerate() {
+                    dij[l] = row[base + j];
+                }
+            }
+        }
+    } else {
+        for (i, di) in d.iter_mut().enumerate() {
+            let Some(iy) = source(y0 as isize + i as isize - 1, h, padding) else {
+                continue;
+            };
+            for l in 0..g.len {
+                for (j, dij) in di.iter_mut().enumerate() {
+                    let ix = (x0 + l * M + j) as isize - 1;
+                    if let Some(ix) = source(ix, w, padding) {
+                        dij[l] = plane[iy * w + ix];
+                    }
+                }
+            }
+        }
+    }
+    d
+}
+
+/// Add the α×α patches `dd` of a lane group back onto one channel plane: the transpose
+/// of [`load_patches`] (zero padding drops, circular padding wraps).
+#[inline(always)]
+fn add_patches<T: Real, const M: usize, const A: usize>(
+    plane: &mut [T],
+    (h, w): (usize, usize),
+    padding: Padding,
+    g: Group,
+    dd: &[[Lanes<T>; A]; A],
+) {
+    let (y0, x0) = (g.ty * M, g.tx * M);
+    let inside = y0 >= 1 && y0 + A - 1 <= h && x0 >= 1 && x0 + (g.len - 1) * M + A - 1 <= w;
+    for (i, ddi) in dd.iter().enumerate() {
+        if inside {
+            let row = &mut plane[(y0 + i - 1) * w..(y0 + i) * w];
+            for l in 0..g.len {
+                let base = x0 + l * M - 1;
+                for (j, v) in ddi.iter().enumerate() {
+                    row[base + j] += v[l];
+                }
+            }
+        } else {
+            let Some(iy) = source(y0 as isize + i as isize - 1, h, padding) else {
+                continue;
+            };
+            for l in 0..g.len {
+                for (j, v) in ddi.iter().enumerate() {
+                    let ix = (x0 + l * M + j) as isize - 1;
+                    if let Some(ix) = source(ix, w, padding) {
+                        plane[iy * w + ix] += v[l];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Input transform of one channel for one block: `V[ξ, k] = (Bᵀ d B)_ξ` of tile k.
+/// `v`: (α², block) for this channel.
+fn input_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
+    plane: &[T],
+    hw: (usize, usize),
+    padding: Padding,
+    gs: &[Group],
+    v: &mut [T],
+    block: usize,
+) {
+    for &g in gs {
+        let d = load_patches::<T, M, A>(plane, hw, padding, g);
+        let t = both_axes(&d, S::bt);
+        for (i, ti) in t.iter().enumerate() {
+            for (j, tij) in ti.iter().enumerate() {
+                let at = (i * A + j) * block + g.k;
+                v[at..at + g.len].copy_from_slice(&tij[..g.len]);
+            }
+        }
+    }
+}
+
+/// Output transform of one output channel for one block: `Y_tile = Aᵀ M_tile A + b`.
+/// `mv`: (α², block) for this channel; `plane`: the channel's H×W output.
+fn output_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
+    mv: &[T],
+    block: usize,
+    gs: &[Group],
+    bias: T,
+    plane: &mut [T],
+    (h, w): (usize, usize),
+) {
+    let zero = [T::zero(); LANES];
+    for &g in gs {
+        let mut p = [[zero; A]; A];
+        for (i, pi) in p.iter_mut().enumerate() {
+            for (j, pij) in pi.iter_mut().enumerate() {
+                let at = (i * A + j) * block + g.k;
+                pij[..g.len].copy_from_slice(&mv[at..at + g.len]);
+            }
+        }
+        let y = both_axes(&p, S::at);
+        let (y0, x0) = (g.ty * M, g.tx * M);
+        let whole = x0 + g.len * M <= w;
+        for (i, yi) in y.iter().enumerate().take(h.saturating_sub(y0)) {
+            let row = &mut plane[(y0 + i) * w..(y0 + i + 1) * w];
+            for l in 0..g.len {
+                for (j, yij) in yi.iter().enumerate() {
+                    let xx = x0 + l * M + j;
+                    if whole || xx < w {
+                        row[xx] = yij[l] + bias;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Transpose of [`output_transform`] (without the bias): `dM_tile = A dY_tile Aᵀ`, with
+/// dY read as 0 outside the picture (those outputs were dropped).
+fn output_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
+    plane: &[T],
+    (h, w): (usize, usize),
+    gs: &[Group],
+    dm: &mut [T],
+    block: usize,
+) {
+    let zero = [T::zero(); LANES];
+    for &g in gs {
+        let (y0, x0) = (g.ty * M, g.tx * M);
+        let mut dy = [[zero; M]; M];
+        for (i, dyi) in dy.iter_mut().enumerate().take(h.saturating_sub(y0)) {
+            let row = &plane[(y0 + i) * w..(y0 + i + 1) * w];
+            for l in 0..g.len {
+                for (j, dyij) in dyi.iter_mut().enumerate() {
+                    let xx = x0 + l * M + j;
+                    if xx < w {
+                        dyij[l] = row[xx];
+                    }
+                }
+            }
+        }
+        let t = both_axes(&dy, S::a);
+        for (i, ti) in t.iter().enumerate() {
+            for (j, tij) in ti.iter().enumerate() {
+                let at = (i * A + j) * block + g.k;
+                dm[at..at + g.len].copy_from_slice(&tij[..g.len]);
+            }
+        }
+    }
+}
+
+/// Transpose of [`input_transform`]: `dX_patch += B dV_tile Bᵀ` onto the overlapping
+/// patches of one channel plane.
+fn input_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
+    dv: &[T],
+    block: usize,
+    gs: &[Group],
+    plane: &mut [T],
+    hw: (usize, usize),
+    padding: Padding,
+) {
+    let zero = [T::zero(); LANES];
+    for &g in gs {
+        let mut p = [[zero; A]; A];
+        for (i, pi) in p.iter_mut().enumerate() {
+            for (j, pij) in pi.iter_mut().enumerate() {
+                let at = (i * A + j) * block + g.k;
+                pij[..g.len].copy_from_slice(&dv[at..at + g.len]);
+            }
+        }
+        let dd = both_axes(&p, S::b);
+        add_patches::<T, M, A>(plane, hw, padding, g, &dd);
+    }
+}
+
+fn check_shapes(c: usize, h: usize, w: usize, k: &WinogradKernel<impl Real>, padding: Padding) {
+    let (_, kc) = k.channels();
+    assert_eq!(
+        c, kc,
+        "winograd: input has {c} channels, the kernel expects {kc}"
+    );
+    assert!(h > 0 && w > 0, "winograd: empty input");
+    let _ = padding; // circular padding by 1 needs only H, W ≥ 1
+}
+
+// ANCHOR: winograd_forward
+/// `Y = W ⊛ X + b` for 3×3 kernels, stride 1, padding 1, by Winograd.
+///
+/// * `x`: (N, C, H, W)
+/// * `k`: the transformed kernel of W (O, C, 3, 3), see [`WinogradKernel::new`]
+/// * `b`: (O)
+/// * returns (N, O, H, W)
+///
+/// Tiles are processed in blocks (see [`BLOCK_VALUES`]); within a block, three phases
+/// run in parallel: the input transform over input channels, the α² GEMMs
+/// `M_ξ = U_ξ · V_ξ` over ξ, the output transform over output channels.
+pub fn winograd_forward<T: Real>(
+    x: ArrayView4<T>,
+    k: &WinogradKernel<T>,
+    b: ArrayView1<T>,
+    padding: Padding,
+) -> Tensor4<T> {
+    match k.tile {
+        WinogradTile::F2 => forward_impl::<T, F23, 2, 4>(x, k, b, padding, BLOCK_VALUES),
+        WinogradTile::F4 => forward_impl::<T, F43, 4, 6>(x, k, b, padding, BLOCK_VALUES),
+    }
+}
+// ANCHOR_END: winograd_forward
+
+fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
+    x: ArrayView4<T>,
+    k: &WinogradKernel<T>,
+    b: ArrayView1<T>,
+    padding: Padding,
+    budget: usize,
+) -> Tensor4<T> {
+    let (n, c, h, w) = x.dim();
+    check_shapes(c, h, w, k, padding);
+    let (o, _) = k.channels();
+    assert_eq!(b.len(), o, "winograd: {o} filters but {} biases", b.len());
+    let x = x.as_standard_layout();
+    let (_, tw) = grid(h, w, M);
+    let tiles = h.div_ceil(M) * tw;
+    let block = block_tiles(budget, A, c, o, tiles);
+    let mut y = Array4::<T>::zeros((n, o, h, w));
+    let mut v = Array3::<T>::zeros((c, A * A, block));
+    let mut m = Array3::<T>::zeros((o, A * A, block));
+    for (xi, mut yi) in x.outer_iter().zip(y.outer_iter_mut()) {
+        for t0 in (0..tiles).step_by(block) {
+            let t1 = (t0 + block).min(tiles);
+            let gs = groups(t0, t1, tw);
+            // V[c] = Bᵀ d B for every tile of the block
+            v.outer_iter_mut()
+                .into_par_iter()
+                .zip(xi.outer_iter().into_par_iter())
+                .for_each(|(mut vc, xc)| {
+                    let plane = xc.to_slice().expect("standard layout");
+                    let vc = vc.as_slice_mut().expect("fresh array");
+                    input_transform::<T, S, M, A>(plane, (h, w), padding, &gs, vc, block);
+                });
+            // M_ξ = U_ξ · V_ξ
+            let cols = t1 - t0;
+            m.axis_iter_mut(Axis(1))
+                .into_par_iter()
+                .zip(k.u.outer_iter().into_par_iter())
+                .enumerate()
+                .for_each(|(xi_, (mut mx, ux))| {
+                    let vx = v.slice(s![.., xi_, ..cols]);
+                    gemm(T::one(), ux, vx, T::zero(), mx.slice_mut(s![.., ..cols]));
+                });
+            // Y = Aᵀ M A + b
+            yi.outer_iter_mut()
+                .into_par_iter()
+                .zip(m.outer_iter().into_par_iter())
+                .enumerate()
+                .for_each(|(oi, (mut yo, mo))| {
+                    let mo = mo.to_slice().expect("fresh array");
+                    let yo = yo.as_slice_mut().expect("fresh array");
+                    output_transform::<T, S, M, A>(mo, block, &gs, b[oi], yo, (h, w));
+                });
+        }
+    }
+    y
+}
+
+// ANCHOR: winograd_input_grad
+/// ∂L/∂X of [`winograd_forward`] given `dy = ∂L/∂Y`: the transposed phases in reverse
+/// order (see the module doc), with the same transformed kernel.
+///
+/// * `dy`: (N, O, H, W)
+/// * `k`: the transformed kernel of W (O, C, 3, 3)
+/// * returns (N, C, H, W)
+pub fn winograd_input_grad<T: Real>(
+    dy: ArrayView4<T>,
+    k: &WinogradKernel<T>,
+    padding: Padding,
+) -> Tensor4<T> {
+    match k.tile {
+        WinogradTile::F2 => input_grad_impl::<T, F23, 2, 4>(dy, k, padding, BLOCK_VALUES),
+        WinogradTile::F4 => input_grad_impl::<T, F43, 4, 6>(dy, k, padding, BLOCK_VALUES),
+    }
+}
+// ANCHOR_END: winograd_input_grad
+
+fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
+    dy: ArrayView4<T>,
+    k: &WinogradKernel<T>,
+    padding: Padding,
+    budget: usize,
+) -> Tensor4<T> {
+    let (n, o, h, w) = dy.dim();
+    let (ko, c) = k.channels();
+    assert_eq!(
+        o, ko,
+        "winograd: dy has {o} channels, the kernel {ko} filters"
+    );
+    check_shapes(c, h, w, k, padding);
+    let dy = dy.as_standard_layout();
+    let (_, tw) = grid(h, w, M);
+    let tiles = h.div_ceil(M) * tw;
+    let block = block_tiles(budget, A, c, o, tiles);
+    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    let mut dm = Array3::<T>::zeros((o, A * A, block));
+    let mut dv = Array3::<T>::zeros((c, A * A, block));
+    for (dyi, mut dxi) in dy.outer_iter().zip(dx.outer_iter_mut()) {
+        for t0 in (0..tiles).step_by(block) {
+            let t1 = (t0 + block).min(tiles);
+            let gs = groups(t0, t1, tw);
+            // dM = A dY Aᵀ
+            dm.outer_iter_mut()
+                .into_par_iter()
+                .zip(dyi.outer_iter().into_par_iter())
+                .for_each(|(mut dmo, dyo)| {
+                    let plane = dyo.to_slice().expect("standard layout");
+                    let dmo = dmo.as_slice_mut().expect("fresh array");
+                    output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, block);
+                });
+            // dV_ξ = U_ξᵀ · dM_ξ
+            let cols = t1 - t0;
+            dv.axis_iter_mut(Axis(1))
+                .into_par_iter()
+                .zip(k.u.outer_iter().into_par_iter())
+                .enumerate()
+                .for_each(|(xi_, (mut dvx, ux))| {
+                    let dmx = dm.slice(s![.., xi_, ..cols]);
+                    gemm(
+                        T::one(),
+                        ux.t(),
+                        dmx,
+                        T::zero(),
+                        dvx.slice_mut(s![.., ..cols]),
+                    );
+                });
+            // dX += B dV Bᵀ
+            dxi.outer_iter_mut()
+                .into_par_iter()
+                .zip(dv.outer_iter().into_par_iter())
+                .for_each(|(mut dxc, dvc)| {
+                    let dvc = dvc.to_slice().expect("fresh array");
+                    let dxc = dxc.as_slice_mut().expect("fresh array");
+                    input_adjoint::<T, S, M, A>(dvc, block, &gs, dxc, (h, w), padding);
+                });
+        }
+    }
+    dx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::{conv2d_naive, ConvSpec};
+    use crate::rng::Rng;
+
+    fn spec(padding: Padding) -> ConvSpec {
+        ConvSpec {
+            stride: 1,
+            pad: 1,
+            padding,
+        }
+    }
+
+    #[test]
+    fn the_matrices_compute_a_3_tap_correlation() {
+        // 1-D: y = Aᵀ[(G g) ⊙ (Bᵀ d)] equals the direct correlation, for both algorithms.
+        for tile in [WinogradTile::F2, WinogradTile::F4] {
+            let (bt, g, at) = tile.matrices();
+            let a = tile.alpha();
+            let d: Vec<f64> = (0..a).map(|i| (i as f64 * 0.7).sin() + 0.3).collect();
+            let gk = [0.4, -1.3, 0.9];
+            let gg: Vec<f64> = g
+                .iter()
+                .map(|r| (0..3).map(|k| r[k] * gk[k]).sum())
+                .collect();
+            let bd: Vec<f64> = bt
+                .iter()
+                .map(|r| (0..a).map(|k| r[k] * d[k]).sum())
+                .collect();
+            for (i, row) in at.iter().enumerate() {
+                let y: f64 = (0..a).map(|k| row[k] * gg[k] * bd[k]).sum();
+                let direct: f64 = (0..3).map(|k| d[i + k] * gk[k]).sum();
+                assert!(
+                    (y - direct).abs() < 1e-12,
+                    "{} output {i}: {y} vs {direct}",
+                    tile.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn naive_winograd_equals_direct_convolution() {
+        let mut rng = Rng::new(3);
+        for tile in [WinogradTile::F2, WinogradTile::F4] {
+            for padding in [Padding::Zero, Padding::Circular] {
+                for (h, w) in [(1, 1), (5, 7), (8, 4), (3, 10)] {
+                    let x: Array4<f64> = rng.uniform_array((2, 3, h, w), -1.0, 1.0);
+                    let wt: Array4<f64> = rng.uniform_array((4, 3, 3, 3), -1.0, 1.0);
+                    let b: ndarray::Array1<f64> = rng.uniform_array(4, -1.0, 1.0);
+                    let direct = conv2d_naive(x.view(), wt.view(), b.view(), &spec(padding));
+                    let wino = winograd_naive(x.view(), wt.view(), b.view(), padding, tile);
+                    let err = crate::tensor::max_abs_diff(&direct.view(), &wino.view());
+                    assert!(err < 1e-12, "{} {padding:?} {h}×{w}: {err}", tile.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_winograd_equals_naive_winograd() {
+        let mut rng = Rng::new(4);
+        for tile in [WinogradTile::F2, WinogradTile::F4] {
+            for padding in [Padding::Zero, Padding::Circular] {
+                // widths straddle a lane group (8 tiles) and the tile size
+                for (h, w) in [(1, 1), (2, 3), (9, 37), (17, 16), (6, 70)] {
+                    let x: Array4<f64> = rng.uniform_array((2, 5, h, w), -1.0, 1.0);
+                    let wt: Array4<f64> = rng.uniform_array((3, 5, 3, 3), -1.0, 1.0);
+                    let b: ndarray::Array1<f64> = rng.uniform_array(3, -1.0, 1.0);
+                    let k = WinogradKernel::new(wt.view(), tile);
+                    let fast = winograd_forward(x.view(), &k, b.view(), padding);
+                    let naive = winograd_naive(x.view(), wt.view(), b.view(), padding, tile);
+                    let err = crate::tensor::max_abs_diff(&fast.view(), &naive.view());
+                    assert!(err < 1e-12, "{} {padding:?} {h}×{w}: {err}", tile.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_smaller_than_the_picture_give_the_same_result() {
+        // A budget of a few tiles per block: blocks split tile rows and cut lane groups
+        // short, forward and backward.
+        let mut rng = Rng::new(5);
+        let (c, o, h, w) = (3, 2, 13, 21);
+        let x: Array4<f64> = rng.uniform_array((2, c, h, w), -1.0, 1.0);
+        let wt: Array4<f64> = rng.uniform_array((o, c, 3, 3), -1.0, 1.0);
+        let b: ndarray::Array1<f64> = rng.uniform_array(o, -1.0, 1.0);
+        let dy: Array4<f64> = rng.uniform_array((2, o, h, w), -1.0, 1.0);
+        for padding in [Padding::Zero, Padding::Circular] {
+            let k = WinogradKernel::new(wt.view(), WinogradTile::F4);
+            let budget = 36 * (c + o) * 11; // 11 tiles → one full group and a cut one
+            assert_eq!(block_tiles(budget, 6, c, o, 1000), 16);
+            let budget = 36 * (c + o) * 3; // below one lane group: rounds up to 8
+            assert_eq!(block_tiles(budget, 6, c, o, 1000), 8);
+            let whole = forward_impl::<f64, F43, 4, 6>(x.view(), &k, b.view(), padding, 1 << 30);
+            let dwhole = input_grad_impl::<f64, F43, 4, 6>(dy.view(), &k, padding, 1 << 30);
+            for budget in [36 * (c + o) * 8, 36 * (c + o) * 11] {
+                let y = forward_impl::<f64, F43, 4, 6>(x.view(), &k, b.view(), padding, budget);
+                let dx = input_grad_impl::<f64, F43, 4, 6>(dy.view(), &k, padding, budget);
+                assert!(crate::tensor::max_abs_diff(&y.view(), &whole.view()) < 1e-12);
+                assert!(crate::tensor::max_abs_diff(&dx.view(), &dwhole.view()) < 1e-12);
+            }
+        }
+    }
+}
