@@ -7,7 +7,7 @@ torch, ...) with the same sizes, thread count and repeats; each round reports a 
 nst/torch (below 1: nst faster). Standard library only; torch runs from its own venv.
 
   python3 scripts/bench_vs_torch.py [--sizes 256 512] [--threads 2] [--rounds 3] [--repeats 3]
-      [--python /tmp/nst-ref-venv/bin/python] [--weights weights/vgg16]
+      [--python /tmp/nst-ref-venv/bin/python] [--weights weights/vgg16] [--conv auto]
 
 Needs `cargo build --release` and the torch venv (scripts/reference/setup_venv.sh).
 """
@@ -49,10 +49,11 @@ def main():
     ap.add_argument("--gemm", nargs="*", default=["64x576x65536", "512x4608x1024"])
     ap.add_argument("--python", default=os.environ.get("NST_REF_PYTHON", "/tmp/nst-ref-venv/bin/python"))
     ap.add_argument("--weights", default="weights/vgg16")
+    ap.add_argument("--conv", default="auto", help="nst's --conv (im2col, winograd, winograd2, auto)")
     a = ap.parse_args()
     env = dict(os.environ, RAYON_NUM_THREADS=str(a.threads), OMP_NUM_THREADS=str(a.threads))
     nst = [os.path.join(ROOT, "target/release/nst"), "bench", "--sizes", *a.sizes, "--repeats", str(a.repeats),
-           "--threads", str(a.threads), "--gemm", *a.gemm]
+           "--threads", str(a.threads), "--conv", a.conv, "--gemm", *a.gemm]
     torch = [a.python, "scripts/reference/bench_torch_vgg16.py", "--weights", a.weights, "--sizes", *a.sizes,
              "--threads", str(a.threads), "--repeats", str(a.repeats), "--gemm", *a.gemm]
     results, rss = {}, {}

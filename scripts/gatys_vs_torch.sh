@@ -13,6 +13,8 @@
 #
 #   bash scripts/gatys_vs_torch.sh [SIZES="256 512"] [ITERS=300] [OUT=out/gatys_vs_torch]
 #
+# NST_FLAGS adds flags to both nst commands (e.g. NST_FLAGS="--conv im2col").
+#
 # Needs the torch venv (bash scripts/reference/setup_venv.sh; PY overrides the python) and
 # /usr/bin/time (apt-get install -y time). Run on a quiet machine: timings are wall-clock.
 set -euo pipefail
@@ -22,6 +24,7 @@ ITERS=${2:-300}
 OUT=${3:-out/gatys_vs_torch}
 THREADS=${THREADS:-2}
 PY=${PY:-/tmp/nst-ref-venv/bin/python}
+read -r -a NST_FLAGS <<< "${NST_FLAGS:-}"
 IMAGES=${NST_SHARED_IMAGES:-/work/shared/images}
 WEIGHTS=${WEIGHTS:-weights/vgg16}
 [ -x /usr/bin/time ] || { echo "error: /usr/bin/time is missing (apt-get install -y time)" >&2; exit 1; }
@@ -40,7 +43,7 @@ for S in $SIZES; do
     echo "$S: nst start $(date +%T), load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/timeline.txt"
     /usr/bin/time -v -o "$OUT/nst_$S.time" "$NST" stylize --weights "$WEIGHTS" \
         --content "$OUT/content_$S.npy" --style "$OUT/style_$S.npy" --size "$S" --init content \
-        --optimizer lbfgs --iterations "$ITERS" --log-every 1 --log "$OUT/nst_$S.csv" -q \
+        --optimizer lbfgs --iterations "$ITERS" --log-every 1 --log "$OUT/nst_$S.csv" -q "${NST_FLAGS[@]}" \
         -o "$OUT/nst_$S.png" > "$OUT/nst_$S.out" 2>&1
     echo "$S: torch start $(date +%T), load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/timeline.txt"
     /usr/bin/time -v -o "$OUT/torch_$S.time" "$PY" scripts/reference/torch_gatys.py --weights "$WEIGHTS" \
@@ -49,7 +52,7 @@ for S in $SIZES; do
         --grad-out "$OUT/grad_torch_$S.npy" > "$OUT/torch_$S.out" 2>&1
     echo "$S: done $(date +%T), load $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/timeline.txt"
     "$NST" loss --weights "$WEIGHTS" --content "$OUT/content_$S.npy" --style "$OUT/style_$S.npy" \
-        --size "$S" --image "$OUT/content_$S.npy" --grad-out "$OUT/grad_nst_$S.npy" > "$OUT/loss_$S.txt"
+        --size "$S" --image "$OUT/content_$S.npy" --grad-out "$OUT/grad_nst_$S.npy" "${NST_FLAGS[@]}" > "$OUT/loss_$S.txt"
 done
 
 # One markdown table from the logs: nst's CSV has cumulative seconds, torch's per step.

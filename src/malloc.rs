@@ -9,7 +9,13 @@
 //!
 //! [`keep_freed_memory`] raises glibc's mmap threshold to its maximum (32 MiB on 64-bit:
 //! smaller blocks come from the heap and are reused) and stops it trimming the heap, so
-//! after the first iteration the same memory is handed out again. Peak memory barely
+//! after the first iteration the same memory is handed out again. The threshold cannot go
+//! higher, and at 512² VGG's first-block tensors are 64 MB, so it also turns `mmap` off for
+//! allocations altogether (`M_MMAP_MAX = 0`): those come from the heap too. Measured with
+//! `nst bench --sizes 512 --per-layer`, 2 threads, quiet machine: relu1_1's backward pass
+//! 144 → 32 ms, pool1's 115 → 15 ms, conv1_2's input gradient 256 → 137 ms, VGG16
+//! forward + backward 1.78 → 1.49 s, and peak memory 513 → 465 MB (reused blocks instead
+//! of fresh mappings). Peak memory barely
 //! moves, since freed blocks are reused rather than kept beside new ones (`nst stylize`, 300
 //! iterations at 256 px: 328 MB before, 324 MB after). On other platforms
 //! (macOS, Windows, musl) it does nothing; their allocators behave differently and the
@@ -26,10 +32,12 @@ pub fn keep_freed_memory() {
         }
         const M_TRIM_THRESHOLD: i32 = -1;
         const M_MMAP_THRESHOLD: i32 = -3;
+        const M_MMAP_MAX: i32 = -4;
         // SAFETY: mallopt only changes allocator parameters; any values are allowed
         // (out-of-range ones are refused with a return of 0, leaving the defaults).
         unsafe {
             mallopt(M_MMAP_THRESHOLD, 32 << 20);
+            mallopt(M_MMAP_MAX, 0);
             mallopt(M_TRIM_THRESHOLD, i32::MAX);
         }
     }

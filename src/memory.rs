@@ -21,14 +21,42 @@ use crate::error::Result;
 pub const VGG_BYTES_PER_PIXEL: u64 = 2_100;
 
 /// Bytes that do not grow with the picture: VGG16's convolution weights (59 MB), the
-/// program and its buffers.
+/// program and its buffers (measured with `--conv im2col`).
 pub const BASE_BYTES: u64 = 90 << 20;
+
+/// Bytes of the Winograd kernel transforms (see [`crate::layers::WinogradKernel`]) that
+/// `algo` keeps for `arch`'s convolutions through conv5_1 (the deepest layer of Gatys'
+/// default style layers): α² values per filter slice where a 3×3 kernel has 9, so F(4,3)
+/// holds 4× the weights of the layers it runs. For VGG16 with `auto`: 152 MB.
+pub fn winograd_kernel_bytes(arch: crate::vgg::Arch, algo: crate::layers::ConvAlgo) -> u64 {
+    use crate::vgg::{layers, LayerKind, WIDTHS};
+    let mut total = 0u64;
+    for layer in layers(arch, WIDTHS) {
+        if let LayerKind::Conv { in_ch, out_ch, .. } = layer.kind {
+            // `auto` does not depend on the size; a forced algorithm does not either.
+            if let Some(tile) = algo.choose(in_ch, out_ch, (224, 224), (3, 3, 1, 1)) {
+                let a = tile.alpha() as u64;
+                total += a * a * (in_ch * out_ch) as u64 * 4;
+            }
+        }
+        if layer.name == "conv5_1" {
+            break;
+        }
+    }
+    total
+}
+
+/// [`BASE_BYTES`] plus the default (`auto`) kernel transforms of VGG16: what every
+/// estimate below starts from.
+fn base_bytes() -> u64 {
+    BASE_BYTES + winograd_kernel_bytes(crate::vgg::Arch::Vgg16, crate::layers::ConvAlgo::Auto)
+}
 
 /// Memory for optimising an `h`×`w` picture whose optimiser keeps `state_vectors`
 /// picture-sized vectors (iterate, gradient, history, moments …).
 pub fn optimisation_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
     let pixels = (h * w) as u64;
-    BASE_BYTES + pixels * (VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64)
+    base_bytes() + pixels * (VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64)
 }
 
 /// Bytes per pixel of each training picture when training a Texture Networks generator:
@@ -41,7 +69,7 @@ pub const TRAIN_BYTES_PER_PIXEL: u64 = 4_100;
 
 /// Memory for training on batches of `batch` pictures of `h`×`w`.
 pub fn training_bytes(h: usize, w: usize, batch: usize) -> u64 {
-    BASE_BYTES + (h * w * batch) as u64 * TRAIN_BYTES_PER_PIXEL
+    base_bytes() + (h * w * batch) as u64 * TRAIN_BYTES_PER_PIXEL
 }
 
 // ANCHOR: forward_bytes
@@ -78,7 +106,7 @@ pub fn forward_bytes(arch: crate::vgg::Arch, h: usize, w: usize, taps: &[usize])
         peak = peak.max(kept + live_in + out + tapped);
         kept += tapped;
     }
-    BASE_BYTES + 4 * (peak + 6 * (h * w) as u64)
+    base_bytes() + 4 * (peak + 6 * (h * w) as u64)
 }
 // ANCHOR_END: forward_bytes
 
@@ -183,7 +211,7 @@ mod tests {
         let net = layers(Arch::Vgg16, WIDTHS);
         let at = |n: &str| net.iter().position(|l| l.name == n).unwrap();
         let (h, w) = (100, 60);
-        let per_pixel = |values: u64| BASE_BYTES + 4 * values * (h * w) as u64;
+        let per_pixel = |values: u64| base_bytes() + 4 * values * (h * w) as u64;
         // Deep taps alone: the peak is conv1_2, its 64-channel input and output.
         assert_eq!(
             forward_bytes(Arch::Vgg16, h, w, &[at("relu5_1")]),
@@ -201,5 +229,41 @@ mod tests {
         ]
         .map(at);
         assert!(forward_bytes(Arch::Vgg16, h, w, &all) > per_pixel(128 + 6));
+    }
+
+    #[test]
+    fn winograd_kernels_are_counted_per_layer() {
+        use crate::layers::ConvAlgo;
+        use crate::vgg::Arch;
+        // VGG16 through conv5_1: 3·64·9 + 64·64·9 + … weights; F(4,3) keeps 36 values per
+        // 9, F(2,3) 16; auto leaves conv1_1 (3 input channels) to im2col.
+        let through_conv5_1: u64 = [
+            (64, 64),
+            (64, 128),
+            (128, 128),
+            (128, 256),
+            (256, 256),
+            (256, 256),
+            (256, 512),
+            (512, 512),
+            (512, 512),
+            (512, 512),
+        ]
+        .iter()
+        .map(|&(c, o): &(u64, u64)| c * o)
+        .sum();
+        let f4 = 36 * 4 * (through_conv5_1 + 3 * 64);
+        assert_eq!(winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::WinogradF4), f4);
+        assert_eq!(
+            winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::WinogradF2),
+            16 * 4 * (through_conv5_1 + 3 * 64)
+        );
+        assert_eq!(
+            winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::Auto),
+            36 * 4 * through_conv5_1
+        );
+        assert_eq!(winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::Im2col), 0);
+        let mb = winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::Auto) as f64 / (1 << 20) as f64;
+        assert!((mb - 152.4).abs() < 0.1, "{mb}");
     }
 }
