@@ -251,9 +251,9 @@ fn two_loop_equals_the_dense_bfgs_inverse() {
         }
     }
     // The dense matrix is symmetric, as the update promises.
-    for i in 0..n {
-        for j in 0..n {
-            assert!((b[i][j] - b[j][i]).abs() <= 1e-12 * (1.0 + b[i][j].abs()));
+    for (i, row) in b.iter().enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            assert!((v - b[j][i]).abs() <= 1e-12 * (1.0 + v.abs()), "({i}, {j})");
         }
     }
 }

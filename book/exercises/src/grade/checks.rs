@@ -203,8 +203,12 @@ const CONV_CASES: [ConvCase; 5] = [
 
 fn conv_name(case: &ConvCase) -> String {
     let (n, c, h, w, o, k, stride, pad, padding) = *case;
+    let padding = match padding {
+        Padding::Zero => "zero",
+        Padding::Circular => "circular",
+    };
     format!(
-        "{n}×{c}×{h}×{w} input, {o} filters of {k}×{k}, stride {stride}, {padding:?} padding {pad}"
+        "{n}×{c}×{h}×{w} input, {o} filters of {k}×{k}, stride {stride}, {padding} padding {pad}"
     )
 }
 
