@@ -3,9 +3,14 @@
 //! machinery: central differences ([`numeric_gradient`]) of nst's forward functions,
 //! adjoint tests, and nst's implementations as references, at nst's tolerances.
 
+// The candidates' types are the exercises' signatures, spelled out.
+#![allow(clippy::type_complexity)]
+
 use super::{adjoint, attempt, compare, plain, same, wrong, Grade};
 use crate::AdamState;
-use ndarray::{Array1, Array2, Array3, Array4, Zip};
+use ndarray::{
+    Array1, Array2, Array3, Array4, ArrayView1, ArrayView2, ArrayView3, ArrayView4, Zip,
+};
 use nst::checks::{away_from_zero, spread_groups, without_ties, H, LAYER_TOL, NORM_TOL};
 use nst::gradcheck::{dot, numeric_gradient};
 use nst::im2col::{col2im_naive, im2col_naive, ConvGeom, Padding};
@@ -64,9 +69,14 @@ fn geom_name(g: &ConvGeom) -> String {
 }
 
 pub fn ex01_im2col() -> Grade {
+    grade_im2col(&crate::ex01_im2col::im2col)
+}
+
+/// The grader of [`ex01_im2col`], for any candidate `f`.
+pub fn grade_im2col(candidate: &dyn Fn(ArrayView3<f64>, &ConvGeom) -> Array2<f64>) -> Grade {
     for (i, g) in geometries().iter().enumerate() {
         let x: Array3<f64> = Rng::new(i as u64).uniform_array((g.c, g.h, g.w), -1.0, 1.0);
-        let got = attempt(|| crate::ex01_im2col::im2col(x.view(), g))?;
+        let got = attempt(|| candidate(x.view(), g))?;
         let expected = im2col_naive(x.view(), g);
         compare(
             &format!("column matrix for a {}", geom_name(g)),
@@ -99,12 +109,19 @@ where
 }
 
 pub fn ex02_relu_backward() -> Grade {
+    grade_relu_backward(&crate::ex02_relu_backward::relu_backward)
+}
+
+/// The grader of [`ex02_relu_backward`], for any candidate `f`.
+pub fn grade_relu_backward(
+    candidate: &dyn Fn(ArrayView4<f64>, ArrayView4<f64>) -> Array4<f64>,
+) -> Grade {
     for (i, shape) in [(2, 3, 4, 5), (1, 1, 3, 7)].into_iter().enumerate() {
         let x = away_from_zero(&mut Rng::new(10 + i as u64), shape);
         let (r, num) = layer_numeric(&x, shape, 20 + i as u64, |x| {
             relu_forward(x.clone(), false).0
         });
-        let got = attempt(|| crate::ex02_relu_backward::relu_backward(x.view(), r.view()))?;
+        let got = attempt(|| candidate(x.view(), r.view()))?;
         let mut hint = "the gradient passes where the input x > 0 and is 0 elsewhere".to_string();
         if same(&got, &r) {
             hint = "your dx is dy unchanged: ReLU blocks the gradient where x ≤ 0".into();
@@ -117,13 +134,20 @@ pub fn ex02_relu_backward() -> Grade {
 }
 
 pub fn ex03_maxpool_backward() -> Grade {
+    grade_maxpool2_backward(&crate::ex03_maxpool_backward::maxpool2_backward)
+}
+
+/// The grader of [`ex03_maxpool_backward`], for any candidate `f`.
+pub fn grade_maxpool2_backward(
+    candidate: &dyn Fn(ArrayView4<f64>, ArrayView4<f64>) -> Array4<f64>,
+) -> Grade {
     for (i, shape) in [(2, 3, 6, 8), (1, 2, 5, 7)].into_iter().enumerate() {
         let x = without_ties(&mut Rng::new(30 + i as u64), shape);
         let out = (shape.0, shape.1, shape.2 / 2, shape.3 / 2);
         let (r, num) = layer_numeric(&x, out, 40 + i as u64, |x| {
             maxpool2_forward(x.view(), false).0
         });
-        let got = attempt(|| crate::ex03_maxpool_backward::maxpool2_backward(x.view(), r.view()))?;
+        let got = attempt(|| candidate(x.view(), r.view()))?;
         let mut hint = "only the window's maximum influenced the output, so all of dy goes to \
                         it (dx[winner] += dy) and the other three get 0; with odd sizes the \
                         last row/column gets nothing"
@@ -151,11 +175,16 @@ pub fn ex03_maxpool_backward() -> Grade {
 }
 
 pub fn ex04_col2im() -> Grade {
+    grade_col2im(&crate::ex04_col2im::col2im)
+}
+
+/// The grader of [`ex04_col2im`], for any candidate `f`.
+pub fn grade_col2im(candidate: &dyn Fn(ArrayView2<f64>, &ConvGeom) -> Array3<f64>) -> Grade {
     for (i, g) in geometries().iter().enumerate() {
         let mut rng = Rng::new(50 + i as u64);
         let x: Array3<f64> = rng.uniform_array((g.c, g.h, g.w), -1.0, 1.0);
         let y: Array2<f64> = rng.uniform_array((g.rows(), g.cols()), -1.0, 1.0);
-        let got = attempt(|| crate::ex04_col2im::col2im(y.view(), g))?;
+        let got = attempt(|| candidate(y.view(), g))?;
         let expected = col2im_naive(y.view(), g);
         let loc = |idx: &[usize]| format!(" (channel {}, pixel ({}, {}))", idx[0], idx[1], idx[2]);
         compare(
@@ -213,6 +242,13 @@ fn conv_name(case: &ConvCase) -> String {
 }
 
 pub fn ex05_conv_input_grad() -> Grade {
+    grade_conv2d_input_grad(&crate::ex05_conv_input_grad::conv2d_input_grad)
+}
+
+/// The grader of [`ex05_conv_input_grad`], for any candidate `f`.
+pub fn grade_conv2d_input_grad(
+    candidate: &dyn Fn(ArrayView4<f64>, ArrayView4<f64>, &ConvSpec, (usize, usize)) -> Array4<f64>,
+) -> Grade {
     for (i, case) in CONV_CASES.iter().enumerate() {
         let &(n, c, h, w, o, k, stride, pad, padding) = case;
         let spec = ConvSpec {
@@ -232,9 +268,7 @@ pub fn ex05_conv_input_grad() -> Grade {
                 &r.view(),
             )
         });
-        let got = attempt(|| {
-            crate::ex05_conv_input_grad::conv2d_input_grad(wt.view(), r.view(), &spec, (h, w))
-        })?;
+        let got = attempt(|| candidate(wt.view(), r.view(), &spec, (h, w)))?;
         compare(
             &format!("dX for a {}", conv_name(case)),
             &got,
@@ -262,6 +296,13 @@ pub fn ex05_conv_input_grad() -> Grade {
 }
 
 pub fn ex06_conv_weight_grad() -> Grade {
+    grade_conv2d_weight_grad(&crate::ex06_conv_weight_grad::conv2d_weight_grad)
+}
+
+/// The grader of [`ex06_conv_weight_grad`], for any candidate `f`.
+pub fn grade_conv2d_weight_grad(
+    candidate: &dyn Fn(ArrayView4<f64>, ArrayView4<f64>, &ConvSpec, (usize, usize)) -> Array4<f64>,
+) -> Grade {
     for (i, case) in CONV_CASES.iter().enumerate() {
         let &(n, c, h, w, o, k, stride, pad, padding) = case;
         let spec = ConvSpec {
@@ -281,9 +322,7 @@ pub fn ex06_conv_weight_grad() -> Grade {
                 &r.view(),
             )
         });
-        let got = attempt(|| {
-            crate::ex06_conv_weight_grad::conv2d_weight_grad(x.view(), r.view(), &spec, (k, k))
-        })?;
+        let got = attempt(|| candidate(x.view(), r.view(), &spec, (k, k)))?;
         compare(
             &format!("dW for a {}", conv_name(case)),
             &got,
@@ -304,6 +343,13 @@ pub fn ex06_conv_weight_grad() -> Grade {
 }
 
 pub fn ex07_content_grad() -> Grade {
+    grade_content_grad_through_relu(&crate::ex07_content_grad::content_grad_through_relu)
+}
+
+/// The grader of [`ex07_content_grad`], for any candidate `f`.
+pub fn grade_content_grad_through_relu(
+    candidate: &dyn Fn(ArrayView3<f64>, ArrayView3<f64>) -> Array3<f64>,
+) -> Grade {
     for (i, (c, h, w)) in [(3, 4, 5), (2, 1, 6)].into_iter().enumerate() {
         let x = away_from_zero(&mut Rng::new(80 + i as u64), (1, c, h, w))
             .index_axis_move(ndarray::Axis(0), 0);
@@ -313,8 +359,7 @@ pub fn ex07_content_grad() -> Grade {
             content_loss(f.view(), p.view(), Normalisation::Gatys).value
         };
         let num = numeric_gradient(&x, H, loss);
-        let got =
-            attempt(|| crate::ex07_content_grad::content_grad_through_relu(x.view(), p.view()))?;
+        let got = attempt(|| candidate(x.view(), p.view()))?;
         let unmasked = &x.mapv(|v| v.max(0.0)) - &p;
         let mut hint = "∂L/∂F = F − P, then the ReLU's derivative: 0 where x ≤ 0".to_string();
         if same(&got, &unmasked) {
@@ -339,9 +384,14 @@ pub fn ex07_content_grad() -> Grade {
 }
 
 pub fn ex08_gram() -> Grade {
+    grade_gram(&crate::ex08_gram::gram)
+}
+
+/// The grader of [`ex08_gram`], for any candidate `f`.
+pub fn grade_gram(candidate: &dyn Fn(ArrayView3<f64>) -> Array2<f64>) -> Grade {
     for (i, (c, h, w)) in [(3, 4, 5), (5, 2, 3), (1, 1, 7)].into_iter().enumerate() {
         let f: Array3<f64> = Rng::new(100 + i as u64).uniform_array((c, h, w), -1.0, 1.0);
-        let got = attempt(|| crate::ex08_gram::gram(f.view()))?;
+        let got = attempt(|| candidate(f.view()))?;
         compare(
             &format!("Gram matrix of a {c}×{h}×{w} activation"),
             &got,
@@ -356,6 +406,13 @@ pub fn ex08_gram() -> Grade {
 }
 
 pub fn ex09_style_grad() -> Grade {
+    grade_style_loss_grad(&crate::ex09_style_grad::style_loss_grad)
+}
+
+/// The grader of [`ex09_style_grad`], for any candidate `f`.
+pub fn grade_style_loss_grad(
+    candidate: &dyn Fn(ArrayView3<f64>, ArrayView2<f64>) -> Array3<f64>,
+) -> Grade {
     for (i, (c, h, w)) in [(3, 4, 5), (4, 2, 3)].into_iter().enumerate() {
         let mut rng = Rng::new(110 + i as u64);
         let f: Array3<f64> = rng.uniform_array((c, h, w), -1.0, 1.0);
@@ -364,7 +421,7 @@ pub fn ex09_style_grad() -> Grade {
         let num = numeric_gradient(&f, H, |f| {
             style_loss(f.view(), a.view(), Normalisation::Gatys).value
         });
-        let got = attempt(|| crate::ex09_style_grad::style_loss_grad(f.view(), a.view()))?;
+        let got = attempt(|| candidate(f.view(), a.view()))?;
         compare(
             "style dF",
             &got,
@@ -381,10 +438,15 @@ pub fn ex09_style_grad() -> Grade {
 }
 
 pub fn ex10_tv_grad() -> Grade {
+    grade_tv_grad(&crate::ex10_tv_grad::tv_grad)
+}
+
+/// The grader of [`ex10_tv_grad`], for any candidate `f`.
+pub fn grade_tv_grad(candidate: &dyn Fn(ArrayView3<f64>) -> Array3<f64>) -> Grade {
     for (i, (c, h, w)) in [(3, 4, 5), (1, 1, 6), (2, 5, 1)].into_iter().enumerate() {
         let x: Array3<f64> = Rng::new(120 + i as u64).uniform_array((c, h, w), -1.0, 1.0);
         let num = numeric_gradient(&x, H, |x| tv_loss(x.view()).value);
-        let got = attempt(|| crate::ex10_tv_grad::tv_grad(x.view()))?;
+        let got = attempt(|| candidate(x.view()))?;
         compare(
             &format!("TV gradient of a {c}×{h}×{w} picture"),
             &got,
@@ -400,6 +462,11 @@ pub fn ex10_tv_grad() -> Grade {
 }
 
 pub fn ex11_adam_step() -> Grade {
+    grade_adam_step(&crate::ex11_adam_step::adam_step)
+}
+
+/// The grader of [`ex11_adam_step`], for any candidate `f`.
+pub fn grade_adam_step(candidate: &dyn Fn(&mut [f64], &[f64], &mut AdamState, f64)) -> Grade {
     let n = 6;
     let lr = 0.05;
     let mut rng = Rng::new(130);
@@ -417,7 +484,7 @@ pub fn ex11_adam_step() -> Grade {
         };
         let g = grad(&x_ref);
         let before = x.clone();
-        attempt(|| crate::ex11_adam_step::adam_step(&mut x, &g, &mut state, lr))?;
+        attempt(|| candidate(&mut x, &g, &mut state, lr))?;
         reference.step(&mut x_ref, &g);
         if state.t != step {
             return wrong(format!(
@@ -479,6 +546,13 @@ fn quadratic_pairs(n: usize, m: usize, seed: u64) -> Vec<(Vec<f64>, Vec<f64>)> {
 }
 
 pub fn ex12_two_loop() -> Grade {
+    grade_two_loop(&crate::ex12_two_loop::two_loop)
+}
+
+/// The grader of [`ex12_two_loop`], for any candidate `f`.
+pub fn grade_two_loop(
+    candidate: &dyn Fn(&[(Vec<f64>, Vec<f64>)], f64, &[f64]) -> Vec<f64>,
+) -> Grade {
     use nst::optim::lbfgs::dense_bfgs_inverse;
     for (n, m, seed) in [(5, 0, 1u64), (5, 1, 2), (7, 3, 3), (8, 5, 4)] {
         let pairs = quadratic_pairs(n, m, seed);
@@ -486,7 +560,7 @@ pub fn ex12_two_loop() -> Grade {
             .last()
             .map_or(0.7, |(s, y)| nst::optim::dot(s, y) / nst::optim::dot(y, y));
         let g: Vec<f64> = Rng::new(140 + seed).uniform_array(n, -1.0, 1.0).to_vec();
-        let got = attempt(|| crate::ex12_two_loop::two_loop(&pairs, gamma, &g))?;
+        let got = attempt(|| candidate(&pairs, gamma, &g))?;
         let b = dense_bfgs_inverse(&pairs, gamma, n);
         let dense: Vec<f64> = b.iter().map(|row| -nst::optim::dot(row, &g)).collect();
         compare(
@@ -501,7 +575,7 @@ pub fn ex12_two_loop() -> Grade {
              each aᵢ is kept for the second loop.",
         )?;
         if let Some((s, y)) = pairs.last() {
-            let d = attempt(|| crate::ex12_two_loop::two_loop(&pairs, gamma, y))?;
+            let d = attempt(|| candidate(&pairs, gamma, y))?;
             compare(
                 "−B·y for the newest pair (the secant condition says −s)",
                 &Array1::from(d),
@@ -517,6 +591,17 @@ pub fn ex12_two_loop() -> Grade {
 }
 
 pub fn ex13_batchnorm_backward() -> Grade {
+    grade_batchnorm_backward(&crate::ex13_batchnorm_backward::batchnorm_backward)
+}
+
+/// The grader of [`ex13_batchnorm_backward`], for any candidate `f`.
+pub fn grade_batchnorm_backward(
+    candidate: &dyn Fn(
+        ArrayView4<f64>,
+        ArrayView1<f64>,
+        ArrayView4<f64>,
+    ) -> (Array4<f64>, Array1<f64>, Array1<f64>),
+) -> Grade {
     for (i, shape) in [(2, 3, 4, 5), (4, 2, 1, 1)].into_iter().enumerate() {
         let mut rng = Rng::new(150 + i as u64);
         let x = spread_groups(&mut rng, shape, true);
@@ -531,9 +616,7 @@ pub fn ex13_batchnorm_backward() -> Grade {
         let nx = numeric_gradient(&x, H, |x| f(x, &gamma, &beta));
         let ng = numeric_gradient(&gamma, H, |g| f(&x, g, &beta));
         let nb = numeric_gradient(&beta, H, |b| f(&x, &gamma, b));
-        let (dx, dg, db) = attempt(|| {
-            crate::ex13_batchnorm_backward::batchnorm_backward(x.view(), gamma.view(), r.view())
-        })?;
+        let (dx, dg, db) = attempt(|| candidate(x.view(), gamma.view(), r.view()))?;
         compare(
             "batch-norm dβ",
             &db,
@@ -587,6 +670,11 @@ pub fn ex13_batchnorm_backward() -> Grade {
 }
 
 pub fn ex14_crc_mask() -> Grade {
+    grade_crc_mask(&crate::ex14_crc_mask::mask, &crate::ex14_crc_mask::unmask)
+}
+
+/// The grader of [`ex14_crc_mask`], for any candidate `mask` and `unmask`.
+pub fn grade_crc_mask(mask: &dyn Fn(u32) -> u32, unmask: &dyn Fn(u32) -> u32) -> Grade {
     let mut values = vec![
         0u32,
         1,
@@ -599,7 +687,7 @@ pub fn ex14_crc_mask() -> Grade {
     let mut rng = Rng::new(160);
     values.extend((0..50).map(|_| rng.next_u64() as u32));
     for &v in &values {
-        let got = attempt(|| crate::ex14_crc_mask::mask(v))?;
+        let got = attempt(|| mask(v))?;
         let exp = nst::crc32c::mask(v);
         if got != exp {
             let hint = if got == (v >> 15).wrapping_add(nst::crc32c::MASK_DELTA) {
@@ -615,7 +703,7 @@ pub fn ex14_crc_mask() -> Grade {
                 "mask({v:#010x}): expected {exp:#010x}, got {got:#010x}\n  hint: {hint}"
             ));
         }
-        let back = attempt(|| crate::ex14_crc_mask::unmask(exp))?;
+        let back = attempt(|| unmask(exp))?;
         if back != v {
             return wrong(format!(
                 "unmask({exp:#010x}): expected {v:#010x}, got {back:#010x}\n  hint: undo the \
@@ -626,3 +714,6 @@ pub fn ex14_crc_mask() -> Grade {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
