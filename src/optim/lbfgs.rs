@@ -432,9 +432,10 @@ pub(crate) fn py_max(a: f64, b: f64) -> f64 {
     }
 }
 
-/// [`two_loop`] on pairs given as plain `(s, y)` vectors, oldest first (`ρ = 1/yᵀs`
-/// is computed here): `−H⁻¹g` for the L-BFGS approximation on top of `h_diag·I`. For the
-/// tests and the exercises, which have no [`Lbfgs`] to take the pairs from.
+/// The two-loop recursion on pairs given as plain `(s, y)` vectors, oldest first
+/// (`ρ = 1/yᵀs` is computed here): `−H⁻¹g` for the L-BFGS approximation on top of
+/// `h_diag·I`. For the tests and the exercises, which have no [`Lbfgs`] to take the pairs
+/// from.
 pub fn two_loop_direction(pairs: &[(Vec<f64>, Vec<f64>)], h_diag: f64, g: &[f64]) -> Vec<f64> {
     let history: VecDeque<Pair<f64>> = pairs
         .iter()
