@@ -222,7 +222,7 @@ fn with_shape(mut c: GradCheck, label: &str) -> GradCheck {
 
 // ANCHOR: kink_free_inputs
 /// Inputs for ReLU: magnitudes in [0.1, 1] with random signs, far from the kink at 0.
-fn away_from_zero(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f64> {
+pub fn away_from_zero(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f64> {
     Array4::from_shape_simple_fn(shape, || {
         let m = rng.range(0.1, 1.0);
         if rng.uniform() < 0.5 {
@@ -235,7 +235,7 @@ fn away_from_zero(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<
 
 /// Inputs for max-pooling: distinct values at least 0.01 apart (a shuffled ramp), so no
 /// window has a tie for its maximum within `h` of the perturbation.
-fn without_ties(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f64> {
+pub fn without_ties(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f64> {
     let len = shape.0 * shape.1 * shape.2 * shape.3;
     let mut v: Vec<f64> = (0..len)
         .map(|i| i as f64 * 0.01 - 0.005 * len as f64)

@@ -497,6 +497,7 @@ impl PixelBounds {
 }
 
 // ANCHOR: optimize
+// ANCHOR: optimize_api
 /// Minimise the objective from `x0` for up to `iterations` iterations, calling
 /// `observer` after each one.
 pub fn optimize(
@@ -508,6 +509,7 @@ pub fn optimize(
 ) -> Outcome {
     optimize_bounded(obj, x0, choice, iterations, None, observer)
 }
+// ANCHOR_END: optimize_api
 
 /// [`optimize`] with every picture it takes a step to projected into `bounds` (when
 /// given): after each iteration the pixels are clamped back into the range a saved

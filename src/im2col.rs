@@ -27,7 +27,7 @@
 //! picture size (see [`pixel_tile`]).
 
 use crate::tensor::Real;
-use ndarray::{Array2, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3};
+use ndarray::{Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3};
 
 /// How a convolution treats pixels outside the image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -326,6 +326,38 @@ pub fn im2col_naive<T: Real>(x: ArrayView3<T>, g: &ConvGeom) -> Array2<T> {
     cols
 }
 
+// ANCHOR: col2im_naive
+/// The adjoint of [`im2col_naive`], straight from the index formula: every entry
+/// `cols[(c, ki, kj), (oy, ox)]` is **added** onto the pixel it was copied from,
+/// `(iy, ix) = (oy·stride + ki − pad, ox·stride + kj − pad)`, wrapped under circular
+/// padding and dropped where it fell on zero padding. The reference [`col2im_tile_add`]
+/// is tested against.
+pub fn col2im_naive<T: Real>(cols: ArrayView2<T>, g: &ConvGeom) -> Array3<T> {
+    let (oh, ow) = (g.out_h(), g.out_w());
+    let (h, w) = (g.h as isize, g.w as isize);
+    let mut dx = Array3::zeros((g.c, g.h, g.w));
+    for c in 0..g.c {
+        for ki in 0..g.kh {
+            for kj in 0..g.kw {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let iy = (oy * g.stride + ki) as isize - g.pad as isize;
+                        let ix = (ox * g.stride + kj) as isize - g.pad as isize;
+                        let outside = iy < 0 || ix < 0 || iy >= h || ix >= w;
+                        if outside && g.padding == Padding::Zero {
+                            continue; // the padding is a constant: no gradient
+                        }
+                        let (iy, ix) = (iy.rem_euclid(h) as usize, ix.rem_euclid(w) as usize);
+                        dx[[c, iy, ix]] += cols[[(c * g.kh + ki) * g.kw + kj, oy * ow + ox]];
+                    }
+                }
+            }
+        }
+    }
+    dx
+}
+// ANCHOR_END: col2im_naive
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,6 +434,23 @@ mod tests {
             let terms = dot(&ax.mapv(f64::abs).view(), &y.mapv(f64::abs).view());
             let err = adjoint_error(lhs, rhs) * lhs.abs().max(rhs.abs()) / terms.max(1e-300);
             prop_assert!(err < 1e-13, "adjoint error {err}");
+        }
+
+        /// The index-formula col2im adds up exactly what the tiled scatter-add does
+        /// (the same additions, so equal to round-off in the order of summation).
+        #[test]
+        fn tiled_col2im_matches_naive(g in geom_strategy(), tile in 1usize..20, seed: u64) {
+            let y: Array2<f64> = Rng::new(seed).uniform_array((g.rows(), g.cols()), -1.0, 1.0);
+            let mut tiled = Array3::zeros((g.c, g.h, g.w));
+            let mut p0 = 0;
+            while p0 < g.cols() {
+                let p1 = (p0 + tile).min(g.cols());
+                col2im_tile_add(y.slice(s![.., p0..p1]), &g, p0, tiled.view_mut());
+                p0 = p1;
+            }
+            let naive = col2im_naive(y.view(), &g);
+            let diff = crate::tensor::max_abs_diff(&tiled.view(), &naive.view());
+            prop_assert!(diff < 1e-12, "max difference {diff}");
         }
     }
 

@@ -360,3 +360,75 @@ pub fn conv2d_naive<T: Real>(
 pub fn conv2d_flops(o: usize, c: usize, k: usize, oh: usize, ow: usize) -> f64 {
     2.0 * (o * c * k * k) as f64 * (oh * ow) as f64
 }
+
+// ANCHOR: conv_input_grad_naive
+/// ∂L/∂X by the index formula, the teaching version of [`conv2d_input_grad`]: the
+/// forward pass reads `X[n, c, oy·s+ki−p, ox·s+kj−p]` once for every output pixel and
+/// every weight, so each such read sends `W[o,c,ki,kj] · dY[n,o,oy,ox]` back to that
+/// input pixel, **added** to what the other windows covering it sent:
+///
+/// ```text
+/// X̄[n,c,iy,ix] = Σ_{o,oy,ox,ki,kj : oy·s+ki−p = iy, ox·s+kj−p = ix} W[o,c,ki,kj] · dY[n,o,oy,ox]
+/// ```
+///
+/// (indices taken modulo the size under circular padding; reads of zero padding send
+/// nothing). Same shapes as [`conv2d_input_grad`].
+pub fn conv2d_input_grad_naive<T: Real>(
+    w: ArrayView4<T>,
+    dy: ArrayView4<T>,
+    spec: &ConvSpec,
+    in_hw: (usize, usize),
+) -> Tensor4<T> {
+    let (n, o, oh, ow) = dy.dim();
+    let (_, c, kh, kw) = w.dim();
+    let g = spec.geom(c, in_hw.0, in_hw.1, kh, kw);
+    let (h, wd) = (g.h as isize, g.w as isize);
+    let mut dx = Array4::zeros((n, c, g.h, g.w));
+    for ((ni, oi, oy, ox), &d) in dy.indexed_iter() {
+        for ci in 0..c {
+            for ki in 0..kh {
+                for kj in 0..kw {
+                    let iy = (oy * g.stride + ki) as isize - g.pad as isize;
+                    let ix = (ox * g.stride + kj) as isize - g.pad as isize;
+                    let outside = iy < 0 || ix < 0 || iy >= h || ix >= wd;
+                    if outside && g.padding == Padding::Zero {
+                        continue;
+                    }
+                    let (iy, ix) = (iy.rem_euclid(h) as usize, ix.rem_euclid(wd) as usize);
+                    dx[[ni, ci, iy, ix]] += w[[oi, ci, ki, kj]] * d;
+                }
+            }
+        }
+    }
+    debug_assert_eq!((o, oh, ow), (w.dim().0, g.out_h(), g.out_w()));
+    dx
+}
+// ANCHOR_END: conv_input_grad_naive
+
+#[cfg(test)]
+mod naive_backward_tests {
+    use super::*;
+    use crate::rng::Rng;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The index formula and the tiled, parallel col2im path give the same ∂L/∂X.
+        #[test]
+        fn input_grad_naive_matches_fast(
+            n in 1usize..3, c in 1usize..4, o in 1usize..4, h in 1usize..9, wd in 1usize..9,
+            k in 1usize..4, stride in 1usize..3, pad in 0usize..3, circ: bool, seed: u64,
+        ) {
+            let padding = if circ { Padding::Circular } else { Padding::Zero };
+            let spec = ConvSpec { stride, pad, padding };
+            prop_assume!(spec.geom(c, h, wd, k, k).validate().is_ok());
+            let g = spec.geom(c, h, wd, k, k);
+            let mut rng = Rng::new(seed);
+            let w: Array4<f64> = rng.uniform_array((o, c, k, k), -1.0, 1.0);
+            let dy: Array4<f64> = rng.uniform_array((n, o, g.out_h(), g.out_w()), -1.0, 1.0);
+            let fast = conv2d_input_grad(w.view(), dy.view(), &spec, (h, wd));
+            let naive = conv2d_input_grad_naive(w.view(), dy.view(), &spec, (h, wd));
+            let diff = crate::tensor::max_abs_diff(&fast.view(), &naive.view());
+            prop_assert!(diff < 1e-12, "max difference {diff}");
+        }
+    }
+}

@@ -29,7 +29,7 @@ pub use concat::{concat_channels, concat_channels_backward};
 
 pub use conv::{
     conv2d_backward, conv2d_flops, conv2d_forward, conv2d_forward_then, conv2d_input_grad,
-    conv2d_naive, Conv2d, ConvGrads, ConvSpec,
+    conv2d_input_grad_naive, conv2d_naive, Conv2d, ConvGrads, ConvSpec,
 };
 pub use instancenorm::{instancenorm_backward, instancenorm_forward, InstanceNormCache};
 pub use norm::NORM_EPS;

@@ -432,5 +432,49 @@ pub(crate) fn py_max(a: f64, b: f64) -> f64 {
     }
 }
 
+/// The two-loop recursion on pairs given as plain `(s, y)` vectors, oldest first
+/// (`ρ = 1/yᵀs` is computed here): `−H⁻¹g` for the L-BFGS approximation on top of
+/// `h_diag·I`. For the tests and the exercises, which have no [`Lbfgs`] to take the pairs
+/// from.
+pub fn two_loop_direction(pairs: &[(Vec<f64>, Vec<f64>)], h_diag: f64, g: &[f64]) -> Vec<f64> {
+    let history: VecDeque<Pair<f64>> = pairs
+        .iter()
+        .map(|(s, y)| Pair {
+            s: s.clone(),
+            y: y.clone(),
+            rho: 1.0 / dot(y, s),
+        })
+        .collect();
+    two_loop(&history, h_diag, g)
+}
+
+/// The same approximation as a dense `n×n` matrix, by the BFGS update written out:
+/// `B ← Vᵀ B V + ρ s sᵀ` with `V = I − ρ y sᵀ`, from `B = h_diag·I`, oldest pair first.
+/// `O(n²)` memory: only for checking [`two_loop_direction`] on small problems.
+pub fn dense_bfgs_inverse(pairs: &[(Vec<f64>, Vec<f64>)], h_diag: f64, n: usize) -> Vec<Vec<f64>> {
+    let mut b: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| if i == j { h_diag } else { 0.0 }).collect())
+        .collect();
+    for (s, y) in pairs {
+        let rho = 1.0 / dot(y, s);
+        // V = I − ρ y sᵀ, so B V = B − ρ (B y) sᵀ and Vᵀ (B V) = B V − ρ s (yᵀ B V).
+        let by: Vec<f64> = b.iter().map(|row| dot(row, y)).collect();
+        let bv: Vec<Vec<f64>> = (0..n)
+            .map(|i| (0..n).map(|j| b[i][j] - rho * by[i] * s[j]).collect())
+            .collect();
+        let ytbv: Vec<f64> = (0..n)
+            .map(|j| (0..n).map(|i| y[i] * bv[i][j]).sum())
+            .collect();
+        b = (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| bv[i][j] - rho * s[i] * ytbv[j] + rho * s[i] * s[j])
+                    .collect()
+            })
+            .collect();
+    }
+    b
+}
+
 #[cfg(test)]
 mod tests;

@@ -205,3 +205,81 @@ fn runs_in_f32() {
     let x64: Vec<f64> = x.iter().map(|&v| v as f64).collect();
     assert!(q.distance(&x64) < 1e-4, "‖x − x*‖ = {}", q.distance(&x64));
 }
+
+/// Pairs `(s, y)` from a small convex quadratic `½xᵀQx` (so `y = Q s` and every
+/// `yᵀs > 0`), with random steps: what the two-loop recursion is fed in a run.
+fn quadratic_pairs(n: usize, m: usize, seed: u64) -> Vec<(Vec<f64>, Vec<f64>)> {
+    let mut rng = crate::rng::Rng::new(seed);
+    let a: Vec<Vec<f64>> = (0..n)
+        .map(|_| (0..n).map(|_| rng.range(-1.0, 1.0)).collect())
+        .collect();
+    // Q = AᵀA + I: symmetric positive definite.
+    let q: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| (0..n).map(|k| a[k][i] * a[k][j]).sum::<f64>() + f64::from(i == j))
+                .collect()
+        })
+        .collect();
+    (0..m)
+        .map(|_| {
+            let s: Vec<f64> = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
+            let y: Vec<f64> = q.iter().map(|row| dot(row, &s)).collect();
+            (s, y)
+        })
+        .collect()
+}
+
+#[test]
+fn two_loop_equals_the_dense_bfgs_inverse() {
+    let (n, m) = (6, 4);
+    let pairs = quadratic_pairs(n, m, 5);
+    let (s, y) = pairs.last().unwrap();
+    let h_diag = dot(s, y) / dot(y, y);
+    let b = dense_bfgs_inverse(&pairs, h_diag, n);
+    let mut rng = crate::rng::Rng::new(9);
+    for _ in 0..3 {
+        let g: Vec<f64> = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
+        let d = two_loop_direction(&pairs, h_diag, &g);
+        for i in 0..n {
+            let dense = -dot(&b[i], &g);
+            assert!(
+                (d[i] - dense).abs() <= 1e-12 * (1.0 + dense.abs()),
+                "entry {i}: two-loop {} against dense {dense}",
+                d[i]
+            );
+        }
+    }
+    // The dense matrix is symmetric, as the update promises.
+    for (i, row) in b.iter().enumerate() {
+        for (j, v) in row.iter().enumerate() {
+            assert!((v - b[j][i]).abs() <= 1e-12 * (1.0 + v.abs()), "({i}, {j})");
+        }
+    }
+}
+
+#[test]
+fn two_loop_satisfies_the_secant_condition() {
+    // H⁻¹y = s for the newest pair: two_loop(y) = −H⁻¹y must be −s.
+    for (n, m, seed) in [(5, 1, 1), (6, 3, 2), (8, 5, 3)] {
+        let pairs = quadratic_pairs(n, m, seed);
+        let (s, y) = pairs.last().unwrap();
+        for h_diag in [dot(s, y) / dot(y, y), 0.3, 2.0] {
+            let d = two_loop_direction(&pairs, h_diag, y);
+            for i in 0..n {
+                assert!(
+                    (d[i] + s[i]).abs() <= 1e-12 * (1.0 + s[i].abs()),
+                    "n {n}, m {m}, γ {h_diag}: entry {i} is {} but −s is {}",
+                    d[i],
+                    -s[i]
+                );
+            }
+        }
+    }
+    // An older pair's secant condition does not hold in general: the check can fail.
+    let pairs = quadratic_pairs(6, 3, 2);
+    let (s0, y0) = &pairs[0];
+    let d = two_loop_direction(&pairs, 0.3, y0);
+    let miss: f64 = d.iter().zip(s0).map(|(a, b)| (a + b).abs()).sum();
+    assert!(miss > 1e-3, "{miss}");
+}
