@@ -27,8 +27,9 @@ pub const BASE_BYTES: u64 = 90 << 20;
 /// Memory for optimising an `h`×`w` picture whose optimiser keeps `state_vectors`
 /// picture-sized vectors (iterate, gradient, history, moments …).
 pub fn optimisation_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
-    let pixels = (h * w) as u64;
-    BASE_BYTES + pixels * (VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64)
+    let pixels = (h as u64).saturating_mul(w as u64);
+    BASE_BYTES
+        .saturating_add(pixels.saturating_mul(VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64))
 }
 
 /// Bytes per pixel of each training picture when training a Texture Networks generator:
@@ -41,7 +42,10 @@ pub const TRAIN_BYTES_PER_PIXEL: u64 = 4_100;
 
 /// Memory for training on batches of `batch` pictures of `h`×`w`.
 pub fn training_bytes(h: usize, w: usize, batch: usize) -> u64 {
-    BASE_BYTES + (h * w * batch) as u64 * TRAIN_BYTES_PER_PIXEL
+    let pictures = (h as u64)
+        .saturating_mul(w as u64)
+        .saturating_mul(batch as u64);
+    BASE_BYTES.saturating_add(pictures.saturating_mul(TRAIN_BYTES_PER_PIXEL))
 }
 
 // ANCHOR: forward_bytes

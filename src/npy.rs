@@ -55,6 +55,11 @@ pub fn read_f32(path: &Path) -> Result<ArrayD<f32>> {
     let p = path.display();
     let bytes =
         std::fs::read(path).map_err(|e| Error(format!("cannot read {p}: {}", describe_io(&e))))?;
+    decode_f32(&bytes, &p.to_string())
+}
+
+/// [`read_f32`] on bytes in memory; `p` names them in messages.
+pub fn decode_f32(bytes: &[u8], p: &str) -> Result<ArrayD<f32>> {
     let npy = npyz::NpyFile::new(&bytes[..])
         .map_err(|e| Error(format!("{p}: not a valid .npy file ({e})")))?;
     let descr = npy.dtype().descr();

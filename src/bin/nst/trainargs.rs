@@ -7,7 +7,7 @@ use crate::runlog::RunLog;
 use nst::gatys::Control;
 use nst::im2col::Padding;
 use nst::layers::Activation;
-use nst::progress::{fmt_duration, install_ctrlc, interrupted, Progress};
+use nst::progress::{fmt_duration, interrupted, Progress};
 use nst::tensor::Tensor4;
 use nst::texture_net::checkpoint::{
     list_checkpoints, load_checkpoint, load_newest, save_checkpoint, save_model, Checkpoint,
@@ -266,7 +266,7 @@ impl Loop<'_> {
         trainer: &mut Trainer<f32>,
         content: impl FnMut() -> nst::Result<Tensor4<f32>>,
     ) -> nst::Result<bool> {
-        install_ctrlc();
+        crate::signals::install();
         let args = self.args;
         let dir = &args.output;
         std::fs::create_dir_all(dir)
