@@ -60,7 +60,7 @@ pub fn read_f32(path: &Path) -> Result<ArrayD<f32>> {
 
 /// [`read_f32`] on bytes in memory; `p` names them in messages.
 pub fn decode_f32(bytes: &[u8], p: &str) -> Result<ArrayD<f32>> {
-    let npy = npyz::NpyFile::new(&bytes[..])
+    let npy = npyz::NpyFile::new(bytes)
         .map_err(|e| Error(format!("{p}: not a valid .npy file ({e})")))?;
     let descr = npy.dtype().descr();
     if descr != "'<f4'" {
