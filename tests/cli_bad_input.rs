@@ -641,6 +641,18 @@ fn outputs_are_checked_before_work() {
         ],
         "no extension",
     );
+    // A training folder that cannot be made: before VGG is loaded.
+    let file = d.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    one_error_line(
+        &[
+            "train-texture",
+            &samples("starry_night.jpg"),
+            "-o",
+            &file.join("run").display().to_string(),
+        ],
+        "a-file is a file",
+    );
     if !weights_present() {
         return;
     }

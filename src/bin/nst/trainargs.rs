@@ -197,6 +197,28 @@ impl TrainArgs {
             },
         };
         options.schedule.validate()?;
+        // The training folder (or the folder it will be made in) must be writable before
+        // any work; nothing is created yet.
+        let mut existing = self.output.as_path();
+        while !existing.as_os_str().is_empty() && !existing.exists() {
+            existing = existing.parent().unwrap_or(Path::new(""));
+        }
+        if existing.as_os_str().is_empty() {
+            existing = Path::new(".");
+        }
+        if !existing.is_dir() {
+            nst::bail!(
+                "cannot make the training folder {}: {} is a file",
+                self.output.display(),
+                existing.display()
+            );
+        }
+        nst::files::check_writable(&existing.join("preview.png")).map_err(|e| {
+            nst::Error(format!(
+                "cannot make the training folder {}: {e}",
+                self.output.display()
+            ))
+        })?;
         let (h, w) = options.size;
         let needed = nst::memory::training_bytes(h, w, options.batch);
         let what = format!(
