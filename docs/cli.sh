@@ -56,6 +56,20 @@ Conventions shared by all commands:
 - Networks are `vgg16` or `vgg19` (`16`/`19` and the paper's `D`/`E` are accepted).
 - Bad input never panics: one line `error: …` on stderr and a non-zero exit status
   (2 for flags that do not parse, 1 for problems found while running).
+- Exit status 130 after Ctrl-C and 143 after SIGTERM: `stylize`, `texture`,
+  `reconstruct`, `train-texture` and `train-style` finish the step they are in, save
+  (the picture, or a checkpoint) and exit with that status, so a script can tell an
+  interrupted run from a finished one (0). A second signal exits at once, unsaved.
+- Everything that can be checked before the work is checked first: every output path
+  (an extension the command writes — `.png`, `.jpg`/`.jpeg` or `.npy` for pictures,
+  `.npy` for `loss --grad-out` —, an existing folder, permission to write), and the
+  memory that the sizes given need (`--size`, `--count`, `--cell`, `bench --sizes`/
+  `--gemm`): too much for the machine is one line naming the gigabytes, never an abort.
+- A picture cut short (a PNG without its IEND chunk, a JPEG without its end-of-image
+  marker) is an error naming the file; where a command goes on past bad files
+  (`data pack`, `train-style`'s pool) it names each one skipped and why.
+- Weights and trained models holding NaN or infinity are refused when loaded, naming the
+  tensor (`weights verify` checks every tensor's values as well as its sha256).
 - The library does the work; each command only parses its flags and prints.
 
 HEAD

@@ -147,8 +147,14 @@ impl<'a> Objective<'a> {
         let style_idx =
             vgg.layer_indices(&spec.style_layers.iter().map(|(n, _)| n).collect::<Vec<_>>())?;
         let (h, w) = content.map(|c| (c.dim().2, c.dim().3)).unwrap_or(out_hw);
+        let what = if content.is_some() {
+            "the content picture"
+        } else {
+            "the output"
+        };
         check_size(
             vgg,
+            what,
             h,
             w,
             content_idx.iter().chain(&style_idx).copied().max(),
@@ -180,7 +186,9 @@ impl<'a> Objective<'a> {
             let blend_sum: f64 = styles.iter().map(|(_, b)| b).sum();
             let mut grams: Vec<Array2<f32>> = Vec::new();
             for (k, (s, blend)) in styles.iter().enumerate() {
-                check_size(vgg, s.dim().2, s.dim().3, style_idx.iter().copied().max())?;
+                let what = format!("style picture {}", k + 1);
+                let deepest = style_idx.iter().copied().max();
+                check_size(vgg, &what, s.dim().2, s.dim().3, deepest)?;
                 let fwd = vgg.forward(s.view(), &style_idx, false);
                 for (j, &layer) in style_idx.iter().enumerate() {
                     let f = fwd.get(layer).expect("tapped").index_axis(Axis(0), 0);
@@ -241,7 +249,16 @@ impl<'a> Objective<'a> {
     // ANCHOR: evaluate
     /// Loss terms and `∂L/∂x` at `x` (1, 3, H, W).
     pub fn evaluate(&self, x: &Tensor4<f32>) -> (Terms, Tensor4<f32>) {
-        let (a, b) = (self.spec.content_weight, self.spec.style_weight);
+        let s = &self.spec;
+        self.evaluate_with(x, (s.content_weight, s.style_weight, s.tv_weight))
+    }
+
+    /// [`Objective::evaluate`] with the weights `(α, β, λ_tv)` in place of the spec's.
+    fn evaluate_with(
+        &self,
+        x: &Tensor4<f32>,
+        (a, b, tv): (f64, f64, f64),
+    ) -> (Terms, Tensor4<f32>) {
         let mut terms = Terms::default();
         let mut tap_grads = Vec::new();
         let mut dx = Array4::<f32>::zeros(x.raw_dim());
@@ -272,16 +289,69 @@ impl<'a> Objective<'a> {
             }
             dx = self.vgg.backward(&fwd, &tap_grads);
         }
-        if self.spec.tv_weight != 0.0 {
+        if tv != 0.0 {
             let lg = tv_loss(x.index_axis(Axis(0), 0));
             terms.tv = lg.value;
             dx.index_axis_mut(Axis(0), 0)
-                .scaled_add(self.spec.tv_weight as f32, &lg.grad);
+                .scaled_add(tv as f32, &lg.grad);
         }
-        terms.total = a * terms.content + b * terms.style + self.spec.tv_weight * terms.tv;
+        terms.total = a * terms.content + b * terms.style + tv * terms.tv;
         (terms, dx)
     }
     // ANCHOR_END: evaluate
+
+    // ANCHOR: check_start
+    /// Evaluate the loss at the starting picture `x0` and refuse to start when the loss or
+    /// its gradient is not finite there. The gradient is computed in `f32` as a weight
+    /// times the unweighted term's gradient, so a weight `w` overflows when
+    /// `w × max|∂E/∂x|` passes `f32::MAX` (3.4e38): the error names the weight and the
+    /// range it must stay in, measured at `x0` (one more evaluation per weighted term,
+    /// only when the check fails).
+    pub fn check_start(&self, x0: &Tensor4<f32>) -> Result<Terms> {
+        let (terms, g) = self.evaluate(x0);
+        if terms.total.is_finite() && g.iter().all(|v| v.is_finite()) {
+            return Ok(terms);
+        }
+        let s = &self.spec;
+        let parts = [
+            (
+                "--content-weight",
+                "content",
+                s.content_weight,
+                (1.0, 0.0, 0.0),
+            ),
+            ("--style-weight", "style", s.style_weight, (0.0, 1.0, 0.0)),
+            (
+                "--tv-weight",
+                "total-variation",
+                s.tv_weight,
+                (0.0, 0.0, 1.0),
+            ),
+        ];
+        for (flag, term, weight, unit) in parts {
+            if weight == 0.0 {
+                continue;
+            }
+            let (t, g) = self.evaluate_with(x0, unit);
+            let peak = g.iter().fold(0.0f64, |m, v| m.max(f64::from(v.abs())));
+            if t.total.is_finite() && peak.is_finite() && weight * peak >= f64::from(f32::MAX) {
+                bail!(
+                    "{flag} {weight:e} is too large: at the starting picture the {term} term's \
+                     gradient reaches {peak:.2e} at weight 1, and the weight times that must \
+                     stay below {:.1e} (the largest f32): use {flag} below {:.1e}, and well \
+                     below, since the gradient grows while optimising",
+                    f32::MAX,
+                    f64::from(f32::MAX) / peak
+                );
+            }
+        }
+        bail!(
+            "the loss or its gradient is not finite at the starting picture (loss {:e}): \
+             lower --content-weight / --style-weight / --tv-weight, or check the pictures",
+            terms.total
+        )
+    }
+    // ANCHOR_END: check_start
 
     /// The Gram matrix of `x` (1, 3, H, W) at each style target, in the order of the
     /// spec's style layers: one forward pass, no backward.
@@ -335,8 +405,15 @@ fn positions_at(vgg: &Vgg<f32>, layer: usize, h: usize, w: usize) -> usize {
 }
 // ANCHOR_END: positions_at
 
-/// Every tapped layer must have at least one pixel.
-fn check_size(vgg: &Vgg<f32>, h: usize, w: usize, deepest: Option<usize>) -> Result<()> {
+/// Every tapped layer must have at least one pixel. The error reads "`what` is W×H
+/// pixels, too small for layer …", for the caller to name the picture.
+fn check_size(
+    vgg: &Vgg<f32>,
+    what: &str,
+    h: usize,
+    w: usize,
+    deepest: Option<usize>,
+) -> Result<()> {
     let Some(d) = deepest else { return Ok(()) };
     if positions_at(vgg, d, h, w) == 0 {
         let pools = vgg.layers[..=d]
@@ -344,13 +421,23 @@ fn check_size(vgg: &Vgg<f32>, h: usize, w: usize, deepest: Option<usize>) -> Res
             .filter(|l| l.kind == crate::vgg::LayerKind::Pool)
             .count();
         bail!(
-            "a {h}×{w} picture is too small for layer {}: it needs at least {}×{} pixels",
+            "{what} is {w}×{h} pixels, too small for layer {}, which needs at least {}×{}",
             vgg.layers[d].name,
             1 << pools,
             1 << pools
         );
     }
     Ok(())
+}
+
+/// Is an `h`×`w` picture large enough for the deepest of `layers` (every 2×2 pooling
+/// before it halves the picture, and at least one pixel must remain)? The error reads
+/// "is W×H pixels, too small for layer …, which needs at least N×N", for the caller to
+/// put the picture's name in front.
+pub fn check_picture_size(vgg: &Vgg<f32>, layers: &[String], h: usize, w: usize) -> Result<()> {
+    let idx = vgg.layer_indices(layers)?;
+    check_size(vgg, "", h, w, idx.into_iter().max())
+        .map_err(|e| crate::Error(e.0.trim_start().to_string()))
 }
 
 /// Which optimiser and its settings.
@@ -571,6 +658,10 @@ pub fn optimize_bounded(
     }
     let mut ending = Ending::Finished;
     let mut done = 0;
+    if iterations == 0 {
+        // No step: the loss reported is the starting picture's.
+        eval(&x, &mut terms, &mut evals);
+    }
     for iter in 1..=iterations {
         let mut stop_reason = None;
         if let Some(opt) = lbfgs.as_mut() {

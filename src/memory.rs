@@ -55,8 +55,9 @@ fn base_bytes() -> u64 {
 /// Memory for optimising an `h`×`w` picture whose optimiser keeps `state_vectors`
 /// picture-sized vectors (iterate, gradient, history, moments …).
 pub fn optimisation_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
-    let pixels = (h * w) as u64;
-    base_bytes() + pixels * (VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64)
+    let pixels = (h as u64).saturating_mul(w as u64);
+    base_bytes()
+        .saturating_add(pixels.saturating_mul(VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64))
 }
 
 /// Bytes per pixel of each training picture when training a Texture Networks generator:
@@ -69,7 +70,10 @@ pub const TRAIN_BYTES_PER_PIXEL: u64 = 4_100;
 
 /// Memory for training on batches of `batch` pictures of `h`×`w`.
 pub fn training_bytes(h: usize, w: usize, batch: usize) -> u64 {
-    base_bytes() + (h * w * batch) as u64 * TRAIN_BYTES_PER_PIXEL
+    let pictures = (h as u64)
+        .saturating_mul(w as u64)
+        .saturating_mul(batch as u64);
+    base_bytes().saturating_add(pictures.saturating_mul(TRAIN_BYTES_PER_PIXEL))
 }
 
 // ANCHOR: forward_bytes

@@ -55,7 +55,13 @@ pub fn read_f32(path: &Path) -> Result<ArrayD<f32>> {
     let p = path.display();
     let bytes =
         std::fs::read(path).map_err(|e| Error(format!("cannot read {p}: {}", describe_io(&e))))?;
-    let npy = npyz::NpyFile::new(&bytes[..])
+    decode_f32(&bytes, &p.to_string())
+}
+
+/// [`read_f32`] on bytes in memory; `p` names them in messages.
+pub fn decode_f32(bytes: &[u8], p: &str) -> Result<ArrayD<f32>> {
+    check_header_nesting(bytes).map_err(|e| Error(format!("{p}: not a valid .npy file ({e})")))?;
+    let npy = npyz::NpyFile::new(bytes)
         .map_err(|e| Error(format!("{p}: not a valid .npy file ({e})")))?;
     let descr = npy.dtype().descr();
     if descr != "'<f4'" {
@@ -103,6 +109,54 @@ pub fn read_f32(path: &Path) -> Result<ArrayD<f32>> {
     })
 }
 // ANCHOR_END: read_f32
+
+/// The deepest nesting of brackets a header may have. numpy writes a dictionary holding a
+/// tuple (depth 2); structured dtypes add a list of tuples (depth 4).
+const MAX_HEADER_DEPTH: usize = 4;
+
+/// Refuse a header whose brackets nest deeper than [`MAX_HEADER_DEPTH`], before npyz
+/// parses it: its Python-literal parser takes time exponential in the nesting depth, so
+/// a 173-byte file whose header opens with 14 `{` kept the reader busy for more than
+/// 20 s (found by fuzzing, docs/fuzzing.md). Files too short to hold a header are left
+/// to npyz.
+fn check_header_nesting(bytes: &[u8]) -> std::result::Result<(), String> {
+    let Some(&major) = bytes.get(6) else {
+        return Ok(());
+    };
+    let (start, len) = match major {
+        1 => (
+            10,
+            bytes
+                .get(8..10)
+                .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]]))),
+        ),
+        _ => (
+            12,
+            bytes
+                .get(8..12)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize),
+        ),
+    };
+    let Some(len) = len else { return Ok(()) };
+    let header = &bytes[start.min(bytes.len())..start.saturating_add(len).min(bytes.len())];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for &b in header {
+        match b {
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_HEADER_DEPTH {
+        return Err(format!(
+            "its header nests brackets {deepest} deep; a numpy header nests at most {MAX_HEADER_DEPTH}"
+        ));
+    }
+    Ok(())
+}
 
 /// Read a `float32` `.npy` file that must have exactly `expected` shape.
 pub fn read_f32_shaped(path: &Path, expected: &[usize]) -> Result<ArrayD<f32>> {
@@ -220,6 +274,35 @@ mod tests {
         }
         std::fs::write(&p, &bytes).unwrap();
         assert_eq!(read_f32(&p).unwrap(), a.into_dyn());
+    }
+
+    /// Found by fuzzing (docs/fuzzing.md): a 173-byte file whose header opens with 14 `{`
+    /// kept npyz's header parser busy for more than 20 s. It is refused at once now, as is any
+    /// header nesting deeper than numpy's.
+    #[test]
+    fn deeply_nested_headers_are_refused_quickly() {
+        let t = std::time::Instant::now();
+        let hang = include_bytes!("../tests/fixtures/fuzz/npy_nested_braces.npy");
+        let e = decode_f32(hang, "h.npy").unwrap_err();
+        assert!(
+            e.0.contains("h.npy: not a valid .npy file") && e.0.contains("nests brackets"),
+            "{e}"
+        );
+        let a = Array::from_elem(IxDyn(&[2]), 1.0f32);
+        let good = encode_f32(&a.view());
+        let hlen = usize::from(u16::from_le_bytes([good[8], good[9]]));
+        let header = String::from_utf8(good[10..10 + hlen].to_vec())
+            .unwrap()
+            .replacen('{', &"{".repeat(40), 1);
+        let mut deep = good[..8].to_vec();
+        deep.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        deep.extend_from_slice(header.as_bytes());
+        deep.extend_from_slice(&good[10 + hlen..]);
+        let e = decode_f32(&deep, "d.npy").unwrap_err();
+        assert!(e.0.contains("nests brackets 41 deep"), "{e}");
+        assert!(t.elapsed().as_secs() < 2, "took {:?}", t.elapsed());
+        // numpy's own headers pass.
+        decode_f32(&good, "g.npy").unwrap();
     }
 
     #[test]

@@ -1,42 +1,27 @@
-//! Progress for long runs, and a clean stop on Ctrl-C.
+//! Progress for long runs, and the flag that stops them cleanly.
 //!
 //! * [`Progress`] draws a one-line bar on stderr — `[#####.....] 120/500 1.9 it/s ETA 3m20s
 //!   loss 1.2e6` — redrawn at most a few times a second. When stderr is not a
 //!   terminal (CI, a log file) it prints a plain line every few seconds instead, so logs
 //!   stay readable.
-//! * [`interrupted`] reports whether Ctrl-C was pressed since [`install_ctrlc`]: long loops
-//!   check it between iterations, save what they have, and exit normally. A second
-//!   Ctrl-C exits at once (for when saving itself hangs).
+//! * [`interrupted`] reports whether a stop was asked for with [`request_stop`]: long
+//!   loops check it between iterations, save what they have, and return normally. The
+//!   library installs no signal handler and never exits the process: the `nst` binary
+//!   calls [`request_stop`] on Ctrl-C or SIGTERM and chooses the exit status.
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
-static PRESSES: AtomicUsize = AtomicUsize::new(0);
 
-/// Install the Ctrl-C handler (idempotent; later calls do nothing).
-pub fn install_ctrlc() {
-    static INSTALLED: AtomicBool = AtomicBool::new(false);
-    if INSTALLED.swap(true, Ordering::SeqCst) {
-        return;
-    }
-    let _ = ctrlc::set_handler(|| {
-        if PRESSES.fetch_add(1, Ordering::SeqCst) >= 1 {
-            eprintln!("\ninterrupted twice: exiting without saving");
-            std::process::exit(130);
-        }
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        eprintln!("\ninterrupted: finishing this step and saving (press Ctrl-C again to quit now)");
-    });
-}
-
-/// Has Ctrl-C been pressed?
+/// Has a stop been asked for?
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
-/// Pretend Ctrl-C was pressed (tests; and `--max-seconds`-style limits).
+/// Ask the running loop to stop after its current step (a signal handler may call this:
+/// it only stores an atomic flag).
 pub fn request_stop() {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }

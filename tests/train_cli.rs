@@ -407,7 +407,7 @@ fn ctrl_c_and_kill_lose_at_most_the_iterations_since_the_last_checkpoint() {
         }
     };
 
-    // Ctrl-C: the iteration finishes, a checkpoint is written, exit status 0.
+    // Ctrl-C: the iteration finishes, a checkpoint is written, exit status 130.
     let child = Command::new(env!("CARGO_BIN_EXE_nst"))
         .args(&args)
         .stderr(Stdio::piped())
@@ -421,7 +421,7 @@ fn ctrl_c_and_kill_lose_at_most_the_iterations_since_the_last_checkpoint() {
     assert!(status.success());
     let res = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&res.stderr);
-    assert!(res.status.success(), "{err}");
+    assert_eq!(res.status.code(), Some(130), "{err}");
     assert!(err.contains("interrupted at iteration"), "{err}");
     let at = newest(&out);
     assert!(
@@ -554,5 +554,53 @@ fn train_style_reads_tfrecord_shards() {
     assert!(
         d.join("model/model").is_dir(),
         "no trained model written:\n{err}"
+    );
+}
+
+/// SIGTERM (what `kill`, `timeout` and schedulers send) stops training like Ctrl-C: the
+/// iteration finishes, a checkpoint is written, and the exit status is 143.
+#[test]
+fn sigterm_checkpoints_and_exits_143() {
+    if !weights_present() {
+        return eprintln!("skipped: no weights");
+    }
+    let d = dir("sigterm");
+    let (s, w) = (texture_sample(&d), weights());
+    let out = d.join("run").display().to_string();
+    let args = train_texture(
+        &s,
+        &out,
+        &w,
+        &["--iterations", "100000", "--save-every", "2"],
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(&args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let newest = || {
+        nst::texture_net::checkpoint::list_checkpoints(Path::new(&out))
+            .ok()
+            .and_then(|c| c.first().map(|c| c.0))
+            .unwrap_or(0)
+    };
+    let t = Instant::now();
+    while newest() < 2 {
+        assert!(t.elapsed() < Duration::from_secs(120), "no checkpoint 2");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let res = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(143), "{err}");
+    assert!(err.contains("terminated (SIGTERM)"), "{err}");
+    let at = newest();
+    assert!(
+        err.contains(&format!("interrupted at iteration {at};")),
+        "checkpoint {at}: {err}"
     );
 }

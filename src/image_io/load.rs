@@ -69,6 +69,18 @@ pub fn load_rgb(path: &Path, opts: &LoadOptions) -> Result<Array3<f32>> {
                     opts.max_pixels
                 )));
             }
+            // Memory too: a limit raised with --max-pixels must not become an abort.
+            // The scaled copy and the resampling's intermediate, in f32.
+            let bytes = (h2 as u64)
+                .saturating_mul(w2 as u64)
+                .saturating_mul(3 * 4 * 2);
+            let what = format!("{p}: scaling to {w2}×{h2}");
+            crate::memory::check_fits(
+                bytes,
+                &what,
+                "use a smaller --size",
+                crate::memory::machine_memory(),
+            )?;
             scale_to_longest(img.view(), side as usize)
         }
         _ => img,
@@ -125,8 +137,16 @@ fn load_picture(path: &Path, opts: &LoadOptions) -> Result<Array3<f32>> {
     // it lets us read the header and then decode without opening the file twice.
     let bytes =
         std::fs::read(path).map_err(|e| Error(format!("cannot read {p}: {}", describe_io(&e))))?;
+    decode_picture(&bytes, path, opts)
+}
+
+/// Decode a PNG or JPEG file's bytes as `H×W×3` RGB in [0, 1], as [`load_rgb`] does
+/// (header first and the pixel limit, then completeness, then the pixels); `path` names
+/// it in messages. `opts.max_side` is not applied here.
+pub fn decode_picture(bytes: &[u8], path: &Path, opts: &LoadOptions) -> Result<Array3<f32>> {
+    let p = path.display();
     let reader = || -> Result<ImageReader<Cursor<&[u8]>>> {
-        let r = ImageReader::new(Cursor::new(&bytes[..]));
+        let r = ImageReader::new(Cursor::new(bytes));
         let mut r = r
             .with_guessed_format()
             .map_err(|e| Error(format!("cannot read {p}: {}", describe_io(&e))))?;
@@ -146,6 +166,7 @@ fn load_picture(path: &Path, opts: &LoadOptions) -> Result<Array3<f32>> {
         .into_dimensions()
         .map_err(|e| decode_error(path, e))?;
     check_size(path, u64::from(w), u64::from(h), opts)?;
+    super::check_complete(bytes).map_err(|e| Error(format!("{p}: {e}")))?;
     let img = reader()?.decode().map_err(|e| decode_error(path, e))?;
     let rgb = img.into_rgb32f();
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);

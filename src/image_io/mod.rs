@@ -7,14 +7,16 @@
 //! Files come from users, so every failure — missing, unreadable, not a picture,
 //! truncated, empty, absurdly large — is one line naming the file and the problem.
 
+mod complete;
 mod load;
 mod resize;
 mod save;
 
 pub use crate::files::check_writable;
-pub use load::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
+pub use complete::check_complete;
+pub use load::{decode_picture, load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
 pub use resize::{longest_side_dims, resize, scale_to_longest};
-pub use save::{png_bytes, save_rgb};
+pub use save::{check_output, png_bytes, save_rgb};
 
 #[cfg(test)]
 mod tests;

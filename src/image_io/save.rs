@@ -12,6 +12,36 @@ use std::path::Path;
 /// JPEG quality used when saving (out of 100).
 const JPEG_QUALITY: u8 = 95;
 
+/// The extensions [`save_rgb`] writes.
+const EXTENSIONS: &str = ".png, .jpg, .jpeg or .npy";
+
+/// The lower-case extension of `path` if [`save_rgb`] can write it, else an error naming
+/// the path.
+fn picture_extension(path: &Path) -> Result<String> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "png" | "jpg" | "jpeg" | "npy" => Ok(ext),
+        "" => Err(Error(format!(
+            "cannot save {}: no extension to choose the format by (use {EXTENSIONS})",
+            path.display()
+        ))),
+        _ => Err(Error(format!(
+            "cannot save {}: unknown extension `.{ext}` (use {EXTENSIONS})",
+            path.display()
+        ))),
+    }
+}
+
+/// Check, before any work, that a picture can be saved at `path`: an extension
+/// [`save_rgb`] knows, an existing folder, and permission to write there.
+pub fn check_output(path: &Path) -> Result<()> {
+    picture_extension(path)?;
+    crate::files::check_writable(path)
+}
+
 // ANCHOR: save_rgb
 /// Save an `H×W×3` RGB picture, clamped to [0, 1] (NaN becomes 0).
 ///
@@ -27,20 +57,10 @@ pub fn save_rgb(path: &Path, img: ArrayView3<f32>) -> Result<()> {
         )));
     }
     let clamped: Array3<f32> = img.mapv(|v| if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) });
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = picture_extension(path)?;
     let bytes = match ext.as_str() {
         "npy" => encode_f32(&clamped.view().into_dyn()),
-        "png" | "jpg" | "jpeg" => {
-            encode_8bit(&clamped, &ext).map_err(|e| Error(format!("cannot save {p}: {e}")))?
-        }
-        _ => {
-            return Err(Error(format!(
-                "cannot save {p}: unknown extension `{ext}` (use .png, .jpg or .npy)"
-            )))
-        }
+        _ => encode_8bit(&clamped, &ext).map_err(|e| Error(format!("cannot save {p}: {e}")))?,
     };
     write_atomic(path, &bytes)
 }

@@ -253,6 +253,11 @@ fn read_vec<T: Real>(path: &Path, len: usize) -> Result<Vec<T>> {
             a.len()
         );
     }
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    crate::weights::check_finite(path, &name, &a)?;
     Ok(a.iter().map(|&x| T::of(f64::from(x))).collect())
 }
 

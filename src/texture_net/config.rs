@@ -134,6 +134,17 @@ impl GeneratorConfig {
         if self.branch_channels == 0 {
             bail!("branch_channels must be at least 1");
         }
+        // Bounds, so that a config file from elsewhere cannot size an allocation at will
+        // (the paper uses 8 channels per branch and 3 noise channels).
+        for (key, v) in [
+            ("noise_channels", self.noise_channels),
+            ("content_channels", self.content_channels),
+            ("branch_channels", self.branch_channels),
+        ] {
+            if v > MAX_CHANNELS {
+                bail!("{key} must be at most {MAX_CHANNELS}, got {v}");
+            }
+        }
         if !(0.0..=1.0).contains(&self.momentum) {
             bail!("momentum must be in [0, 1], got {}", self.momentum);
         }
@@ -223,6 +234,9 @@ impl GeneratorConfig {
         Ok((config, kv))
     }
 }
+
+/// The most channels a configuration may ask for in any of its channel counts.
+pub const MAX_CHANNELS: usize = 1024;
 
 /// The `format` line's value.
 const FORMAT: &str = "nst-texture-generator-1";

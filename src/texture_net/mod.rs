@@ -30,7 +30,7 @@ pub use generator::{Forward, Generator, Gradients, Mode};
 pub use inputs::{noise_inputs, stylisation_inputs};
 pub use layout::TensorSlot;
 pub use sample::{pictures, sample_textures, stylise};
-pub use tiles::generate_tiled;
+pub use tiles::{generate_tiled, generation_bytes};
 pub use train::{
     output_to_rgb, Schedule, StepReport, TrainLoss, TrainOptions, TrainState, Trainer,
 };

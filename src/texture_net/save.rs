@@ -84,6 +84,7 @@ impl<T: Real> Generator<T> {
                 _ => return Err(at(Error(format!("unknown key '{key}'")))),
             }
         }
+        check_no_foreign_statistics(dir, &g)?;
         let slots = g.param_slots().to_vec();
         read_slots(dir, &slots, g.params_mut())?;
         let slots = g.running_slots().to_vec();
@@ -91,6 +92,39 @@ impl<T: Real> Generator<T> {
         Ok(g)
     }
 }
+
+// ANCHOR: foreign_statistics
+/// Batch norm leaves its running statistics beside the weights
+/// (`….running_mean.npy`, `….running_var.npy`); instance norm has none. Weights trained
+/// under batch norm depend on those statistics (the network never saw per-picture
+/// normalisation), so a folder that holds them while `config.txt` says `norm = instance`
+/// is a mismatch, not a model: refuse it rather than generate from the wrong network.
+fn check_no_foreign_statistics<T: Real>(dir: &Path, g: &Generator<T>) -> Result<()> {
+    if !g.running_slots().is_empty() {
+        return Ok(());
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut stats: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".running_mean.npy") || n.ends_with(".running_var.npy"))
+        .collect();
+    stats.sort();
+    if let Some(first) = stats.first() {
+        return Err(Error(format!(
+            "{}: {CONFIG_FILE} says norm = {}, but the folder holds {} batch-norm running \
+             statistic(s) ({first}, …): these weights were trained with batch norm \
+             (architecture mismatch)",
+            dir.display(),
+            g.config().norm.name(),
+            stats.len()
+        )));
+    }
+    Ok(())
+}
+// ANCHOR_END: foreign_statistics
 
 /// Fill `values` from `<dir>/<slot name>.npy` for every slot, checking each shape.
 fn read_slots<T: Real>(dir: &Path, slots: &[TensorSlot], values: &mut [T]) -> Result<()> {
@@ -115,9 +149,92 @@ fn read_slots<T: Real>(dir: &Path, slots: &[TensorSlot], values: &mut [T]) -> Re
                 shape_str(&slot.shape)
             )));
         }
+        crate::weights::check_finite(&path, &slot.name, &a)?;
+        if slot.name.ends_with("running_var") {
+            if let Some(v) = a.iter().find(|v| **v < 0.0) {
+                return Err(Error(format!(
+                    "{}: tensor `{}` holds a negative variance ({v}); the weights are damaged",
+                    path.display(),
+                    slot.name
+                )));
+            }
+        }
         for (v, &x) in values[slot.range()].iter_mut().zip(a.iter()) {
             *v = T::of(f64::from(x));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::texture_net::config::NormKind;
+    use crate::texture_net::GeneratorConfig;
+
+    fn small(norm: NormKind) -> GeneratorConfig {
+        GeneratorConfig {
+            scales: 2,
+            branch_channels: 2,
+            norm,
+            ..GeneratorConfig::texture()
+        }
+    }
+
+    fn saved(tag: &str, norm: NormKind) -> std::path::PathBuf {
+        let dir = crate::files::test_dir(tag);
+        Generator::<f32>::new(small(norm), 1)
+            .unwrap()
+            .save(&dir)
+            .unwrap();
+        Generator::<f32>::load(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn non_finite_weights_are_refused_by_name() {
+        let dir = saved("gen-nan", NormKind::Batch);
+        let g = Generator::<f32>::load(&dir).unwrap();
+        let slot = g.param_slots()[0].clone();
+        let mut values: Vec<f32> = vec![0.5; slot.range().len()];
+        values[3] = f32::NAN;
+        let a = ndarray::ArrayD::from_shape_vec(IxDyn(&slot.shape), values).unwrap();
+        write_f32(&dir.join(format!("{}.npy", slot.name)), &a.view()).unwrap();
+        let e = Generator::<f32>::load(&dir).unwrap_err().0;
+        assert!(
+            e.contains(&format!("tensor `{}`", slot.name)) && e.contains("non-finite"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn negative_running_variance_is_refused() {
+        let dir = saved("gen-var", NormKind::Batch);
+        let g = Generator::<f32>::load(&dir).unwrap();
+        let slot = g
+            .running_slots()
+            .iter()
+            .find(|s| s.name.ends_with("running_var"))
+            .unwrap()
+            .clone();
+        let a = ndarray::ArrayD::from_elem(IxDyn(&slot.shape), -1.0f32);
+        write_f32(&dir.join(format!("{}.npy", slot.name)), &a.view()).unwrap();
+        let e = Generator::<f32>::load(&dir).unwrap_err().0;
+        assert!(e.contains("negative variance"), "{e}");
+    }
+
+    #[test]
+    fn instance_config_over_batch_weights_is_refused() {
+        let dir = saved("gen-arch", NormKind::Batch);
+        let cfg = dir.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        std::fs::write(&cfg, text.replace("norm = batch", "norm = instance")).unwrap();
+        let e = Generator::<f32>::load(&dir).unwrap_err().0;
+        assert!(
+            e.contains("norm = instance") && e.contains("trained with batch norm"),
+            "{e}"
+        );
+        // A real instance-norm model still loads.
+        saved("gen-inst", NormKind::Instance);
+    }
 }

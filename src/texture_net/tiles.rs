@@ -36,6 +36,43 @@ pub fn tile_margin<T: Real>(gen: &Generator<T>) -> usize {
     gen.receptive_radius().div_ceil(m) * m
 }
 
+/// An estimate of the memory, in bytes, for making `n` pictures of `h`×`w` with
+/// [`generate_tiled`] at tile size `tile`: the inputs of every scale (at most 4/3 of the
+/// finest), the output and its copies on the way to a saved picture (the (N, 3, H, W)
+/// tensor, its RGB conversion, one picture per sample, the clamped and 8-bit copies of
+/// saving), and the generator's activations over the region computed at once — the
+/// whole picture, or a tile with its margins — of which a 3×3 convolution at the finest
+/// join holds its input, its im2col buffer (9 values per input value) and its output.
+/// Counted, not measured: it is there to refuse sizes that cannot fit before the first
+/// allocation, not to predict the peak exactly.
+pub fn generation_bytes<T: Real>(
+    gen: &Generator<T>,
+    n: usize,
+    (h, w): (usize, usize),
+    tile: usize,
+) -> u64 {
+    let c = gen.config();
+    let (n, h, w) = (n as u64, h as u64, w as u64);
+    let whole = n.saturating_mul(h).saturating_mul(w);
+    let inputs = whole.saturating_mul(4 * c.input_channels() as u64 * 4 / 3);
+    let outputs = whole.saturating_mul(3 * 4 * 4 + 3);
+    let (rh, rw) = if tile == 0 || (h <= tile as u64 && w <= tile as u64) || !tileable(gen) {
+        (h, w)
+    } else {
+        let side = (tile + 2 * tile_margin(gen)) as u64;
+        (h.min(side), w.min(side))
+    };
+    let finest = (c.scales * c.branch_channels) as u64;
+    let act = n
+        .saturating_mul(rh)
+        .saturating_mul(rw)
+        .saturating_mul(4 * 11 * finest);
+    crate::memory::BASE_BYTES
+        .saturating_add(inputs)
+        .saturating_add(outputs)
+        .saturating_add(act)
+}
+
 // ANCHOR: generate_tiled
 /// [`Generator::generate`] in `tile`×`tile` pieces (plus [`tile_margin`] on each side),
 /// for pictures with a side longer than `tile`; the result is the same. A side no longer

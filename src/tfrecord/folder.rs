@@ -98,6 +98,39 @@ impl FolderStream {
         self.epoch
     }
 
+    /// Look at every file before training (without decoding it: read it, sniff PNG or
+    /// JPEG, read the size from the header, check that the file reaches its end marker),
+    /// drop those that fail from the pool, and return one message per dropped file,
+    /// `path: what is wrong`. Files damaged inside their data still fail only when
+    /// decoded, and are skipped then (see [`FolderStream::skip_messages`]).
+    pub fn check_files(&mut self) -> Vec<String> {
+        let mut bad = Vec::new();
+        self.files.retain(|p| match probe_picture(p) {
+            Ok(()) => true,
+            Err(e) => {
+                bad.push(format!("{}: {e}", p.display()));
+                false
+            }
+        });
+        if !bad.is_empty() {
+            self.order = (0..self.files.len()).collect();
+            if self.opts.shuffle {
+                shuffle(&mut self.order, &mut self.rng);
+            }
+        }
+        bad
+    }
+
+    /// How many picture files the pool holds.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Does the pool hold no picture?
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// How many unreadable pictures were skipped (with `skip_bad`).
     pub fn skipped(&self) -> usize {
         self.skipped.len()
@@ -149,6 +182,26 @@ impl FolderStream {
             }
         }
     }
+}
+
+/// Can `path` be a picture? Read, sniffed, sized from its header and checked for
+/// completeness ([`crate::image_io::check_complete`]), not decoded.
+fn probe_picture(path: &Path) -> std::result::Result<(), String> {
+    let bytes = std::fs::read(path).map_err(|e| super::record::describe_io(&e))?;
+    match image::guess_format(&bytes) {
+        Ok(image::ImageFormat::Png | image::ImageFormat::Jpeg) => {}
+        _ => return Err("not a PNG or JPEG picture".into()),
+    }
+    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
+        .with_guessed_format()
+        .map_err(|e| e.to_string())?;
+    let (w, h) = reader
+        .into_dimensions()
+        .map_err(|e| format!("cannot read the picture's header ({e})"))?;
+    if w == 0 || h == 0 {
+        return Err(format!("the picture is empty ({w}×{h} pixels)"));
+    }
+    crate::image_io::check_complete(&bytes)
 }
 
 /// Training pictures from either a folder or TFRecord shards.
@@ -206,6 +259,26 @@ impl ImageSource {
         match self {
             ImageSource::Folder(s) => s.epoch(),
             ImageSource::Records(s) => s.epoch(),
+        }
+    }
+
+    /// For picture files: [`FolderStream::check_files`], with the pool's size before;
+    /// `None` for TFRecord shards (their records are checked as they are read).
+    pub fn check_pictures(&mut self) -> Option<(usize, Vec<String>)> {
+        match self {
+            ImageSource::Folder(s) => {
+                let before = s.len();
+                Some((before, s.check_files()))
+            }
+            ImageSource::Records(_) => None,
+        }
+    }
+
+    /// The messages of every bad record or picture skipped so far, in order.
+    pub fn skip_messages(&self) -> &[String] {
+        match self {
+            ImageSource::Folder(s) => s.skip_messages(),
+            ImageSource::Records(s) => s.skip_messages(),
         }
     }
 

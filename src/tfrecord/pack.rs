@@ -129,6 +129,7 @@ pub fn image_example(
     } else {
         "jpeg"
     };
+    crate::image_io::check_complete(&bytes)?;
     let img = image::load_from_memory_with_format(&bytes, format)
         .map_err(|e| format!("cannot decode {}: {e}", name.to_uppercase()))?;
     let (img, bytes, reencoded) = match max_side {

@@ -64,6 +64,8 @@ pub fn decode_rgb(
     crop: Option<(usize, usize)>,
     rng: &mut Rng,
 ) -> Result<Array3<f32>> {
+    crate::image_io::check_complete(bytes)
+        .map_err(|e| Error(format!("cannot decode the picture: {e}")))?;
     let img = image::load_from_memory(bytes)
         .map_err(|e| Error(format!("cannot decode the picture: {e}")))?;
     let rgb = to_rgb_unit(&img);

@@ -94,6 +94,15 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `64x3x3x3`, for messages.
+fn shape_text(shape: &[usize]) -> String {
+    shape
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("x")
+}
+
 /// Parse `64x3x3x3` (or `scalar`).
 fn parse_shape(s: &str) -> Option<Vec<usize>> {
     if s == "scalar" {
@@ -116,6 +125,15 @@ fn parse_tensor(f: &[&str]) -> std::result::Result<TensorEntry, String> {
     }
     let shape =
         parse_shape(shape).ok_or_else(|| format!("shape `{shape}` is not like 64x3x3x3"))?;
+    // A tensor's bytes (4 per value) must be countable: no shape whose size overflows
+    // (found by fuzzing, docs/fuzzing.md).
+    let values = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    if values.and_then(|n| n.checked_mul(4)).is_none() {
+        return Err(format!(
+            "shape `{}` is too large to hold",
+            shape_text(&shape)
+        ));
+    }
     if *dtype != "f32" {
         return Err(format!("dtype `{dtype}` is not supported (only f32)"));
     }
@@ -226,9 +244,13 @@ impl Manifest {
         self.tensors.iter().find(|t| t.name == name)
     }
 
-    /// Total number of weights.
+    /// Total number of weights (saturating: many tensors, each of a countable size, could
+    /// still add up past `usize::MAX`).
     pub fn parameter_count(&self) -> usize {
-        self.tensors.iter().map(TensorEntry::len).sum()
+        self.tensors
+            .iter()
+            .map(TensorEntry::len)
+            .fold(0usize, usize::saturating_add)
     }
 
     /// Check that this manifest describes exactly the same tensors (names, shapes, sha256)
@@ -342,6 +364,17 @@ mod tests {
             e.0.contains("line 6: unexpected or repeated line `bogus`"),
             "{e}"
         );
+    }
+
+    /// Found by fuzzing (docs/fuzzing.md): a manifest whose shapes multiply past
+    /// `usize::MAX` parsed, and counting its parameters overflowed.
+    #[test]
+    fn shapes_too_large_to_count_are_refused() {
+        let text = String::from_utf8_lossy(include_bytes!(
+            "../../tests/fixtures/fuzz/manifest_shape_overflow.tsv"
+        ));
+        let e = Manifest::parse(&text, "m.tsv").unwrap_err();
+        assert!(e.0.contains("too large to hold"), "{e}");
     }
 
     #[test]

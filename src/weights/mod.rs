@@ -147,7 +147,9 @@ impl WeightSet {
                 path.display()
             )));
         }
-        read_f32_shaped(&path, expected)
+        let a = read_f32_shaped(&path, expected)?;
+        check_finite(&path, name, &a)?;
+        Ok(a)
     }
 
     // ANCHOR: conv
@@ -172,7 +174,9 @@ impl WeightSet {
     }
     // ANCHOR_END: conv
 
-    /// Recompute the sha256 of every tensor file and compare with the manifest.
+    /// Recompute the sha256 of every tensor file and compare with the manifest, then read
+    /// every tensor and check that its values are finite (a manifest can describe, and its
+    /// sums match, a file full of NaN).
     pub fn verify(&self) -> Result<()> {
         for t in &self.manifest.tensors {
             let path = self.dir.join(&t.file);
@@ -190,9 +194,29 @@ impl WeightSet {
                     t.sha256
                 )));
             }
+            let a = read_f32_shaped(&path, &t.shape)?;
+            check_finite(&path, &t.name, &a)?;
         }
         Ok(())
     }
+}
+
+/// Refuse a tensor holding NaN or infinity, naming it, how many values are bad and the
+/// first one's position: a network with such weights computes NaN everywhere, which
+/// would otherwise surface only as a loss "becoming" NaN at the first iteration.
+pub fn check_finite(path: &Path, name: &str, a: &ArrayD<f32>) -> Result<()> {
+    let mut bad = a.indexed_iter().filter(|(_, v)| !v.is_finite());
+    if let Some((at, v)) = bad.next() {
+        let more = bad.count();
+        return Err(Error(format!(
+            "{}: tensor `{name}` holds {} non-finite value(s) (the first, {}, at index {:?}); the weights are damaged",
+            path.display(),
+            more + 1,
+            v,
+            ndarray::Dimension::slice(&at)
+        )));
+    }
+    Ok(())
 }
 
 /// A weight set encoded in memory, ready to compare with an expected manifest and write.

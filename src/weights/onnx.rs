@@ -272,6 +272,9 @@ pub fn import(opts: &ImportOptions<'_>) -> Result<Manifest> {
         .map_err(|e| Error(format!("cannot read {p}: {}", describe_io(&e))))?;
     let inits = read_initializers(&bytes).context(|| p.clone())?;
     let (arch, tensors) = keras_vgg_tensors(&inits).context(|| p.clone())?;
+    for (name, a) in &tensors {
+        super::check_finite(opts.onnx, name, a)?;
+    }
     let source = match &opts.source {
         Some(s) => s.clone(),
         None => opts
@@ -387,6 +390,11 @@ mod tests {
 
     /// A fake Keras VGG16 model with small random values in the right shapes.
     fn fake_vgg16(skip: Option<&str>) -> Vec<u8> {
+        fake_vgg16_with(skip, None)
+    }
+
+    /// [`fake_vgg16`], with NaN as the first bias value of the convolution `nan`.
+    fn fake_vgg16_with(skip: Option<&str>, nan: Option<&str>) -> Vec<u8> {
         let mut rng = crate::rng::Rng::new(5);
         let mut protos = Vec::new();
         for spec in vgg_convs("vgg16").unwrap() {
@@ -394,9 +402,12 @@ mod tests {
             let layer = format!("functional_1/block{b}_conv{i}_1");
             let n = spec.out_ch * spec.in_ch * 9;
             let w: Vec<f32> = (0..n).map(|_| rng.range(-0.1, 0.1) as f32).collect();
-            let bias: Vec<f32> = (0..spec.out_ch)
+            let mut bias: Vec<f32> = (0..spec.out_ch)
                 .map(|_| rng.range(-0.1, 0.1) as f32)
                 .collect();
+            if nan == Some(spec.name.as_str()) {
+                bias[0] = f32::NAN;
+            }
             if skip != Some(&spec.name) {
                 protos.push(tensor_proto(
                     &format!("{layer}/convolution/ReadVariableOp:0"),
@@ -476,6 +487,27 @@ mod tests {
             "{e}"
         );
         assert!(!out2.exists());
+    }
+
+    #[test]
+    fn import_refuses_non_finite_weights_by_name() {
+        let dir = test_dir("onnx");
+        let onnx = dir.join("nan.onnx");
+        std::fs::write(&onnx, fake_vgg16_with(None, Some("conv2_2"))).unwrap();
+        let out = dir.join("w");
+        let e = import(&ImportOptions {
+            onnx: &onnx,
+            out: &out,
+            expect: None,
+            source: None,
+            convention: Convention::caffe(),
+        })
+        .unwrap_err();
+        assert!(
+            e.0.contains("nan.onnx: tensor `conv2_2.bias` holds 1 non-finite value(s)"),
+            "{e}"
+        );
+        assert!(!out.exists());
     }
 
     #[test]

@@ -160,3 +160,27 @@ fn sha_mismatch_is_reported() {
         "{e}"
     );
 }
+
+/// A folder whose manifest sums match but whose tensor holds NaN or infinity fails both
+/// loading and `verify`, naming the tensor.
+#[test]
+fn non_finite_tensors_fail_load_and_verify_by_name() {
+    for bad in [f32::NAN, f32::INFINITY] {
+        let (dir, mut tensors) = tiny_set("weights-nan");
+        tensors[2].1[[1, 2, 0, 1]] = bad;
+        // Rewritten with a matching manifest: the sums cannot catch it.
+        EncodedSet::new("tiny", Convention::caffe(), "test", &tensors)
+            .write(&dir)
+            .unwrap();
+        let ws = WeightSet::open(&dir).unwrap();
+        let e = err(ws.verify());
+        assert!(
+            e.contains("tensor `conv1_2.weight`") && e.contains("non-finite"),
+            "{e}"
+        );
+        assert!(e.contains("[1, 2, 0, 1]"), "{e}");
+        let e = err(ws.conv("conv1_2", 4, 4, 3));
+        assert!(e.contains("tensor `conv1_2.weight`"), "{e}");
+        ws.conv("conv1_1", 4, 3, 3).unwrap();
+    }
+}

@@ -3,7 +3,7 @@
 use crate::common::{parse_side, PictureArgs, TileArgs};
 use crate::lossargs::parse_nonneg;
 use nst::texture_net::checkpoint::resolve_model;
-use nst::texture_net::{stylise, Generator};
+use nst::texture_net::{generation_bytes, stylise, Generator};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -44,7 +44,7 @@ fn round_to(s: usize, m: usize) -> usize {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    nst::files::check_writable(&args.output)?;
+    nst::image_io::check_output(&args.output)?;
     let (dir, is_checkpoint) = resolve_model(&args.model)?;
     let gen = Generator::<f32>::load(&dir)?;
     if gen.config().content_channels == 0 {
@@ -70,6 +70,9 @@ pub fn run(args: Args) -> nst::Result<()> {
     } else {
         rgb
     };
+    let needed = generation_bytes(&gen, 1, (h2, w2), args.tiles.tile);
+    let what = format!("stylising a {w2}×{h2} picture");
+    nst::memory::ensure_fits(needed, &what, "use a smaller --size")?;
     let t = Instant::now();
     let out = stylise(
         &gen,

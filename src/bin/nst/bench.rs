@@ -45,6 +45,9 @@ pub fn run(args: Args) -> nst::Result<()> {
             .build_global()
             .map_err(|e| nst::Error::msg(format!("cannot set {t} threads: {e}")))?;
     }
+    if args.generator.is_none() {
+        check_memory(&args)?;
+    }
     if cfg!(debug_assertions) {
         eprintln!("warning: this is a debug build; build with --release for meaningful numbers");
     }
@@ -61,6 +64,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         if s < 32 {
             nst::bail!("size {s} is too small: VGG16 up to relu5_1 needs at least 32×32");
         }
+
         if args.per_layer {
             println!(
                 "{:<8} {:>10} {:>10} {:>10} {:>10}",
@@ -99,10 +103,44 @@ pub fn run(args: Args) -> nst::Result<()> {
     Ok(())
 }
 
+/// Refuse sizes that cannot fit in memory before timing anything (one line, no abort).
+fn check_memory(args: &Args) -> nst::Result<()> {
+    for &s in &args.sizes {
+        // Forward with caches and the input-gradient backward: one optimisation step's
+        // memory without an optimiser's state.
+        let needed = nst::memory::optimisation_bytes(s, s, 0);
+        nst::memory::ensure_fits(
+            needed,
+            &format!("timing VGG16 at {s}×{s}"),
+            "use smaller --sizes",
+        )?;
+    }
+    for g in &args.gemm {
+        let dims: Vec<u64> = g.split('x').filter_map(|d| d.parse().ok()).collect();
+        if let [m, k, n] = dims[..] {
+            // A, B and C in f32.
+            let needed = [
+                m.saturating_mul(k),
+                k.saturating_mul(n),
+                m.saturating_mul(n),
+            ]
+            .iter()
+            .fold(0u64, |acc, &v| acc.saturating_add(v.saturating_mul(4)));
+            nst::memory::ensure_fits(needed, &format!("a {g} GEMM"), "use smaller --gemm sizes")?;
+        }
+    }
+    Ok(())
+}
+
 /// `--generator`: one line per size, then the peak memory.
 fn bench_generator_sizes(model: &Path, sizes: &[usize], repeats: usize) -> nst::Result<()> {
     let (dir, _) = resolve_model(model)?;
     let gen = Generator::<f32>::load(&dir)?;
+    for &s in sizes {
+        let needed = nst::texture_net::generation_bytes(&gen, 1, (s, s), 0);
+        let what = format!("generating a {s}×{s} sample");
+        nst::memory::ensure_fits(needed, &what, "use smaller --sizes")?;
+    }
     for &s in sizes {
         let (first, t) = bench_generator(&gen, s, repeats)?;
         print_timing(&t, Some(first));

@@ -27,13 +27,6 @@ pub struct Args {
 
 pub fn run(args: Args) -> nst::Result<()> {
     let layers = args.layers.0;
-    let (vgg, convention) = args.net.load()?;
-    let taps = vgg.layer_indices(&layers)?;
-    let rgb = args.picture.load(&args.image, args.size)?;
-    let (h, w, _) = rgb.dim();
-    let needed = nst::memory::forward_bytes(vgg.arch, h, w, &taps);
-    let what = format!("running a {w}×{h} picture through VGG");
-    nst::memory::ensure_fits(needed, &what, "use a smaller --size or fewer --layers")?;
     std::fs::create_dir_all(&args.out).map_err(|e| {
         nst::Error::msg(format!(
             "cannot create {}: {}",
@@ -42,6 +35,13 @@ pub fn run(args: Args) -> nst::Result<()> {
         ))
     })?;
     nst::files::check_writable(&args.out.join("probe.npy"))?;
+    let (vgg, convention) = args.net.load()?;
+    let taps = vgg.layer_indices(&layers)?;
+    let rgb = args.picture.load(&args.image, args.size)?;
+    let (h, w, _) = rgb.dim();
+    let needed = nst::memory::forward_bytes(vgg.arch, h, w, &taps);
+    let what = format!("running a {w}×{h} picture through VGG");
+    nst::memory::ensure_fits(needed, &what, "use a smaller --size or fewer --layers")?;
     let x = convention.preprocess(rgb.view());
     let fwd = vgg.forward(x.view(), &taps, false);
     println!(

@@ -4,7 +4,7 @@ use crate::common::TileArgs;
 use crate::stylize::numbered;
 use crate::trainargs::parse_count;
 use nst::texture_net::checkpoint::resolve_model;
-use nst::texture_net::{pictures, sample_textures, Generator};
+use nst::texture_net::{generation_bytes, pictures, sample_textures, Generator};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -36,11 +36,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    nst::files::check_writable(&args.output)?;
+    nst::image_io::check_output(&args.output)?;
     let (dir, is_checkpoint) = resolve_model(&args.model)?;
     let gen = Generator::<f32>::load(&dir)?;
     let (h, w) = args.size;
     gen.config().check_size(h, w)?;
+    let needed = generation_bytes(&gen, args.count, (h, w), args.tiles.tile);
+    let what = format!("generating {} sample(s) of {w}×{h}", args.count);
+    nst::memory::ensure_fits(needed, &what, "use a smaller --size or --count")?;
     if is_checkpoint {
         eprintln!(
             "note: {} has no final model yet; using checkpoint {}",

@@ -19,7 +19,7 @@ pub struct Args {
     /// The picture whose loss is measured (PNG/JPEG or .npy H×W×3 in [0,1]).
     #[arg(long, value_name = "PICTURE")]
     image: PathBuf,
-    /// Write dLoss/dImage here (.npy, H×W×3 float32, RGB [0,1] space).
+    /// Write dLoss/dImage here (a name ending in .npy: H×W×3 float32, RGB [0,1] space).
     #[arg(long, value_name = "FILE")]
     grad_out: Option<PathBuf>,
     #[command(flatten)]
@@ -28,6 +28,13 @@ pub struct Args {
 
 pub fn run(args: Args) -> nst::Result<()> {
     if let Some(g) = &args.grad_out {
+        if !g.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
+            nst::bail!(
+                "--grad-out {}: the gradient is written as a .npy array (H×W×3 float32, \
+                 signed values, not a picture); give a name ending in .npy",
+                g.display()
+            );
+        }
         nst::files::check_writable(g)?;
     }
     let spec = args.loss.spec();
@@ -42,6 +49,18 @@ pub fn run(args: Args) -> nst::Result<()> {
         nst::image_io::resize(args.loss.picture.load(&args.content, None)?.view(), h, w);
     let content = conv.preprocess(content_rgb.view());
     let styles = args.loss.load_styles(&args.style, h.max(w), &conv)?;
+    let named: Vec<_> = args
+        .style
+        .iter()
+        .map(|p| p.as_path())
+        .zip(styles.iter().map(|s| &s.0))
+        .collect();
+    args.loss.check_sizes(
+        &vgg,
+        &spec,
+        Some((&args.image, "the picture measured", (h, w))),
+        &named,
+    )?;
     let obj = Objective::new(&vgg, spec.clone(), Some(&content), &styles, (h, w))?;
     let (terms, dx) = obj.evaluate(&conv.preprocess(x_rgb.view()));
     println!(

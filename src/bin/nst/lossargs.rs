@@ -26,6 +26,9 @@ pub fn parse_layer_weights(s: &str) -> Result<LayerWeights, String> {
                         "layer weight {w} in '{item}' must be a finite number ≥ 0"
                     ));
                 }
+                if w > f64::from(f32::MAX) {
+                    return Err(format!("layer weight {w:e} in '{item}' {TOO_LARGE}"));
+                }
                 out.push((name.trim().to_string(), Some(w)));
             }
             None => out.push((item.to_string(), None)),
@@ -43,6 +46,21 @@ pub fn parse_nonneg(s: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(format!("'{s}' is not a finite number ≥ 0")),
     }
+}
+
+/// Why a loss weight above `f32::MAX` is refused.
+const TOO_LARGE: &str = "is too large: gradients are computed in f32 as the weight times \
+    the term's gradient, which overflows past 3.4e38 (the largest f32), so a weight must lie \
+    in [0, 3.4e38], and far below in practice (the run checks the starting picture's \
+    gradient against it)";
+
+/// A loss weight: a finite number ≥ 0 that fits in f32.
+pub fn parse_loss_weight(s: &str) -> Result<f64, String> {
+    let v = parse_nonneg(s)?;
+    if v > f64::from(f32::MAX) {
+        return Err(format!("'{s}' {TOO_LARGE}"));
+    }
+    Ok(v)
 }
 
 /// A finite number > 0.
@@ -91,13 +109,13 @@ pub struct LossArgs {
     #[arg(long, value_parser = parse_layer_weights, value_name = "LAYERS")]
     pub style_layers: Option<LayerWeights>,
     /// α, the content weight [default: 1].
-    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "ALPHA")]
+    #[arg(long, value_parser = parse_loss_weight, allow_negative_numbers = true, value_name = "ALPHA")]
     pub content_weight: Option<f64>,
     /// β, the style weight [default: 1000 for gatys, 100 for seed002].
-    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "BETA")]
+    #[arg(long, value_parser = parse_loss_weight, allow_negative_numbers = true, value_name = "BETA")]
     pub style_weight: Option<f64>,
     /// Total-variation weight (smoothness, in network-input units) [default: 0].
-    #[arg(long, value_parser = parse_nonneg, allow_negative_numbers = true, value_name = "W")]
+    #[arg(long, value_parser = parse_loss_weight, allow_negative_numbers = true, value_name = "W")]
     pub tv_weight: Option<f64>,
     /// Longest side of the output in pixels (the content picture is scaled to it).
     #[arg(long, default_value_t = 512, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
@@ -165,6 +183,44 @@ impl LossArgs {
             .zip(blend)
             .map(|(p, b)| Ok((conv.preprocess(self.picture.load(p, Some(side))?.view()), b)))
             .collect()
+    }
+
+    /// Refuse, naming the file, a content picture (`h`×`w` after `--size`; `role` says
+    /// what it is, e.g. "the content picture") or a style
+    /// picture (after `--size` × `--style-scale`) too small for the deepest layer it is
+    /// measured at.
+    pub fn check_sizes(
+        &self,
+        vgg: &nst::vgg::Vgg<f32>,
+        spec: &LossSpec,
+        content: Option<(&Path, &str, (usize, usize))>,
+        styles: &[(&Path, &Tensor4<f32>)],
+    ) -> nst::Result<()> {
+        let names = |ls: &[(String, f64)]| ls.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+        if let Some((path, role, (h, w))) = content {
+            let all = [names(&spec.content_layers), names(&spec.style_layers)].concat();
+            nst::gatys::check_picture_size(vgg, &all, h, w).map_err(|e| {
+                nst::Error(format!(
+                    "{} ({role}, scaled to a longest side of {} by --size) {e}",
+                    path.display(),
+                    self.size
+                ))
+            })?;
+        }
+        if spec.style_weight != 0.0 {
+            let layers = names(&spec.style_layers);
+            for (path, s) in styles {
+                let (h, w) = (s.dim().2, s.dim().3);
+                nst::gatys::check_picture_size(vgg, &layers, h, w).map_err(|e| {
+                    nst::Error(format!(
+                        "{} (a style picture, scaled to a longest side of {} by --size × --style-scale) {e}",
+                        path.display(),
+                        h.max(w)
+                    ))
+                })?;
+            }
+        }
+        Ok(())
     }
 
     /// Load and preprocess the content picture at `--size`; also returns it as RGB.

@@ -14,6 +14,7 @@ mod lossargs;
 mod montage;
 mod reconstruct;
 mod runlog;
+mod signals;
 mod stylize;
 mod texture;
 mod texture_loss;
@@ -27,7 +28,7 @@ use std::process::ExitCode;
 
 /// Neural style transfer and Texture Networks on the CPU, every gradient derived by hand.
 #[derive(Parser)]
-#[command(name = "nst", version, about, long_about = None, propagate_version = true)]
+#[command(name = "nst", version, about, long_about = None, propagate_version = true, after_help = signals::HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -98,7 +99,8 @@ fn main() -> ExitCode {
         Command::Data(a) => data::run(a),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        // Stopped by Ctrl-C or SIGTERM after saving: 130 or 143, not success.
+        Ok(()) => signals::exit_code().unwrap_or(ExitCode::SUCCESS),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -17,7 +17,8 @@ pub struct Args {
     /// Height of each cell in pixels.
     #[arg(long, default_value_t = 192)]
     cell: usize,
-    /// Gap between cells in pixels.
+    /// Gap between cells in pixels. The grid, and each picture scaled to its cell, must
+    /// stay within --max-pixels.
     #[arg(long, default_value_t = 4)]
     gap: usize,
     /// Where to write the grid.
@@ -31,7 +32,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     if args.cols == 0 || args.cell == 0 {
         nst::bail!("--cols and --cell must be at least 1");
     }
-    nst::files::check_writable(&args.output)?;
+    nst::image_io::check_output(&args.output)?;
     let cells: Vec<Array3<f32>> = args
         .pictures
         .iter()
@@ -39,16 +40,44 @@ pub fn run(args: Args) -> nst::Result<()> {
             let img = args.picture.load(p, None)?;
             let (h, w, _) = img.dim();
             let nw = ((w as f64 * args.cell as f64 / h as f64).round() as usize).max(1);
+            // The pixel limit holds for the scaled cell too, checked before scaling.
+            let pixels = (nw as u64).saturating_mul(args.cell as u64);
+            if pixels > args.picture.max_pixels {
+                nst::bail!(
+                    "{}: scaled to a height of {} (--cell) it would be {nw}×{} = {pixels} pixels, over the limit of {} pixels (raise it with --max-pixels)",
+                    p.display(),
+                    args.cell,
+                    args.cell,
+                    args.picture.max_pixels
+                );
+            }
+            let what = format!("{}: scaling to {nw}×{}", p.display(), args.cell);
+            nst::memory::ensure_fits(pixels.saturating_mul(3 * 4 * 2), &what, "use a smaller --cell")?;
             Ok(nst::image_io::resize(img.view(), args.cell, nw))
         })
         .collect::<nst::Result<_>>()?;
     let cell_w = cells.iter().map(|c| c.dim().1).max().unwrap_or(1);
     let rows = cells.len().div_ceil(args.cols);
     let cols = args.cols.min(cells.len());
-    let (gh, gw) = (
-        rows * args.cell + (rows + 1) * args.gap,
-        cols * cell_w + (cols + 1) * args.gap,
-    );
+    // Saturating: an absurd --gap is refused by the limit below, not by an overflow.
+    let side = |n: usize, len: usize| {
+        n.saturating_mul(len)
+            .saturating_add((n + 1).saturating_mul(args.gap))
+    };
+    let (gh, gw) = (side(rows, args.cell), side(cols, cell_w));
+    let pixels = (gh as u64).saturating_mul(gw as u64);
+    if pixels > args.picture.max_pixels {
+        nst::bail!(
+            "the grid would be {gw}×{gh} = {pixels} pixels, over the limit of {} pixels (use a smaller --cell or --gap, or raise --max-pixels)",
+            args.picture.max_pixels
+        );
+    }
+    let what = format!("a {gw}×{gh} grid");
+    nst::memory::ensure_fits(
+        pixels.saturating_mul(3 * 4 * 2),
+        &what,
+        "use a smaller --cell",
+    )?;
     let mut grid = Array3::<f32>::ones((gh, gw, 3));
     for (i, c) in cells.iter().enumerate() {
         let (r, k) = (i / args.cols, i % args.cols);

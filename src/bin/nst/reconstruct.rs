@@ -19,6 +19,7 @@ pub enum Mode {
 /// Start from noise and match only the content (features at one layer) or only the
 /// style (Gram matrices at some layers) of a picture: what each layer "remembers".
 #[derive(clap::Args)]
+#[command(after_help = crate::signals::HELP)]
 pub struct Args {
     /// content or style.
     #[arg(value_enum)]
@@ -46,7 +47,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    nst::files::check_writable(&args.output)?;
+    args.run.check_outputs(&args.output)?;
     let layers = args.layers.0;
     if args.mode == Mode::Content && layers.len() != 1 {
         nst::bail!(

@@ -5,7 +5,7 @@ use crate::runlog::RunLog;
 use nst::gatys::{optimize_bounded, Control, Ending, Objective, OptimizerChoice, PixelBounds};
 use nst::losses::Normalisation;
 use nst::optim::LineSearch;
-use nst::progress::{install_ctrlc, interrupted, Progress};
+use nst::progress::{interrupted, Progress};
 use nst::rng::Rng;
 use nst::tensor::Tensor4;
 use nst::weights::Convention;
@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 /// Paint the content picture in the style of the style picture(s) by minimising
 /// α·content + β·style (+ TV) over the picture's pixels (Gatys, Ecker & Bethge 2016).
 #[derive(clap::Args)]
+#[command(after_help = crate::signals::HELP)]
 pub struct Args {
     /// The content picture (PNG/JPEG or .npy H×W×3 in [0,1]).
     #[arg(long, value_name = "PICTURE")]
@@ -159,6 +160,20 @@ impl OptimArgs {
         nst::memory::ensure_fits(needed, &what, "use a smaller --size")
     }
 
+    /// Check, before any work, that the picture (and the loss log, if one is asked
+    /// for) can be written: extension, folder, permission.
+    pub fn check_outputs(&self, output: &Path) -> nst::Result<()> {
+        nst::image_io::check_output(output)?;
+        if self.log_every > 0 {
+            let log = self
+                .log
+                .clone()
+                .unwrap_or_else(|| with_suffix(output, ".log.csv"));
+            nst::files::check_writable(&log)?;
+        }
+        Ok(())
+    }
+
     /// Iterations with the preset's default.
     pub fn iterations(&self, norm: Normalisation) -> usize {
         self.iterations
@@ -181,7 +196,7 @@ impl OptimArgs {
         conv: &nst::weights::Convention,
         finish: &dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32>,
     ) -> nst::Result<()> {
-        install_ctrlc();
+        crate::signals::install();
         let norm = obj.spec().norm;
         let iterations = self.iterations(norm);
         let choice = self.choice(norm);
@@ -194,6 +209,9 @@ impl OptimArgs {
         } else {
             None
         };
+        // The loss must be finite where the run starts (weights too large for f32 are
+        // refused here, naming the flag and its range, not at iteration 1).
+        obj.check_start(&x0)?;
         let mut progress = Progress::new(label, iterations, self.quiet);
         eprintln!(
             "{label}: {iterations} iterations of {choice:?} on a {}×{} picture",
@@ -343,13 +361,25 @@ pub fn initial(
 // ANCHOR_END: initial
 
 pub fn run(args: Args) -> nst::Result<()> {
-    nst::files::check_writable(&args.output)?;
+    args.run.check_outputs(&args.output)?;
     let spec = args.loss.spec();
     let (vgg, conv) = args.loss.net.load()?;
     let (content, content_rgb) = args.loss.load_content(&args.content, &conv)?;
     let (h, w) = (content.dim().2, content.dim().3);
     args.run.check_memory(spec.norm, (h, w))?;
     let styles = args.loss.load_styles(&args.style, h.max(w), &conv)?;
+    let named: Vec<_> = args
+        .style
+        .iter()
+        .map(|p| p.as_path())
+        .zip(styles.iter().map(|s| &s.0))
+        .collect();
+    args.loss.check_sizes(
+        &vgg,
+        &spec,
+        Some((&args.content, "the content picture", (h, w))),
+        &named,
+    )?;
     if args.loss.style_weights.is_none() && args.style.len() > 1 {
         eprintln!("blending {} styles equally", args.style.len());
     }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 /// relu1_1 … relu5_1 — style loss alone, at any output size. With --tileable the picture
 /// is optimised through circularly padded convolutions, so it tiles seamlessly.
 #[derive(clap::Args)]
+#[command(after_help = crate::signals::HELP)]
 pub struct Args {
     /// The texture sample.
     sample: PathBuf,
@@ -38,7 +39,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    nst::files::check_writable(&args.output)?;
+    args.run.check_outputs(&args.output)?;
     let (h, w) = args.size;
     if args.tileable && (h % 32 != 0 || w % 32 != 0) {
         nst::bail!(
@@ -48,6 +49,14 @@ pub fn run(args: Args) -> nst::Result<()> {
     args.run.check_memory(Normalisation::Gatys, (h, w))?;
     let (vgg, conv) = args.net.load()?;
     let sample = conv.preprocess(args.picture.load(&args.sample, args.sample_size)?.view());
+    nst::gatys::check_picture_size(&vgg, &args.layers.0, sample.dim().2, sample.dim().3).map_err(
+        |e| {
+            nst::Error(format!(
+                "{} (the texture sample) {e}",
+                args.sample.display()
+            ))
+        },
+    )?;
     // ANCHOR: texture_objective
     let layers = args.layers.0;
     let share = 1.0 / layers.len() as f64;

@@ -1,7 +1,7 @@
 //! `nst train-style`: train a Texture Networks stylisation generator.
 
 use crate::common::{parse_layer_list, parse_side, LayerList, PictureArgs};
-use crate::lossargs::{parse_nonneg, parse_positive};
+use crate::lossargs::{parse_loss_weight, parse_positive};
 use crate::trainargs::{announce, path_setting, Loop, TrainArgs};
 use ndarray::{s, Array3, Array4};
 use nst::rng::Rng;
@@ -16,6 +16,7 @@ use std::path::PathBuf;
 /// random crops of a pool of natural pictures. The seed notes that a small pool is
 /// enough. Then: nst apply DIR photo.jpg -o out.png.
 #[derive(clap::Args)]
+#[command(after_help = crate::signals::HELP)]
 pub struct Args {
     /// The style picture (PNG/JPEG).
     style: PathBuf,
@@ -26,7 +27,7 @@ pub struct Args {
     /// α, the weight of the style loss against the content loss. Optimisation's ratio
     /// (1000) made the network ignore its content; 40 gives strong style, 5 a light one
     /// (docs/texture_results.md).
-    #[arg(long, default_value_t = 40.0, value_parser = parse_nonneg, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 40.0, value_parser = parse_loss_weight, allow_negative_numbers = true)]
     alpha: f64,
     /// Style layers, equally weighted.
     #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
@@ -63,6 +64,9 @@ struct Crops {
     side: usize,
     size: (usize, usize),
     batch: usize,
+    /// Skip messages already looked at, and those printed.
+    warned: usize,
+    named: std::collections::HashSet<String>,
 }
 
 impl Crops {
@@ -91,25 +95,18 @@ impl Crops {
             let Some(img) = self.source.next_image()? else {
                 nst::bail!("the training pictures ran out (no decodable picture?)");
             };
+            // Pictures that looked whole but fail to decode: named once each.
+            for m in &self.source.skip_messages()[self.warned..] {
+                if self.named.insert(m.clone()) {
+                    eprintln!("\nwarning: skipping {m}");
+                }
+            }
+            self.warned = self.source.skip_messages().len();
             let c = self.crop(img);
             out.slice_mut(s![i, .., .., ..])
                 .assign(&c.permuted_axes([2, 0, 1]));
         }
         Ok(out)
-    }
-}
-
-/// How many pictures the pool holds, when it is a list of files or a folder.
-fn pool_size(paths: &[PathBuf]) -> Option<usize> {
-    use nst::tfrecord::folder::{has_picture_extension, list_files};
-    match paths {
-        [dir] if dir.is_dir() => {
-            let files = list_files(dir).ok()?;
-            let n = files.iter().filter(|p| has_picture_extension(p)).count();
-            (n > 0).then_some(n)
-        }
-        files if files.iter().all(|p| has_picture_extension(p)) => Some(files.len()),
-        _ => None,
     }
 }
 
@@ -119,7 +116,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         .start(GeneratorConfig::stylisation(), args.noise_scale)?;
     let (h, w) = start.options.size;
     let twice = 2 * h.max(w);
-    let source = ImageSource::open(
+    let mut source = ImageSource::open(
         &args.images,
         StreamOptions {
             crop: None,
@@ -130,6 +127,19 @@ pub fn run(args: Args) -> nst::Result<()> {
             skip_bad: true,
         },
     )?;
+    // Unreadable pictures are named and dropped now, and counted in the pool's size.
+    let pool = source.check_pictures();
+    if let Some((total, bad)) = &pool {
+        if bad.len() == *total {
+            nst::bail!(
+                "none of the {total} training picture(s) can be read (first: {})",
+                bad[0]
+            );
+        }
+        for b in bad {
+            eprintln!("warning: skipping {b}");
+        }
+    }
     let (vgg, conv) = args.train.net.load()?;
     let style_rgb = args
         .picture
@@ -151,6 +161,8 @@ pub fn run(args: Args) -> nst::Result<()> {
         side: args.image_side.unwrap_or(twice),
         size: (h, w),
         batch: start.options.batch,
+        warned: 0,
+        named: Default::default(),
     };
     let mut trainer = match start.resumed.clone() {
         None => Trainer::new(start.generator.clone(), loss, start.options.clone())?,
@@ -159,8 +171,15 @@ pub fn run(args: Args) -> nst::Result<()> {
         }
     };
     announce("train-style", &start, &trainer);
-    match pool_size(&args.images) {
-        Some(n) => eprintln!("train-style: a pool of {n} training pictures"),
+    match &pool {
+        Some((total, bad)) if bad.is_empty() => {
+            eprintln!("train-style: a pool of {total} training pictures")
+        }
+        Some((total, bad)) => eprintln!(
+            "train-style: a pool of {} training pictures ({} of {total} skipped: unreadable, named above)",
+            total - bad.len(),
+            bad.len()
+        ),
         None => eprintln!("train-style: training pictures from TFRecord shards"),
     }
     // The preview stylises the first batch's first crop, at the training noise scale.

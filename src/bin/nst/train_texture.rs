@@ -11,6 +11,7 @@ use std::path::PathBuf;
 /// iterations then ×0.7 every 200, 2000 iterations. Ctrl-C saves a checkpoint;
 /// --resume continues. Then: nst generate DIR --size 1024x768 -o out.png.
 #[derive(clap::Args)]
+#[command(after_help = crate::signals::HELP)]
 pub struct Args {
     /// The texture sample (PNG/JPEG). Its shorter side must be at least the receptive field
     /// of the deepest layer: 132 pixels for relu5_1 of VGG16.

@@ -7,7 +7,7 @@ use crate::runlog::RunLog;
 use nst::gatys::Control;
 use nst::im2col::Padding;
 use nst::layers::Activation;
-use nst::progress::{fmt_duration, install_ctrlc, interrupted, Progress};
+use nst::progress::{fmt_duration, interrupted, Progress};
 use nst::tensor::Tensor4;
 use nst::texture_net::checkpoint::{
     list_checkpoints, load_checkpoint, load_newest, save_checkpoint, save_model, Checkpoint,
@@ -197,6 +197,28 @@ impl TrainArgs {
             },
         };
         options.schedule.validate()?;
+        // The training folder (or the folder it will be made in) must be writable before
+        // any work; nothing is created yet.
+        let mut existing = self.output.as_path();
+        while !existing.as_os_str().is_empty() && !existing.exists() {
+            existing = existing.parent().unwrap_or(Path::new(""));
+        }
+        if existing.as_os_str().is_empty() {
+            existing = Path::new(".");
+        }
+        if !existing.is_dir() {
+            nst::bail!(
+                "cannot make the training folder {}: {} is a file",
+                self.output.display(),
+                existing.display()
+            );
+        }
+        nst::files::check_writable(&existing.join("preview.png")).map_err(|e| {
+            nst::Error(format!(
+                "cannot make the training folder {}: {e}",
+                self.output.display()
+            ))
+        })?;
         let (h, w) = options.size;
         let needed = nst::memory::training_bytes(h, w, options.batch);
         let what = format!(
@@ -266,7 +288,7 @@ impl Loop<'_> {
         trainer: &mut Trainer<f32>,
         content: impl FnMut() -> nst::Result<Tensor4<f32>>,
     ) -> nst::Result<bool> {
-        install_ctrlc();
+        crate::signals::install();
         let args = self.args;
         let dir = &args.output;
         std::fs::create_dir_all(dir)
