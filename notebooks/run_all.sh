@@ -3,12 +3,12 @@
 # cell that fails. Prints the time each notebook took.
 #
 #   bash notebooks/run_all.sh              # all notebooks
-#   bash notebooks/run_all.sh 03 04        # only those whose names start with 03, 04
+#   bash notebooks/run_all.sh 03 07        # only those whose names start with 03, 07
 #
 # Installs what it needs when missing, so CI can call it on a fresh machine:
 #   * evcxr_jupyter (the Rust kernel) with `cargo install --locked`, and its kernelspec;
 #   * jupyter's nbconvert in a venv outside the repository ($NST_NB_VENV).
-# Notebooks 03 and 04 need the VGG16 weights: run `bash weights/fetch.sh` first.
+# Notebooks 03 and 05-09 need the VGG16 weights: run `bash weights/fetch.sh` first.
 #
 # Environment (all optional):
 #   NST_NB_VENV      venv for nbconvert          [/tmp/nst-nb-venv]
@@ -65,7 +65,7 @@ fi
 
 # --- inputs -----------------------------------------------------------------------
 [ -f "$here/../weights/vgg16/manifest.tsv" ] ||
-    die "weights/vgg16 not found (notebooks 03 and 04 need it): run \`bash weights/fetch.sh\` from the repository root"
+    die "weights/vgg16 not found (notebooks 03 and 05-09 need it): run \`bash weights/fetch.sh\` from the repository root"
 
 notebooks=()
 for nb in "$here"/[0-9]*.ipynb; do

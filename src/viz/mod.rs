@@ -4,14 +4,17 @@
 //!   with its name, what it computes and its output shape, coloured by kind — written
 //!   as SVG directly (no Graphviz), or as Graphviz DOT for those who have it.
 //! * [`svg`]: the few SVG primitives the drawings need, with XML escaping.
+//! * [`plot`]: line plots (loss curves) drawn into an RGB picture, for the notebooks.
 //!
 //! The shape table itself (`nst layers`) is [`crate::vgg::layer_table`]; the drawing is
 //! built from the same rows, so the two can never disagree.
 
 pub mod draw_net;
+pub mod plot;
 pub mod svg;
 
 pub use draw_net::{draw_net, net_nodes, NetFormat, NetNode, NodeKind};
+pub use plot::{line_plot, Curve, PlotOptions, PALETTE};
 
 use crate::error::{Context, Result};
 use std::path::Path;
