@@ -35,6 +35,13 @@ for arch in vgg16 vgg19; do
     "$nst" layers --arch "$arch" --size 300 > "$out/${arch}_layers_300.txt"
 done
 
+# Chapters 2, 4, 6 and 11: pictures of the ideas (im2col and col2im, the Gram matrix,
+# a Winograd tile, the backward walk through VGG), every number computed by the code
+# they show.
+for idea in im2col gram winograd backward-walk; do
+    "$nst" draw-idea "$idea" -o "$out/$idea.svg" >&2
+done
+
 # Chapter 4: the layer gradient checks (fixed seed, so the table is reproducible up
 # to the last digits of round-off).
 "$nst" gradcheck --seed 42 > "$out/gradcheck.txt"
@@ -52,8 +59,8 @@ if [ "$slow" = 1 ]; then
     bash scripts/figures/reconstructions.sh "$work" 160 200 >&2
     cp "$work/content_row.png" "$work/style_row.png" "$out/"
 
-    # Chapter 7: the alpha/beta grid (Gatys et al. Fig. 3), 128 pixels, 150 iterations.
-    bash scripts/figures/alpha_beta_grid.sh "$work" 128 150 120 >&2
+    # Chapter 7: the alpha/beta grid (Gatys et al. Fig. 3), 256 pixels, 150 iterations.
+    bash scripts/figures/alpha_beta_grid.sh "$work" 256 150 200 >&2
     cp "$work/alpha_beta_grid.jpg" "$out/"
 
     # Chapter 8: a texture synthesised with zero and with circular padding, each shown

@@ -3,6 +3,8 @@
 //! * [`draw_net()`]: seed 000's Caffe `draw_net.py` picture of VGG — every layer a box
 //!   with its name, what it computes and its output shape, coloured by kind — written
 //!   as SVG directly (no Graphviz), or as Graphviz DOT for those who have it.
+//! * [`ideas`]: pictures of the book's ideas (im2col and col2im, the Gram matrix, a
+//!   Winograd tile), every number in them computed by the function they depict.
 //! * [`svg`]: the few SVG primitives the drawings need, with XML escaping.
 //! * [`plot`]: line plots (loss curves) drawn into an RGB picture, for the notebooks.
 //!
@@ -10,10 +12,12 @@
 //! built from the same rows, so the two can never disagree.
 
 pub mod draw_net;
+pub mod ideas;
 pub mod plot;
 pub mod svg;
 
 pub use draw_net::{draw_net, net_nodes, NetFormat, NetNode, NodeKind};
+pub use ideas::{draw_idea, Idea};
 pub use plot::{line_plot, Curve, PlotOptions, PALETTE};
 
 use crate::error::{Context, Result};

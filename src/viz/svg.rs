@@ -81,6 +81,38 @@ impl Svg {
         );
     }
 
+    /// A square-cornered cell filled with `fill` (any `#rrggbb`) and a light grey edge.
+    pub fn fill(&mut self, x: f64, y: f64, w: f64, h: f64, fill: &str) {
+        let _ = writeln!(
+            self.body,
+            r##"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{}" stroke="#9a9a9a" stroke-width="0.8"/>"##,
+            escape_xml(fill)
+        );
+    }
+
+    /// A rectangle outline (no fill) of `stroke` with line width `width`, for
+    /// highlighting a window.
+    pub fn outline(&mut self, x: f64, y: f64, w: f64, h: f64, stroke: &'static str, width: f64) {
+        let _ = writeln!(
+            self.body,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="none" stroke="{}" stroke-width="{width:.1}"/>"#,
+            escape_xml(stroke)
+        );
+    }
+
+    /// The label of cell (`r`, `c`) of the drawn matrix `grid`, centred at (x, y): a
+    /// `cell` text that carries its matrix and position (`data-grid`, `data-r`,
+    /// `data-c`), so that tests can read a drawing's numbers back.
+    #[allow(clippy::too_many_arguments)]
+    pub fn cell(&mut self, x: f64, y: f64, grid: &str, r: usize, c: usize, text: &str) {
+        let _ = writeln!(
+            self.body,
+            r#"<text x="{x:.1}" y="{y:.1}" text-anchor="middle" class="cell" data-grid="{}" data-r="{r}" data-c="{c}">{}</text>"#,
+            escape_xml(grid),
+            escape_xml(text)
+        );
+    }
+
     /// The complete document, with a `<title>` for screen readers and file browsers.
     pub fn finish(self, title: &str) -> String {
         let (w, h) = (self.width, self.height);
@@ -99,6 +131,7 @@ text {{ font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; fill: #
 .block {{ font-size: 13px; font-weight: bold; fill: #666666; }}
 .name {{ font-size: 15px; font-weight: bold; }}
 .detail {{ font-size: 12.5px; fill: #444444; }}
+.cell {{ font-size: 13px; font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }}
 .shape {{ font-size: 13.5px; font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }}
 </style>
 </defs>

@@ -114,8 +114,12 @@ pub mod ex14_crc_mask;
 #[path = "solutions/ex14_crc_mask.rs"]
 pub mod ex14_crc_mask;
 
-// Slot for the Winograd F(2,3) exercise: it arrives with the Winograd convolution
-// engine. Add `ex15_winograd` here (exercise, solution and grader) and in `EXERCISES`.
+#[cfg(not(feature = "solutions"))]
+#[path = "exercises/ex15_winograd.rs"]
+pub mod ex15_winograd;
+#[cfg(feature = "solutions")]
+#[path = "solutions/ex15_winograd.rs"]
+pub mod ex15_winograd;
 
 /// One exercise: where it is, which chapter it belongs to, how it is graded.
 pub struct Exercise {
@@ -230,6 +234,13 @@ pub const EXERCISES: &[Exercise] = &[
         section: "CRC-32C",
         link: "ch10-datasets.md#crc-32c",
         grade: grade::checks::ex14_crc_mask,
+    },
+    Exercise {
+        id: "ex15_winograd",
+        chapter: 11,
+        section: "Fewer multiplications: Winograd",
+        link: "ch11-making-it-fast.md#fewer-multiplications-winograd",
+        grade: grade::checks::ex15_winograd,
     },
 ];
 

@@ -76,3 +76,8 @@ fn ex13_batchnorm_backward() {
 fn ex14_crc_mask() {
     grade("ex14_crc_mask");
 }
+
+#[test]
+fn ex15_winograd() {
+    grade("ex15_winograd");
+}

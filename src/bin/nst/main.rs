@@ -4,6 +4,7 @@ mod apply;
 mod bench;
 mod common;
 mod data;
+mod draw_idea;
 mod draw_net;
 mod features;
 mod generate;
@@ -40,6 +41,8 @@ enum Command {
     Layers(layers::Args),
     /// Draw VGG as boxes and arrows (SVG, or Graphviz DOT), like Caffe's draw_net.
     DrawNet(draw_net::Args),
+    /// Draw a picture of one of the book's ideas: im2col, gram, winograd, backward-walk.
+    DrawIdea(draw_idea::Args),
     /// Write VGG activations of a picture as .npy files.
     Features(features::Args),
     /// Style transfer by optimising the picture (Gatys et al.).
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Layers(a) => layers::run(a),
         Command::DrawNet(a) => draw_net::run(a),
+        Command::DrawIdea(a) => draw_idea::run(a),
         Command::Texture(a) => texture::run(a),
         Command::TrainTexture(a) => train_texture::run(a),
         Command::TrainStyle(a) => train_style::run(a),

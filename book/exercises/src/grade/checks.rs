@@ -14,6 +14,7 @@ use ndarray::{
 use nst::checks::{away_from_zero, spread_groups, without_ties, H, LAYER_TOL, NORM_TOL};
 use nst::gradcheck::{dot, numeric_gradient};
 use nst::im2col::{col2im_naive, im2col_naive, ConvGeom, Padding};
+use nst::layers::winograd::WinogradTile;
 use nst::layers::{
     batchnorm_forward_train, conv2d_forward, maxpool2_forward, relu_forward, ConvSpec, NORM_EPS,
 };
@@ -711,6 +712,186 @@ pub fn grade_crc_mask(mask: &dyn Fn(u32) -> u32, unmask: &dyn Fn(u32) -> u32) ->
                  by 15"
             ));
         }
+    }
+    Ok(())
+}
+
+pub fn ex15_winograd() -> Grade {
+    grade_winograd_f23(
+        &crate::ex15_winograd::winograd_f23_tile,
+        &crate::ex15_winograd::winograd_f23_tile_input_grad,
+    )
+}
+
+/// A small dense matrix product, for the Winograd grader's "what you probably did".
+fn mat(l: &[Vec<f64>], r: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    l.iter()
+        .map(|row| {
+            (0..r[0].len())
+                .map(|j| row.iter().zip(r).map(|(a, rr)| a * rr[j]).sum())
+                .collect()
+        })
+        .collect()
+}
+
+fn tr(m: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    (0..m[0].len())
+        .map(|j| m.iter().map(|row| row[j]).collect())
+        .collect()
+}
+
+fn rows_of<const R: usize, const C: usize>(a: &[[f64; C]; R]) -> Vec<Vec<f64>> {
+    a.iter().map(|r| r.to_vec()).collect()
+}
+
+fn arr2_of(m: &[Vec<f64>]) -> Array2<f64> {
+    Array2::from_shape_fn((m.len(), m[0].len()), |(i, j)| m[i][j])
+}
+
+fn hadamard(a: &[Vec<f64>], b: &[Vec<f64>]) -> Vec<Vec<f64>> {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p * q).collect())
+        .collect()
+}
+
+/// The typical wrong versions of one F(2×2, 3×3) tile, each with what it tells.
+fn winograd_mistakes(d: &[Vec<f64>], g: &[Vec<f64>]) -> Vec<(Array2<f64>, &'static str)> {
+    let (bt, gm, at) = WinogradTile::F2.matrices();
+    let (b, a) = (tr(&bt), tr(&at));
+    let u = mat(&mat(&gm, g), &tr(&gm));
+    let v = mat(&mat(&bt, d), &b);
+    let out = |m: &[Vec<f64>]| arr2_of(&mat(&mat(&at, m), &a));
+    let mut g_no_half = gm.clone();
+    for row in &mut g_no_half[1..3] {
+        for x in row.iter_mut() {
+            *x *= 2.0;
+        }
+    }
+    let gt = tr(g);
+    let flipped: Vec<Vec<f64>> = g
+        .iter()
+        .rev()
+        .map(|r| r.iter().rev().copied().collect())
+        .collect();
+    vec![
+        (
+            out(&hadamard(&u, &mat(&mat(&b, d), &bt))),
+            "this is what B d Bᵀ gives in place of Bᵀ d B: the input transform is Bᵀ on the \
+             left and B = (Bᵀ)ᵀ on the right (rows of Bᵀ combine rows of d, then its columns)",
+        ),
+        (
+            out(&mat(&u, &v)),
+            "this is what the matrix product U·V gives: the middle step is element-wise, \
+             (U ⊙ V)[i][j] = U[i][j]·V[i][j], 16 multiplications",
+        ),
+        (
+            out(&hadamard(&mat(&mat(&gm, &gt), &tr(&gm)), &v)),
+            "this is the correlation with the transposed kernel: the kernel transform is G g Gᵀ \
+             with g[k][l] (k the row), not G gᵀ Gᵀ",
+        ),
+        (
+            out(&hadamard(&mat(&mat(&gm, &flipped), &tr(&gm)), &v)),
+            "this is a true convolution (kernel rotated by 180°); the network's layers, and \
+             this tile, correlate: Y[i][j] = Σ d[i+k][j+l]·g[k][l]",
+        ),
+        (
+            out(&hadamard(&mat(&mat(&g_no_half, g), &tr(&g_no_half)), &v)),
+            "G's middle rows carry a factor ½ ((g₀ ± g₁ + g₂)/2): without it those products \
+             come out doubled",
+        ),
+    ]
+}
+
+/// The grader of [`ex15_winograd`], for any candidate tile and input gradient.
+pub fn grade_winograd_f23(
+    tile: &dyn Fn([[f64; 4]; 4], [[f64; 3]; 3]) -> [[f64; 2]; 2],
+    input_grad: &dyn Fn([[f64; 3]; 3], [[f64; 2]; 2]) -> [[f64; 4]; 4],
+) -> Grade {
+    let spec = ConvSpec {
+        stride: 1,
+        pad: 0,
+        padding: Padding::Zero,
+    };
+    let zero_b = Array1::<f64>::zeros(1);
+    // nst's direct convolution of one 4×4 patch with one 3×3 kernel: the reference.
+    let direct =
+        |d: &Array4<f64>, g: &Array4<f64>| conv2d_forward(d.view(), g.view(), zero_b.view(), &spec);
+    let locate_y = |i: &[usize]| format!(" (output Y[{}][{}])", i[0], i[1]);
+    let locate_d = |i: &[usize]| format!(" (patch entry d[{}][{}])", i[0], i[1]);
+    for case in 0..6u64 {
+        let mut rng = Rng::new(170 + case);
+        let d4: Array4<f64> = rng.uniform_array((1, 1, 4, 4), -1.0, 1.0);
+        let g4: Array4<f64> = rng.uniform_array((1, 1, 3, 3), -1.0, 1.0);
+        let d: [[f64; 4]; 4] = std::array::from_fn(|i| std::array::from_fn(|j| d4[[0, 0, i, j]]));
+        let g: [[f64; 3]; 3] = std::array::from_fn(|i| std::array::from_fn(|j| g4[[0, 0, i, j]]));
+
+        // Forward: against the direct convolution; first the classic mistakes.
+        let got_y = attempt(|| tile(d, g))?;
+        let got_y = arr2_of(&rows_of(&got_y));
+        let expected_y: Array2<f64> = direct(&d4, &g4)
+            .index_axis_move(ndarray::Axis(0), 0)
+            .index_axis_move(ndarray::Axis(0), 0);
+        if !same(&got_y, &expected_y) {
+            for (m, tell) in winograd_mistakes(&rows_of(&d), &rows_of(&g)) {
+                if same(&got_y, &m) {
+                    return wrong(format!(
+                        "your tile differs from the direct 3×3 correlation of the 4×4 patch: \
+                         expected {expected_y:?}, got {got_y:?}\n  hint: {tell}"
+                    ));
+                }
+            }
+        }
+        compare(
+            "Winograd tile Y",
+            &got_y,
+            &expected_y,
+            1e-12,
+            &locate_y,
+            "Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A with the matrices of F(2, 3); in one dimension \
+             y₀ = m₀ + m₁ + m₂ and y₁ = m₁ − m₂ − m₃. Check each matrix against the book row \
+             by row, and check U = G g Gᵀ alone: its corner U[0][0] must be g[0][0].",
+        )?;
+
+        // Backward: central differences of ⟨dY, conv(d)⟩ and the adjoint identity.
+        let dy4: Array4<f64> = rng.uniform_array((1, 1, 2, 2), -1.0, 1.0);
+        let dy: [[f64; 2]; 2] = std::array::from_fn(|i| std::array::from_fn(|j| dy4[[0, 0, i, j]]));
+        let num = numeric_gradient(&d4, H, |x| dot(&direct(x, &g4).view(), &dy4.view()))
+            .index_axis_move(ndarray::Axis(0), 0)
+            .index_axis_move(ndarray::Axis(0), 0);
+        let got_dd = attempt(|| input_grad(g, dy))?;
+        let got_dd = arr2_of(&rows_of(&got_dd));
+        let (bt, _, _) = WinogradTile::F2.matrices();
+        // The forward transforms where their transposes belong: Bᵀ dV B instead of B dV Bᵀ.
+        let u = {
+            let (_, gm, _) = WinogradTile::F2.matrices();
+            mat(&mat(&gm, &rows_of(&g)), &tr(&gm))
+        };
+        let (_, _, at) = WinogradTile::F2.matrices();
+        let dm = mat(&mat(&tr(&at), &rows_of(&dy)), &at);
+        let dv = hadamard(&u, &dm);
+        let forward_again = arr2_of(&mat(&mat(&bt, &dv), &tr(&bt)));
+        let hint = if same(&got_dd, &forward_again) {
+            "this is Bᵀ dV B, the forward transform applied again: the adjoint of V = Bᵀ d B \
+             is dd = B dV Bᵀ (transpose each factor and reverse their order)"
+        } else {
+            "read the forward pass right to left and transpose each step: dM = A dY Aᵀ (A is \
+             4×2), dV = U ⊙ dM (element-wise products are their own transposes), dd = B dV Bᵀ"
+        };
+        compare(
+            "Winograd tile's dd",
+            &got_dd,
+            &num,
+            LAYER_TOL,
+            &locate_d,
+            hint,
+        )?;
+        adjoint(
+            "Winograd tile's dd",
+            dot(&got_y.view(), &arr2_of(&rows_of(&dy)).view()),
+            dot(&arr2_of(&rows_of(&d)).view(), &got_dd.view()),
+            "d ↦ Y is linear, and your dd(dY) must be its transpose",
+        )?;
     }
     Ok(())
 }

@@ -198,3 +198,93 @@ fn crc_mask_grader() {
         )
     });
 }
+
+#[test]
+fn winograd_grader() {
+    use crate::grade::checks::grade_winograd_f23;
+    use ndarray::Array4;
+    // nst's direct convolution of the patch, and nst's input gradient, as the candidates.
+    let spec = nst::layers::ConvSpec {
+        stride: 1,
+        pad: 0,
+        padding: nst::im2col::Padding::Zero,
+    };
+    let w4 = |g: [[f64; 3]; 3]| Array4::from_shape_fn((1, 1, 3, 3), |(_, _, i, j)| g[i][j]);
+    let tile = |d: [[f64; 4]; 4], g: [[f64; 3]; 3]| {
+        let x = Array4::from_shape_fn((1, 1, 4, 4), |(_, _, i, j)| d[i][j]);
+        let y = conv2d_forward(
+            x.view(),
+            w4(g).view(),
+            ndarray::Array1::zeros(1).view(),
+            &spec,
+        );
+        std::array::from_fn(|i| std::array::from_fn(|j| y[[0, 0, i, j]]))
+    };
+    let grad = |g: [[f64; 3]; 3], dy: [[f64; 2]; 2]| {
+        let dy = Array4::from_shape_fn((1, 1, 2, 2), |(_, _, i, j)| dy[i][j]);
+        let dx = conv2d_input_grad(w4(g).view(), dy.view(), &spec, (4, 4));
+        std::array::from_fn(|i| std::array::from_fn(|j| dx[[0, 0, i, j]]))
+    };
+    // Spoil the tile, then (with a good tile) the gradient.
+    discriminates(|k| {
+        grade_winograd_f23(
+            &|d, g| {
+                let mut y: [[f64; 2]; 2] = tile(d, g);
+                match k {
+                    0 => {}
+                    1 => y[0][0] += 1e-3,
+                    _ => todo!(),
+                }
+                y
+            },
+            &grad,
+        )
+    });
+    discriminates(|k| {
+        grade_winograd_f23(&tile, &|g, dy| {
+            let mut dd: [[f64; 4]; 4] = grad(g, dy);
+            match k {
+                0 => {}
+                1 => dd[0][0] += 1e-3,
+                _ => todo!(),
+            }
+            dd
+        })
+    });
+}
+
+#[test]
+fn winograd_grader_names_a_transposed_b() {
+    use crate::grade::checks::grade_winograd_f23;
+    // Bᵀ is not symmetric: B d Bᵀ in place of Bᵀ d B must be caught and named.
+    let (bt, gm, at) = nst::layers::winograd::WinogradTile::F2.matrices();
+    let mm = |l: &[Vec<f64>], r: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        l.iter()
+            .map(|row| {
+                (0..r[0].len())
+                    .map(|j| row.iter().zip(r).map(|(a, rr)| a * rr[j]).sum())
+                    .collect()
+            })
+            .collect()
+    };
+    let t = |m: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        (0..m[0].len())
+            .map(|j| m.iter().map(|row| row[j]).collect())
+            .collect()
+    };
+    let wrong_tile = |d: [[f64; 4]; 4], g: [[f64; 3]; 3]| {
+        let d: Vec<Vec<f64>> = d.iter().map(|r| r.to_vec()).collect();
+        let g: Vec<Vec<f64>> = g.iter().map(|r| r.to_vec()).collect();
+        let u = mm(&mm(&gm, &g), &t(&gm));
+        let v = mm(&mm(&t(&bt), &d), &bt); // B d Bᵀ: the mistake
+        let m: Vec<Vec<f64>> = (0..4)
+            .map(|i| (0..4).map(|j| u[i][j] * v[i][j]).collect())
+            .collect();
+        let y = mm(&mm(&at, &m), &t(&at));
+        std::array::from_fn(|i| std::array::from_fn(|j| y[i][j]))
+    };
+    match grade_winograd_f23(&wrong_tile, &|_, _| [[0.0; 4]; 4]) {
+        Err(Failure::Wrong(m)) => assert!(m.contains("B d Bᵀ"), "{m}"),
+        other => panic!("a transposed B must fail, got {other:?}"),
+    }
+}
