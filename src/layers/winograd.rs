@@ -763,6 +763,27 @@ fn check_shapes(c: usize, h: usize, w: usize, k: &WinogradKernel<impl Real>, pad
     let _ = padding; // circular padding by 1 needs only H, W ≥ 1
 }
 
+/// The α² matrix products of one block, in parallel over the positions ξ:
+/// `dst[:, ξ, ..cols] = U_ξ · src[:, ξ, ..cols]`, or `U_ξᵀ ·` with `transpose` (the backward
+/// pass). `u`: (α², O, C); `src`, `dst`: (channels, α², block).
+fn gemm_per_position<T: Real>(
+    u: &Array3<T>,
+    transpose: bool,
+    src: &Array3<T>,
+    dst: &mut Array3<T>,
+    cols: usize,
+) {
+    dst.axis_iter_mut(Axis(1))
+        .into_par_iter()
+        .zip(u.outer_iter().into_par_iter())
+        .enumerate()
+        .for_each(|(xi, (mut d, ux))| {
+            let a = if transpose { ux.t() } else { ux };
+            let b = src.slice(s![.., xi, ..cols]);
+            gemm(T::one(), a, b, T::zero(), d.slice_mut(s![.., ..cols]));
+        });
+}
+
 // ANCHOR: winograd_forward
 /// `Y = W ⊛ X + b` for 3×3 kernels, stride 1, padding 1, by Winograd.
 ///
@@ -819,15 +840,7 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     input_transform::<T, S, M, A>(plane, (h, w), padding, &gs, vc, block);
                 });
             // M_ξ = U_ξ · V_ξ
-            let cols = t1 - t0;
-            m.axis_iter_mut(Axis(1))
-                .into_par_iter()
-                .zip(k.u.outer_iter().into_par_iter())
-                .enumerate()
-                .for_each(|(xi_, (mut mx, ux))| {
-                    let vx = v.slice(s![.., xi_, ..cols]);
-                    gemm(T::one(), ux, vx, T::zero(), mx.slice_mut(s![.., ..cols]));
-                });
+            gemm_per_position(&k.u, false, &v, &mut m, t1 - t0);
             // Y = Aᵀ M A + b
             yi.outer_iter_mut()
                 .into_par_iter()
@@ -896,21 +909,7 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, block);
                 });
             // dV_ξ = U_ξᵀ · dM_ξ
-            let cols = t1 - t0;
-            dv.axis_iter_mut(Axis(1))
-                .into_par_iter()
-                .zip(k.u.outer_iter().into_par_iter())
-                .enumerate()
-                .for_each(|(xi_, (mut dvx, ux))| {
-                    let dmx = dm.slice(s![.., xi_, ..cols]);
-                    gemm(
-                        T::one(),
-                        ux.t(),
-                        dmx,
-                        T::zero(),
-                        dvx.slice_mut(s![.., ..cols]),
-                    );
-                });
+            gemm_per_position(&k.u, true, &dm, &mut dv, t1 - t0);
             // dX += B dV Bᵀ
             dxi.outer_iter_mut()
                 .into_par_iter()
