@@ -49,17 +49,12 @@ pub fn run(args: Args) -> nst::Result<()> {
         nst::image_io::resize(args.loss.picture.load(&args.content, None)?.view(), h, w);
     let content = conv.preprocess(content_rgb.view());
     let styles = args.loss.load_styles(&args.style, h.max(w), &conv)?;
-    let named: Vec<_> = args
-        .style
-        .iter()
-        .map(|p| p.as_path())
-        .zip(styles.iter().map(|s| &s.0))
-        .collect();
     args.loss.check_sizes(
         &vgg,
         &spec,
         Some((&args.image, "the picture measured", (h, w))),
-        &named,
+        &args.style,
+        &styles,
     )?;
     let obj = Objective::new(&vgg, spec.clone(), Some(&content), &styles, (h, w))?;
     let (terms, dx) = obj.evaluate(&conv.preprocess(x_rgb.view()));

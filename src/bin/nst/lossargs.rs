@@ -194,7 +194,8 @@ impl LossArgs {
         vgg: &nst::vgg::Vgg<f32>,
         spec: &LossSpec,
         content: Option<(&Path, &str, (usize, usize))>,
-        styles: &[(&Path, &Tensor4<f32>)],
+        style_paths: &[PathBuf],
+        styles: &[(Tensor4<f32>, f64)],
     ) -> nst::Result<()> {
         let names = |ls: &[(String, f64)]| ls.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
         if let Some((path, role, (h, w))) = content {
@@ -209,7 +210,7 @@ impl LossArgs {
         }
         if spec.style_weight != 0.0 {
             let layers = names(&spec.style_layers);
-            for (path, s) in styles {
+            for (path, (s, _)) in style_paths.iter().zip(styles) {
                 let (h, w) = (s.dim().2, s.dim().3);
                 nst::gatys::check_picture_size(vgg, &layers, h, w).map_err(|e| {
                     nst::Error(format!(

@@ -368,17 +368,12 @@ pub fn run(args: Args) -> nst::Result<()> {
     let (h, w) = (content.dim().2, content.dim().3);
     args.run.check_memory(spec.norm, (h, w))?;
     let styles = args.loss.load_styles(&args.style, h.max(w), &conv)?;
-    let named: Vec<_> = args
-        .style
-        .iter()
-        .map(|p| p.as_path())
-        .zip(styles.iter().map(|s| &s.0))
-        .collect();
     args.loss.check_sizes(
         &vgg,
         &spec,
         Some((&args.content, "the content picture", (h, w))),
-        &named,
+        &args.style,
+        &styles,
     )?;
     if args.loss.style_weights.is_none() && args.style.len() > 1 {
         eprintln!("blending {} styles equally", args.style.len());
