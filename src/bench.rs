@@ -33,15 +33,11 @@ pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
 /// at an `s`×`s` input: 2·O·C·9·H·W per convolution, pools and ReLUs not counted (as in
 /// the PyTorch script).
 pub fn conv_flops_to(vgg: &Vgg<f32>, last: usize, s: usize) -> f64 {
-    let mut side = s;
     let mut total = 0.0;
-    for layer in vgg.layers.iter().take(last + 1) {
-        match layer.kind {
-            LayerKind::Conv { in_ch, out_ch, .. } => {
-                total += 2.0 * (out_ch * in_ch * 9 * side * side) as f64
-            }
-            LayerKind::Pool => side /= 2,
-            LayerKind::Relu => {}
+    for (i, layer) in vgg.layers.iter().enumerate().take(last + 1) {
+        if let LayerKind::Conv { in_ch, out_ch, .. } = layer.kind {
+            let (_, h, w) = vgg.layer_shape(i, (s, s));
+            total += 2.0 * (out_ch * in_ch * 9 * h * w) as f64
         }
     }
     total

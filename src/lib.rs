@@ -23,6 +23,7 @@ pub mod malloc;
 pub mod memory;
 pub mod notebook;
 pub mod npy;
+pub mod objective;
 pub mod optim;
 pub mod progress;
 pub mod protobuf;

@@ -155,6 +155,35 @@ pub fn layers(arch: Arch, widths: [usize; 5]) -> Vec<Layer> {
 }
 // ANCHOR_END: layer_walk
 
+// ANCHOR: layer_shape
+/// The shape `(C, H, W)` of layer `index`'s output for an `h`×`w` RGB input: a
+/// convolution sets the channels (its 3×3 kernel with padding 1 keeps the size), a ReLU
+/// keeps everything, and a 2×2 pooling with stride 2 halves each side, rounding down.
+/// This is the one place that counts poolings; everything that needs a layer's size
+/// (the Gram targets' rescaling, size checks, FLOPs, memory estimates, tiles) asks here.
+pub fn shape_at(layers: &[Layer], index: usize, (h, w): (usize, usize)) -> (usize, usize, usize) {
+    let (mut c, mut h, mut w) = (3, h, w);
+    for layer in &layers[..=index] {
+        match layer.kind {
+            LayerKind::Conv { out_ch, .. } => c = out_ch,
+            LayerKind::Relu => {}
+            LayerKind::Pool => (h, w) = (h / 2, w / 2),
+        }
+    }
+    (c, h, w)
+}
+
+/// Input pixels per position of layer `index` along each side: 2 to the number of
+/// poolings up to and including it. An input smaller than this leaves the layer empty.
+pub fn stride_at(layers: &[Layer], index: usize) -> usize {
+    let pools = layers[..=index]
+        .iter()
+        .filter(|l| l.kind == LayerKind::Pool)
+        .count();
+    1 << pools
+}
+// ANCHOR_END: layer_shape
+
 /// A VGG network with its weights.
 #[derive(Clone, Debug)]
 pub struct Vgg<T> {
@@ -389,6 +418,39 @@ impl<T: Real> Vgg<T> {
         }
     }
 
+    /// The shape `(C, H, W)` of layer `index`'s output for an `h`×`w` input ([`shape_at`]).
+    pub fn layer_shape(&self, index: usize, hw: (usize, usize)) -> (usize, usize, usize) {
+        shape_at(&self.layers, index, hw)
+    }
+
+    /// Positions (`H·W`) of layer `index` for an `h`×`w` input.
+    pub fn positions_at(&self, index: usize, hw: (usize, usize)) -> usize {
+        let (_, h, w) = self.layer_shape(index, hw);
+        h * w
+    }
+
+    /// Fail unless an `h`×`w` picture leaves at least one position at the deepest of
+    /// `layers`. The error reads "`what` is W×H pixels, too small for layer …, which needs
+    /// at least N×N", for the caller to name the picture.
+    pub fn check_input_size(
+        &self,
+        what: &str,
+        (h, w): (usize, usize),
+        layers: &[usize],
+    ) -> Result<()> {
+        let Some(&d) = layers.iter().max() else {
+            return Ok(());
+        };
+        if self.positions_at(d, (h, w)) == 0 {
+            let m = stride_at(&self.layers, d);
+            bail!(
+                "{what} is {w}×{h} pixels, too small for layer {}, which needs at least {m}×{m}",
+                self.layers[d].name
+            );
+        }
+        Ok(())
+    }
+
     /// Index of the layer called `name`; the error lists the valid names.
     pub fn layer_index(&self, name: &str) -> Result<usize> {
         match self.layers.iter().position(|l| l.name == name) {
@@ -567,15 +629,13 @@ pub fn check_whole_input(h: usize, w: usize) -> Result<()> {
 // ANCHOR: layer_table
 /// The layer table for an `h`×`w` RGB input.
 pub fn layer_table(arch: Arch, pooling: Pooling, h: usize, w: usize) -> Vec<LayerRow> {
-    let (mut h, mut w, mut c) = (h, w, 3);
-    let (mut rf, mut jump) = (1usize, 1usize);
+    let walk = layers(arch, WIDTHS);
     let mut rows = Vec::new();
-    for layer in layers(arch, WIDTHS) {
+    for (i, layer) in walk.iter().enumerate() {
+        let (c, oh, ow) = shape_at(&walk, i, (h, w));
         let row = match layer.kind {
             LayerKind::Conv { in_ch, out_ch, .. } => {
-                rf += 2 * jump;
-                c = out_ch;
-                let flops = crate::layers::conv::conv2d_flops(out_ch, in_ch, 3, h, w);
+                let flops = crate::layers::conv::conv2d_flops(out_ch, in_ch, 3, oh, ow);
                 (
                     String::from("3×3"),
                     1,
@@ -584,27 +644,42 @@ pub fn layer_table(arch: Arch, pooling: Pooling, h: usize, w: usize) -> Vec<Laye
                     flops,
                 )
             }
-            LayerKind::Relu => (String::from("—"), 0, 0, 0, (h * w * c) as f64),
+            LayerKind::Relu => (String::from("—"), 0, 0, 0, (oh * ow * c) as f64),
             LayerKind::Pool => {
-                rf += jump;
-                jump *= 2;
-                h /= 2;
-                w /= 2;
                 let per = if pooling == Pooling::Max { 3.0 } else { 4.0 };
-                (String::from("2×2"), 2, 0, 0, per * (h * w * c) as f64)
+                (String::from("2×2"), 2, 0, 0, per * (oh * ow * c) as f64)
             }
         };
         rows.push(LayerRow {
-            name: layer.name,
+            name: layer.name.clone(),
             kernel: row.0,
             stride: row.1,
             pad: row.2,
-            out: (h, w, c),
+            out: (oh, ow, c),
             params: row.3,
             flops: row.4,
-            receptive_field: rf,
+            receptive_field: receptive_field_at(&walk, i),
         });
     }
     rows
 }
 // ANCHOR_END: layer_table
+
+/// The receptive field of layer `index`: the side of the input window one of its
+/// positions sees. A 3×3 convolution widens it by one position of its input on each
+/// side (`2·jump` input pixels, where `jump` is [`stride_at`] of the layer before); a
+/// 2×2 pooling by one position (`jump`), and doubles `jump`.
+pub fn receptive_field_at(layers: &[Layer], index: usize) -> usize {
+    let (mut rf, mut jump) = (1usize, 1usize);
+    for layer in &layers[..=index] {
+        match layer.kind {
+            LayerKind::Conv { .. } => rf += 2 * jump,
+            LayerKind::Relu => {}
+            LayerKind::Pool => {
+                rf += jump;
+                jump *= 2;
+            }
+        }
+    }
+    rf
+}

@@ -31,9 +31,24 @@ pub fn content_loss<T: Real>(
         p.shape(),
         "content_loss: F and P differ in shape"
     );
+    let k = f.len();
+    content_loss_of_part(f, p, k, norm)
+}
+// ANCHOR_END: content_loss
+
+/// [`content_loss`] of a part of a layer (a tile) whose whole has `k` elements: the
+/// part's share of the value and the gradient at its elements. Gatys' `½ Σ` is a plain
+/// sum, so the parts' values add up to the whole's; seed 002's mean divides by the whole
+/// layer's `k`, not the part's, so that they do too.
+pub fn content_loss_of_part<T: Real>(
+    f: ArrayView3<T>,
+    p: ArrayView3<T>,
+    k: usize,
+    norm: Normalisation,
+) -> LossGrad<T> {
     let diff = &f - &p; // F − P
     let sum_sq: f64 = diff.iter().map(|d| d.f64() * d.f64()).sum();
-    let k = diff.len().max(1) as f64;
+    let k = k.max(1) as f64;
     let (value, scale) = match norm {
         Normalisation::Gatys => (0.5 * sum_sq, 1.0),
         Normalisation::Seed002 => (sum_sq / k, 2.0 / k),
@@ -41,7 +56,6 @@ pub fn content_loss<T: Real>(
     let grad = diff.mapv_into(|d| d * T::of(scale));
     LossGrad { value, grad }
 }
-// ANCHOR_END: content_loss
 
 // ANCHOR: content_grad_paper
 /// The paper's form, for the equivalence test: `∂L/∂F_ij = (F − P)_ij` if `F_ij > 0`,

@@ -31,9 +31,10 @@ pub mod content;
 pub mod style;
 pub mod tv;
 
-pub use content::{content_grad_paper, content_loss};
+pub use content::{content_grad_paper, content_loss, content_loss_of_part};
 pub use style::{
-    gram, gram_backward, style_denominator, style_grad_paper, style_loss, style_loss_of_gram,
+    gram, gram_backward, style_denominator, style_grad_paper, style_loss, style_loss_at_gram,
+    style_loss_of_gram,
 };
 pub use tv::tv_loss;
 

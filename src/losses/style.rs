@@ -90,17 +90,27 @@ pub fn style_loss<T: Real>(f: ArrayView3<T>, a: ArrayView2<T>, norm: Normalisati
         (c, c),
         "style_loss: the target Gram matrix must be C×C"
     );
-    let denom = style_denominator(c, h * w, norm);
-    let diff = gram(f) - a; // G − A
-    let sum_sq: f64 = diff.iter().map(|d| d.f64() * d.f64()).sum();
-    let dgram = diff.mapv_into(|d| d * T::of(2.0 / denom)); // ∂E/∂G
+    let (value, dgram) = style_loss_at_gram(gram(f), a, h * w, norm);
     let grad = gram_backward(f, dgram.view());
-    LossGrad {
-        value: sum_sq / denom,
-        grad,
-    }
+    LossGrad { value, grad }
 }
 // ANCHOR_END: style_loss
+
+/// [`style_loss`]'s value and `∂E/∂G = 2(G − A)/D` for a Gram matrix `g` of a picture
+/// with `m` positions at the layer. Tiled evaluation sums `g` over tiles first, then
+/// turns `∂E/∂G` into each tile's `∂E/∂F` with [`gram_backward`].
+pub fn style_loss_at_gram<T: Real>(
+    g: Array2<T>,
+    a: ArrayView2<T>,
+    m: usize,
+    norm: Normalisation,
+) -> (f64, Array2<T>) {
+    let denom = style_denominator(g.nrows(), m, norm);
+    let diff = g - a; // G − A
+    let sum_sq: f64 = diff.iter().map(|d| d.f64() * d.f64()).sum();
+    let dgram = diff.mapv_into(|d| d * T::of(2.0 / denom)); // ∂E/∂G
+    (sum_sq / denom, dgram)
+}
 
 /// The denominator `D` of [`style_loss`], `E = Σ (G − A)² / D`, for `n` channels at `m`
 /// positions: `4N²M²` (Gatys) or `N²·(N·M)` (seed 002).

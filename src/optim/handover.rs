@@ -19,8 +19,19 @@
 //! and runs that do neither follow torch's trajectory exactly. A line search cannot be
 //! fooled either way: it lengthens a step that is too short and shortens one that
 //! overshoots.
+//!
+//! **A step to a non-finite loss** (an overshoot far enough to overflow `f32`) hands over
+//! at once, whichever overshoot it is: unlike a finite overshoot, the fixed step cannot
+//! recover from it, since the NaN or infinite gradient there would enter the curvature
+//! history. The line search starts again from where that step started, and treats
+//! non-finite trial points as too far. Only a non-finite loss at the very first point, or
+//! with the line search already on, ends the run.
+//!
+//! [`Handover`] wraps an [`Lbfgs`] with these rules; it is what
+//! [`Optimizer`](super::Optimizer) runs for L-BFGS.
 
-use super::Stop;
+use super::{Lbfgs, LbfgsOptions, LineSearch, Step, Stop};
+use crate::tensor::Real;
 
 /// A step "overshot" when the loss at the point it reached is this many times the loss
 /// at the point it left. The overshoots seen are 10⁹ and more; honest fixed steps that
@@ -39,7 +50,7 @@ pub fn stall_worth_a_search(why: Stop) -> bool {
 }
 
 /// Counts the fixed step's overshoots from the loss at the start of each iteration.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct OvershootWatch {
     previous: Option<f64>,
     overshoots: usize,
@@ -59,6 +70,89 @@ impl OvershootWatch {
     }
 }
 // ANCHOR_END: handover
+
+// ANCHOR: handover_wrapper
+/// L-BFGS with the handover: fixed steps while they work, then (once) the strong-Wolfe
+/// line search. With the line search asked for from the start it is plain [`Lbfgs`].
+#[derive(Debug, Clone)]
+pub struct Handover<T> {
+    lbfgs: Lbfgs<T>,
+    /// Still on the fixed step?
+    fixed: bool,
+    watch: OvershootWatch,
+    /// Where the previous iteration started (to go back to after an overshoot).
+    previous_start: Option<Vec<T>>,
+    iteration: usize,
+    searched_from: Option<usize>,
+}
+
+impl<T: Real> Handover<T> {
+    /// Start with `options` (the handover can act only when its line search is `None`).
+    pub fn new(options: LbfgsOptions) -> Self {
+        Handover {
+            fixed: options.line_search == LineSearch::None,
+            lbfgs: Lbfgs::new(options),
+            watch: OvershootWatch::default(),
+            previous_start: None,
+            iteration: 0,
+            searched_from: None,
+        }
+    }
+
+    /// The iteration after which the line search took over, if it did.
+    pub fn searched_from(&self) -> Option<usize> {
+        self.searched_from
+    }
+
+    /// One iteration. When it hands over, `x` is where the line search starts from (the
+    /// start of the overshooting step, or the stalled point), the report's `restarted` is
+    /// set and its `stop` is `None`.
+    pub fn step<F>(&mut self, x: &mut [T], f: F) -> Step
+    where
+        F: FnMut(&[T]) -> (f64, Vec<T>),
+    {
+        self.iteration += 1;
+        if !self.fixed {
+            let step = self.lbfgs.step(x, f);
+            return Step {
+                loss: step.loss,
+                stop: step.stop,
+                restarted: false,
+            };
+        }
+        let start = x.to_vec();
+        let step = self.lbfgs.step(x, f);
+        let overshot = self.watch.second_overshoot(step.loss);
+        let blew_up = !step.loss.is_finite() && self.previous_start.is_some();
+        let stalled = step.loss.is_finite() && step.stop.is_some_and(stall_worth_a_search);
+        if overshot || blew_up || stalled {
+            if overshot || blew_up {
+                let back = self
+                    .previous_start
+                    .take()
+                    .expect("an overshoot has a step before it");
+                x.copy_from_slice(&back);
+            }
+            let mut options = self.lbfgs.options;
+            options.line_search = LineSearch::StrongWolfe;
+            self.lbfgs = Lbfgs::new(options);
+            self.fixed = false;
+            self.searched_from = Some(self.iteration);
+            return Step {
+                loss: step.loss,
+                stop: None,
+                restarted: true,
+            };
+        }
+        self.previous_start = Some(start);
+        Step {
+            loss: step.loss,
+            stop: step.stop,
+            restarted: false,
+        }
+    }
+}
+// ANCHOR_END: handover_wrapper
 
 #[cfg(test)]
 mod tests {
@@ -101,6 +195,65 @@ mod tests {
             .map(|&l| watch.second_overshoot(l))
             .collect();
         assert_eq!(seen, [false, false, false, true, false, false]);
+    }
+
+    /// `f(x) = Σ x²`, but NaN where any `|x| > 10` (an overflow).
+    fn bowl_with_a_cliff(x: &[f64]) -> (f64, Vec<f64>) {
+        if x.iter().any(|v| v.abs() > 10.0) {
+            return (f64::NAN, vec![f64::NAN; x.len()]);
+        }
+        (
+            x.iter().map(|v| v * v).sum(),
+            x.iter().map(|v| 2.0 * v).collect(),
+        )
+    }
+
+    #[test]
+    fn a_step_to_a_nan_goes_back_and_hands_over_at_once() {
+        // Fixed step of length 5 (five quasi-Newton steps): from 1 the first step reaches
+        // −4, the second (the curvature measured exactly, 0.5) goes 20 further, to 16,
+        // where the loss is NaN. The first overshoot, but not a recoverable one.
+        let mut opt = Handover::new(LbfgsOptions {
+            lr: 5.0,
+            line_search: LineSearch::None,
+            ..Default::default()
+        });
+        let mut x = vec![1.0f64];
+        let s1 = opt.step(&mut x, bowl_with_a_cliff);
+        assert_eq!((s1.loss, x[0], s1.restarted), (1.0, -4.0, false));
+        let s2 = opt.step(&mut x, bowl_with_a_cliff);
+        assert_eq!((s2.loss, s2.restarted), (16.0, false));
+        assert!((x[0] - 16.0).abs() < 1e-9, "{x:?}");
+        let s3 = opt.step(&mut x, bowl_with_a_cliff);
+        assert!(
+            s3.loss.is_nan() && s3.restarted && s3.stop.is_none(),
+            "{s3:?}"
+        );
+        assert_eq!(x[0], -4.0, "back to where the step to the NaN started");
+        assert_eq!(opt.searched_from(), Some(3));
+        // The line search then converges without leaving the finite region.
+        for _ in 0..20 {
+            let s = opt.step(&mut x, bowl_with_a_cliff);
+            assert!(s.loss.is_finite(), "{s:?}");
+            if s.stop.is_some() {
+                break;
+            }
+        }
+        assert!(x[0].abs() < 1e-6, "{x:?}");
+    }
+
+    #[test]
+    fn a_nan_at_the_start_or_under_the_line_search_is_reported() {
+        for line_search in [LineSearch::None, LineSearch::StrongWolfe] {
+            let mut opt = Handover::new(LbfgsOptions {
+                line_search,
+                ..Default::default()
+            });
+            let mut x = vec![20.0f64];
+            let s = opt.step(&mut x, bowl_with_a_cliff);
+            assert!(s.loss.is_nan() && !s.restarted, "{line_search:?}: {s:?}");
+            assert_eq!(opt.searched_from(), None);
+        }
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //! * [`Adam`]: torch.optim.Adam's update, with exportable state for checkpoints.
 //! * [`Lbfgs`]: torch.optim.LBFGS, one iteration per call, fixed step or strong-Wolfe
 //!   line search. It needs to evaluate the loss itself, so it takes a closure.
-//! * [`handover`]: when a fixed-step L-BFGS run should switch to the line search.
+//! * [`handover`]: when a fixed-step L-BFGS run should switch to the line search, and
+//!   [`Handover`], L-BFGS wrapped with that rule.
+//! * [`Optimizer`]: any of them behind one `step`, built from an [`OptimizerChoice`]:
+//!   what the image-optimisation loop runs.
 //!
 //! Dot products and norms are accumulated in `f64` whatever `T` is: an image of 512²
 //! pixels has 786 432 parameters, and an `f32` running sum of that many terms loses
@@ -21,6 +24,7 @@ pub mod lbfgs;
 
 pub use adam::Adam;
 pub use gd::Gd;
+pub use handover::Handover;
 pub use lbfgs::{Lbfgs, LbfgsOptions, LbfgsStep, LineSearch, Stop};
 
 use crate::tensor::Real;
@@ -31,6 +35,129 @@ pub trait FirstOrder<T: Real> {
     /// Move `x` using the gradient `g` of the loss at `x` (same length as `x`).
     fn step(&mut self, x: &mut [T], g: &[T]);
 }
+
+/// Which optimiser and its settings.
+#[derive(Clone, Debug)]
+pub enum OptimizerChoice {
+    /// L-BFGS with a history size, step length and line search.
+    Lbfgs {
+        /// Curvature pairs kept.
+        history: usize,
+        /// Step length (1 = the quasi-Newton step).
+        lr: f64,
+        /// Fixed step (with the [`handover`]) or strong Wolfe.
+        line_search: LineSearch,
+    },
+    /// Adam.
+    Adam {
+        /// Step size, in network-input units.
+        lr: f64,
+        /// β₁.
+        beta1: f64,
+        /// β₂.
+        beta2: f64,
+    },
+    /// Plain gradient descent.
+    Gd {
+        /// Step size.
+        lr: f64,
+    },
+}
+
+impl OptimizerChoice {
+    /// How many parameter-sized vectors the optimiser keeps: the iterate and its gradient,
+    /// plus L-BFGS's curvature pairs, direction and previous gradient and its line
+    /// search's trial point and kept evaluation (which a fixed-step run needs too once it
+    /// hands over), or Adam's two moments.
+    pub fn state_vectors(&self) -> usize {
+        match self {
+            OptimizerChoice::Lbfgs { history, .. } => 2 * history + 7,
+            OptimizerChoice::Adam { .. } => 4,
+            OptimizerChoice::Gd { .. } => 2,
+        }
+    }
+}
+
+/// What one [`Optimizer::step`] did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Step {
+    /// The loss at the point the iteration started from.
+    pub loss: f64,
+    /// `Some` when a tolerance was met (L-BFGS): the caller should stop.
+    pub stop: Option<Stop>,
+    /// L-BFGS handed over to the line search in this iteration ([`Handover`]): `x` is
+    /// where it starts again from, and `loss` is the loss that made it hand over.
+    pub restarted: bool,
+}
+
+// ANCHOR: optimizer
+/// Any optimiser behind one `step`: one iteration from `x`, updating it in place, with
+/// `f` giving the loss and gradient at a point. Adam and gradient descent evaluate `f`
+/// once, at `x`, and move only when the loss there is finite; L-BFGS may evaluate it
+/// several times (its line search).
+#[derive(Debug, Clone)]
+pub enum Optimizer<T> {
+    /// L-BFGS, with the fixed step's handover to the line search.
+    Lbfgs(Box<Handover<T>>),
+    /// Adam.
+    Adam(Adam<T>),
+    /// Gradient descent.
+    Gd(Gd),
+}
+
+impl<T: Real> Optimizer<T> {
+    /// A fresh optimiser (no history, no moments).
+    pub fn new(choice: &OptimizerChoice) -> Self {
+        match *choice {
+            OptimizerChoice::Lbfgs {
+                history,
+                lr,
+                line_search,
+            } => Optimizer::Lbfgs(Box::new(Handover::new(LbfgsOptions {
+                lr,
+                history_size: history,
+                line_search,
+                ..Default::default()
+            }))),
+            OptimizerChoice::Adam { lr, beta1, beta2 } => {
+                Optimizer::Adam(Adam::new(lr).with_betas(beta1, beta2))
+            }
+            OptimizerChoice::Gd { lr } => Optimizer::Gd(Gd::new(lr)),
+        }
+    }
+
+    /// One iteration.
+    pub fn step<F>(&mut self, x: &mut [T], mut f: F) -> Step
+    where
+        F: FnMut(&[T]) -> (f64, Vec<T>),
+    {
+        let mut first_order = |rule: &mut dyn FirstOrder<T>, x: &mut [T]| {
+            let (loss, g) = f(x);
+            if loss.is_finite() {
+                rule.step(x, &g);
+            }
+            Step {
+                loss,
+                stop: None,
+                restarted: false,
+            }
+        };
+        match self {
+            Optimizer::Lbfgs(h) => h.step(x, f),
+            Optimizer::Adam(a) => first_order(a, x),
+            Optimizer::Gd(g) => first_order(g, x),
+        }
+    }
+
+    /// The iteration after which a fixed-step L-BFGS run handed over to the line search.
+    pub fn searched_from(&self) -> Option<usize> {
+        match self {
+            Optimizer::Lbfgs(h) => h.searched_from(),
+            _ => None,
+        }
+    }
+}
+// ANCHOR_END: optimizer
 
 /// `Σ a[i]·b[i]`, accumulated in `f64`.
 pub fn dot<T: Real>(a: &[T], b: &[T]) -> f64 {

@@ -45,14 +45,15 @@ use super::generator::{Forward, Generator, Mode};
 use super::inputs::{noise_inputs, stylisation_inputs};
 use crate::bail;
 use crate::error::Result;
-use crate::gatys::{Control, Terms};
-use crate::losses::{content_loss, gram, style_loss, Normalisation};
+use crate::gatys::Control;
+use crate::losses::Normalisation;
+use crate::objective::{LossSpec, Objective, Terms};
 use crate::optim::{Adam, FirstOrder};
 use crate::rng::Rng;
 use crate::tensor::{Real, Tensor4};
-use crate::vgg::{layer_table, LayerKind, Vgg};
+use crate::vgg::{receptive_field_at, Vgg};
 use crate::weights::Convention;
-use ndarray::{Array2, Array3, ArrayView4, Axis};
+use ndarray::ArrayView4;
 
 /// The learning-rate schedule: `lr` until iteration `decay_start`, then multiplied by
 /// `decay_factor` every `decay_every` iterations.
@@ -127,41 +128,20 @@ pub fn min_sample_side<T: Real>(vgg: &Vgg<T>, layers: &[usize]) -> usize {
     let Some(&deepest) = layers.iter().max() else {
         return 1;
     };
-    let table = layer_table(vgg.arch, vgg.pooling, 256, 256);
-    table[deepest].receptive_field
+    receptive_field_at(&vgg.layers, deepest)
 }
 
-/// Pools before layer `layer` (inclusive): its positions are the input's `/ 2^pools`.
-fn pools_through<T: Real>(vgg: &Vgg<T>, layer: usize) -> usize {
-    vgg.layers[..=layer]
-        .iter()
-        .filter(|l| l.kind == LayerKind::Pool)
-        .count()
-}
-
-/// One Gram-matrix target.
-#[derive(Clone, Debug)]
-struct StyleTarget<T> {
-    layer: usize,
-    weight: f64,
-    /// The sample's Gram matrix, rescaled to the training size's positions.
-    gram: Array2<T>,
-}
-
-/// The training loss: the frozen network, its input convention, and the targets.
+/// The training loss: the one [`Objective`], owning the frozen network, and the weights'
+/// input convention that maps the generator's RGB into the network's space.
 ///
 /// Texture: `L = Σ_l w_l·E_l` (`style_weight = 1`). Stylisation:
 /// `L = Σ_l c_l·L_content,l + α·Σ_l w_l·E_l` with the content target of each item taken
-/// from its own content picture. Both averaged over the batch.
+/// from its own content picture. Both averaged over the batch, with the Gatys
+/// normalisation.
 #[derive(Clone, Debug)]
-pub struct TrainLoss<T> {
-    vgg: Vgg<T>,
+pub struct TrainLoss<T: Real> {
+    objective: Objective<'static, T>,
     convention: Convention,
-    style: Vec<StyleTarget<T>>,
-    content: Vec<(usize, f64)>,
-    style_weight: f64,
-    taps: Vec<usize>,
-    out_hw: (usize, usize),
 }
 
 /// What one evaluation of the training loss gives.
@@ -230,8 +210,6 @@ impl<T: Real> TrainLoss<T> {
         }
         let style_idx =
             vgg.layer_indices(&style_layers.iter().map(|l| &l.0).collect::<Vec<_>>())?;
-        let content_idx =
-            vgg.layer_indices(&content_layers.iter().map(|l| &l.0).collect::<Vec<_>>())?;
         let (_, _, hs, ws) = sample.dim();
         let need = min_sample_side(&vgg, &style_idx);
         let deepest = *style_idx.iter().max().expect("non-empty");
@@ -249,61 +227,35 @@ impl<T: Real> TrainLoss<T> {
                 vgg.arch.name()
             );
         }
-        let all_deepest = style_idx.iter().chain(&content_idx).copied().max();
-        if let Some(d) = all_deepest {
-            let m = 1 << pools_through(&vgg, d);
-            if out_hw.0 < m || out_hw.1 < m {
-                bail!(
-                    "a {}×{} output is too small for layer {}: it needs at least {m}×{m} pixels",
-                    out_hw.1,
-                    out_hw.0,
-                    vgg.layers[d].name
-                );
-            }
-        }
-        let fwd = vgg.forward(sample.view(), &style_idx, false);
-        let style = style_idx
-            .iter()
-            .zip(style_layers)
-            .map(|(&layer, (_, weight))| {
-                let f = fwd.get(layer).expect("tapped").index_axis(Axis(0), 0);
-                let m_style = (f.dim().1 * f.dim().2) as f64;
-                let p = pools_through(&vgg, layer);
-                let m_out = ((out_hw.0 >> p) * (out_hw.1 >> p)) as f64;
-                StyleTarget {
-                    layer,
-                    weight: *weight,
-                    gram: gram(f) * T::of(m_out / m_style),
-                }
-            })
-            .collect();
-        let content: Vec<(usize, f64)> = content_idx
-            .iter()
-            .zip(content_layers)
-            .map(|(&l, (_, w))| (l, *w))
-            .collect();
-        let mut taps: Vec<usize> = style_idx.iter().chain(&content_idx).copied().collect();
-        taps.sort_unstable();
-        taps.dedup();
-        Ok(TrainLoss {
-            vgg,
-            convention,
-            style,
-            content,
+        let spec = LossSpec {
+            content_layers: content_layers.to_vec(),
+            style_layers: style_layers.to_vec(),
+            content_weight: 1.0,
             style_weight,
-            taps,
-            out_hw,
+            tv_weight: 0.0,
+            norm: Normalisation::Gatys,
+        };
+        let objective =
+            Objective::with_content_per_item(vgg, spec, &[(sample.clone(), 1.0)], out_hw)?;
+        Ok(TrainLoss {
+            objective,
+            convention,
         })
     }
 
     /// The output size (H, W) the targets were made for.
     pub fn out_hw(&self) -> (usize, usize) {
-        self.out_hw
+        self.objective.shape()
     }
 
     /// Does this loss need content pictures?
     pub fn needs_content(&self) -> bool {
-        !self.content.is_empty()
+        self.objective.needs_content_pictures()
+    }
+
+    /// The objective itself.
+    pub fn objective(&self) -> &Objective<'static, T> {
+        &self.objective
     }
 
     /// The weights' preprocessing convention.
@@ -325,86 +277,13 @@ impl<T: Real> TrainLoss<T> {
         x: &Tensor4<T>,
         content: Option<&Tensor4<T>>,
     ) -> Result<(Terms, Tensor4<T>)> {
-        let (terms, fwd, tap_grads) = self.terms(x, content, true)?;
-        Ok((terms, self.vgg.backward(&fwd, &tap_grads)))
+        self.objective.evaluate_batch(x, content)
     }
     // ANCHOR_END: train_loss
 
     /// The loss alone (no backward pass), e.g. of generated samples.
     pub fn loss(&self, x: &Tensor4<T>, content: Option<&Tensor4<T>>) -> Result<Terms> {
-        Ok(self.terms(x, content, false)?.0)
-    }
-
-    /// Loss terms, VGG's forward pass, and ∂L/∂F at every tap: per item, the content
-    /// residuals and Gram-matrix gradients of `crate::losses`, weighted and divided by N.
-    #[allow(clippy::type_complexity)]
-    fn terms(
-        &self,
-        x: &Tensor4<T>,
-        content: Option<&Tensor4<T>>,
-        keep: bool,
-    ) -> Result<(Terms, crate::vgg::Forward<T>, Vec<(usize, Tensor4<T>)>)> {
-        let n = x.dim().0;
-        let content_fwd = match (self.needs_content(), content) {
-            (false, _) => None,
-            (true, None) => bail!("this loss needs the content pictures of the batch"),
-            (true, Some(c)) => {
-                if c.dim() != x.dim() {
-                    bail!(
-                        "content pictures are {:?}, the generated ones {:?}",
-                        c.dim(),
-                        x.dim()
-                    );
-                }
-                let layers: Vec<usize> = self.content.iter().map(|c| c.0).collect();
-                Some(self.vgg.forward(c.view(), &layers, false))
-            }
-        };
-        let fwd = self.vgg.forward(x.view(), &self.taps, keep);
-        let inv_n = 1.0 / n as f64;
-        let mut terms = Terms::default();
-        let mut per_layer: Vec<(String, f64)> = Vec::new();
-        let mut tap_grads = Vec::new();
-        for &layer in &self.taps {
-            let f = fwd.get(layer).expect("tapped");
-            let mut g = Tensor4::<T>::zeros(f.raw_dim());
-            let name = &self.vgg.layers[layer].name;
-            for &(_, c) in self.content.iter().filter(|c| c.0 == layer) {
-                let p = content_fwd
-                    .as_ref()
-                    .and_then(|cf| cf.get(layer))
-                    .expect("tapped");
-                let mut sum = 0.0;
-                for i in 0..n {
-                    let lg = content_loss(
-                        f.index_axis(Axis(0), i),
-                        p.index_axis(Axis(0), i),
-                        Normalisation::Gatys,
-                    );
-                    sum += lg.value * inv_n;
-                    add_scaled(&mut g, i, &lg.grad, c * inv_n);
-                }
-                terms.content += c * sum;
-                per_layer.push((format!("content:{name}"), sum));
-            }
-            for t in self.style.iter().filter(|t| t.layer == layer) {
-                let mut sum = 0.0;
-                for i in 0..n {
-                    let f_i = f.index_axis(Axis(0), i);
-                    let lg = style_loss(f_i, t.gram.view(), Normalisation::Gatys);
-                    sum += lg.value * inv_n;
-                    add_scaled(&mut g, i, &lg.grad, self.style_weight * t.weight * inv_n);
-                }
-                terms.style += t.weight * sum;
-                per_layer.push((format!("style:{name}"), sum));
-            }
-            tap_grads.push((layer, g));
-        }
-        // Content layers first, then style layers, as `gatys::Terms` lists them.
-        per_layer.sort_by_key(|(k, _)| !k.starts_with("content:"));
-        terms.per_layer = per_layer;
-        terms.total = terms.content + self.style_weight * terms.style;
-        Ok((terms, fwd, tap_grads))
+        self.objective.loss_batch(x, content)
     }
 
     // ANCHOR: evaluate_generator
@@ -454,11 +333,6 @@ pub fn output_to_rgb<T: Real>(out: &Tensor4<T>) -> Tensor4<T> {
 }
 // ANCHOR_END: output_to_rgb
 
-/// `g[i] += s·grad` for item `i` of a batch gradient.
-fn add_scaled<T: Real>(g: &mut Tensor4<T>, i: usize, grad: &Array3<T>, s: f64) {
-    g.index_axis_mut(Axis(0), i).scaled_add(T::of(s), grad);
-}
-
 /// Everything about a run that is not the network: sizes, batch, schedule, seed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainOptions {
@@ -501,7 +375,7 @@ pub struct StepReport {
 }
 
 /// Owns a generator, its loss, Adam and the schedule, and trains one batch at a time.
-pub struct Trainer<T> {
+pub struct Trainer<T: Real> {
     generator: Generator<T>,
     loss: TrainLoss<T>,
     options: TrainOptions,

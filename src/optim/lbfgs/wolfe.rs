@@ -14,7 +14,8 @@
 //! Phase 1 (bracketing) grows `t` (cubic extrapolation, within `[t + 0.01(t − t_prev),
 //! 10t]`) until an interval is known to contain such a point, or finds one. Phase 2 (zoom)
 //! shrinks the bracket by cubic interpolation, nudging trial points 10% away from the
-//! bracket's ends when progress stalls. At most 25 evaluations in all. The branch structure
+//! bracket's ends when progress stalls. A trial point whose loss or slope is not finite
+//! counts as too far (see `Probe::height`). At most 25 evaluations in all. The branch structure
 //! below follows torch's line by line, so that the same trial points are evaluated.
 
 use super::{py_max, py_min};
@@ -31,6 +32,21 @@ struct Probe<T> {
     f: f64,
     g: Vec<T>,
     gtd: f64,
+}
+
+impl<T> Probe<T> {
+    /// `φ(t)` for comparisons: `+∞` where the loss or the slope is not finite, so that
+    /// such a point is "too far" (it ends the bracketing phase as its high end and is
+    /// never the low end of the bracket). Torch compares the NaN itself, every comparison
+    /// comes out false, and its search extrapolates further into the overflow; for finite
+    /// values this is `f` and the search is torch's.
+    fn height(&self) -> f64 {
+        if self.f.is_finite() && self.gtd.is_finite() {
+            self.f
+        } else {
+            f64::INFINITY
+        }
+    }
 }
 
 /// The accepted step: `t`, the loss and gradient at `x + t·d`, and the evaluations used.
@@ -107,7 +123,7 @@ pub(super) fn strong_wolfe<T: Real>(
         if ls_iter >= max_ls {
             break vec![start, new];
         }
-        if new.f > f + C1 * new.t * gtd || (ls_iter > 1 && new.f >= prev.f) {
+        if new.height() > f + C1 * new.t * gtd || (ls_iter > 1 && new.height() >= prev.f) {
             break vec![prev, new];
         }
         if new.gtd.abs() <= -C2 * gtd {
@@ -137,7 +153,7 @@ pub(super) fn strong_wolfe<T: Real>(
 
     // Phase 2 (zoom): refine the bracket until a point satisfies the criteria.
     let order = |b: &[Probe<T>]| {
-        if b[0].f <= b[b.len() - 1].f {
+        if b[0].height() <= b[b.len() - 1].height() {
             (0, 1)
         } else {
             (1, 0)
@@ -150,7 +166,12 @@ pub(super) fn strong_wolfe<T: Real>(
             break;
         }
         let (b0, b1) = (&bracket[0], &bracket[1]);
-        let mut t = cubic_interpolate(b0.t, b0.f, b0.gtd, b1.t, b1.f, b1.gtd, None);
+        // A cubic through a non-finite end means nothing: bisect instead.
+        let mut t = if b0.height().is_finite() && b1.height().is_finite() {
+            cubic_interpolate(b0.t, b0.f, b0.gtd, b1.t, b1.f, b1.gtd, None)
+        } else {
+            0.5 * (b0.t + b1.t)
+        };
         // Too close to an end of the bracket: if that happened last time too, or t is
         // outside, move it 10% of the bracket's length inside.
         let (bmax, bmin) = (py_max(b0.t, b1.t), py_min(b0.t, b1.t));
@@ -173,7 +194,7 @@ pub(super) fn strong_wolfe<T: Real>(
         let new = probe(along, t);
         evals += 1;
         ls_iter += 1;
-        if new.f > f + C1 * t * gtd || new.f >= bracket[low].f {
+        if new.height() > f + C1 * t * gtd || new.height() >= bracket[low].height() {
             // Armijo fails or no lower than the lowest point: new high end.
             bracket[high] = new;
             (low, high) = order(&bracket);
@@ -220,5 +241,22 @@ mod tests {
         assert!(found.f <= 9.0 + C1 * found.t * -6.0, "{found:?}");
         assert!(slope.abs() <= C2 * 6.0, "{found:?}");
         assert_eq!(found.f, (found.t - 3.0).powi(2));
+    }
+
+    #[test]
+    fn a_non_finite_trial_point_is_too_far() {
+        // φ(t) = (t − 3)², but NaN beyond t = 5 (an overflow): from a first trial at
+        // t = 8 the search must come back below 5 and still satisfy strong Wolfe there.
+        let mut along = |t: f64| {
+            if t > 5.0 {
+                (f64::NAN, vec![f64::NAN])
+            } else {
+                ((t - 3.0) * (t - 3.0), vec![2.0 * (t - 3.0)])
+            }
+        };
+        let found = strong_wolfe(&mut along, &[1.0f64], 8.0, 9.0, &[-6.0], -6.0, 1e-9, 25);
+        assert!(found.f.is_finite() && found.t <= 5.0, "{found:?}");
+        assert!(found.f <= 9.0 + C1 * found.t * -6.0, "{found:?}");
+        assert!((2.0 * (found.t - 3.0)).abs() <= C2 * 6.0, "{found:?}");
     }
 }
