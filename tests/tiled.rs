@@ -162,3 +162,37 @@ fn tiled_equals_whole_in_f32_on_the_real_weights() {
         compare(&obj, &x, core, 1e-5, "real weights f32");
     }
 }
+
+#[test]
+fn an_objective_built_tiled_has_the_same_targets_and_evaluates_tiled() {
+    // Targets from a content picture and two style pictures larger than a tile, computed
+    // tile by tile; then `evaluate` itself runs tiled. Both against the whole picture's.
+    let vgg = Vgg::<f64>::random(Arch::Vgg16, Pooling::Max, [4, 5, 6, 6, 6], 9);
+    let mut rng = Rng::new(2);
+    let (h, w) = (53, 70);
+    let content: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
+    let styles: Vec<(Array4<f64>, f64)> = vec![
+        (rng.uniform_array((1, 3, 81, 47), -100.0, 100.0), 0.7),
+        (rng.uniform_array((1, 3, 50, 50), -100.0, 100.0), 0.3),
+    ];
+    let x: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
+    let mut s = LossSpec::gatys();
+    s.tv_weight = 1e-2;
+    let whole = Objective::new(&vgg, s.clone(), Some(&content), &styles, (h, w)).unwrap();
+    let tiled = Objective::new_tiled(&vgg, s, Some(&content), &styles, (h, w), 16).unwrap();
+    assert!(whole.tiles().is_none());
+    assert_eq!(tiled.tiles().map(|g| g.core), Some(16));
+    let (t1, g1) = whole.evaluate(&x);
+    let (t2, g2) = tiled.evaluate(&x);
+    for ((n, a), (_, b)) in t1.per_layer.iter().zip(&t2.per_layer) {
+        assert!(rel(*b, *a) <= 1e-10, "{n}: {b:e} vs {a:e}");
+    }
+    assert!(
+        rel(t2.total, t1.total) <= 1e-10,
+        "{} vs {}",
+        t2.total,
+        t1.total
+    );
+    let e = rel_max(&g2, &g1);
+    assert!(e <= 1e-10, "gradient rel {e:e}");
+}

@@ -44,6 +44,9 @@ use crate::vgg::{Forward, Vgg};
 use ndarray::{Array2, Array3, Array4, Axis};
 use std::borrow::Cow;
 
+pub mod tiled;
+pub use tiled::{tiled_forward, TileGrid};
+
 /// The loss's definition: which layers, which weights, which normalisation.
 #[derive(Clone, Debug)]
 pub struct LossSpec {
@@ -146,6 +149,8 @@ pub struct Objective<'a, T: Real = f32> {
     style: Vec<StyleTarget<T>>,
     taps: Vec<usize>,
     shape: (usize, usize),
+    /// Evaluate tile by tile on this grid ([`Objective::new_tiled`]).
+    tiles: Option<TileGrid>,
 }
 
 impl<'a, T: Real> Objective<'a, T> {
@@ -160,7 +165,36 @@ impl<'a, T: Real> Objective<'a, T> {
         styles: &[(Tensor4<T>, f64)],
         out_hw: (usize, usize),
     ) -> Result<Self> {
-        Self::build(Cow::Borrowed(vgg), spec, Some(content), styles, out_hw)
+        Self::build(
+            Cow::Borrowed(vgg),
+            spec,
+            Some(content),
+            styles,
+            out_hw,
+            None,
+        )
+    }
+
+    /// [`Objective::new`] for pictures too large for VGG's activations at once: the
+    /// targets are computed, and every evaluation of one picture runs, tile by tile on
+    /// cores of about `core` pixels ([`tiled`](self::tiled)), with the same results up to
+    /// round-off.
+    pub fn new_tiled(
+        vgg: &'a Vgg<T>,
+        spec: LossSpec,
+        content: Option<&Tensor4<T>>,
+        styles: &[(Tensor4<T>, f64)],
+        out_hw: (usize, usize),
+        core: usize,
+    ) -> Result<Self> {
+        Self::build(
+            Cow::Borrowed(vgg),
+            spec,
+            Some(content),
+            styles,
+            out_hw,
+            Some(core),
+        )
     }
 
     /// An objective that owns its network and takes each item's content picture with
@@ -172,7 +206,7 @@ impl<'a, T: Real> Objective<'a, T> {
         styles: &[(Tensor4<T>, f64)],
         out_hw: (usize, usize),
     ) -> Result<Objective<'static, T>> {
-        Objective::build(Cow::Owned(vgg), spec, None, styles, out_hw)
+        Objective::build(Cow::Owned(vgg), spec, None, styles, out_hw, None)
     }
 
     /// `content`: `Some(picture or none)` for fixed content targets, `None` for content
@@ -183,6 +217,7 @@ impl<'a, T: Real> Objective<'a, T> {
         content: Option<Option<&Tensor4<T>>>,
         styles: &[(Tensor4<T>, f64)],
         out_hw: (usize, usize),
+        core: Option<usize>,
     ) -> Result<Self> {
         let names = |l: &[(String, f64)]| l.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
         let content_idx = vgg.layer_indices(&names(&spec.content_layers))?;
@@ -196,19 +231,34 @@ impl<'a, T: Real> Objective<'a, T> {
         };
         let all: Vec<usize> = content_idx.iter().chain(&style_idx).copied().collect();
         vgg.check_input_size(what, (h, w), &all)?;
+        let tiles = core
+            .map(|core| TileGrid::for_layers(&vgg, &all, core))
+            .transpose()?;
+        // A forward pass of a whole picture, or tile by tile: Gram matrices at
+        // `gram_layers`, features at `feature_layers`.
+        let forward = |x: &Tensor4<T>, gram_layers: &[usize], feature_layers: &[usize]| {
+            if let Some(grid) = &tiles {
+                return tiled::tiled_forward(&vgg, x, grid, gram_layers, feature_layers, || {});
+            }
+            let mut taps: Vec<usize> = gram_layers.iter().chain(feature_layers).copied().collect();
+            taps.sort_unstable();
+            taps.dedup();
+            let fwd = vgg.forward(x.view(), &taps, false);
+            let at = |l: usize| fwd.get(l).expect("tapped").index_axis(Axis(0), 0);
+            let grams = gram_layers.iter().map(|&l| gram(at(l))).collect();
+            let features = feature_layers.iter().map(|&l| at(l).to_owned()).collect();
+            (grams, features)
+        };
 
         let mut content_targets = Vec::new();
         if spec.content_weight != 0.0 && !content_idx.is_empty() {
-            let features = match content {
+            let mut features = match content {
                 None => None,
                 Some(None) => bail!("content layers were given but no content picture"),
-                Some(Some(c)) => Some(vgg.forward(c.view(), &content_idx, false)),
+                Some(Some(c)) => Some(forward(c, &[], &content_idx).1.into_iter()),
             };
             for (&layer, (_, weight)) in content_idx.iter().zip(&spec.content_layers) {
-                let fixed = features.as_ref().map(|f| {
-                    let p = f.get(layer).expect("tapped");
-                    p.index_axis(Axis(0), 0).to_owned()
-                });
+                let fixed = features.as_mut().and_then(|f| f.next());
                 content_targets.push(ContentTarget {
                     layer,
                     weight: *weight,
@@ -228,12 +278,11 @@ impl<'a, T: Real> Objective<'a, T> {
             for (k, (s, blend)) in styles.iter().enumerate() {
                 let what = format!("style picture {}", k + 1);
                 vgg.check_input_size(&what, (s.dim().2, s.dim().3), &style_idx)?;
-                let fwd = vgg.forward(s.view(), &style_idx, false);
-                for (j, &layer) in style_idx.iter().enumerate() {
-                    let f = fwd.get(layer).expect("tapped").index_axis(Axis(0), 0);
-                    let m_style = (f.dim().1 * f.dim().2) as f64;
+                let (style_grams, _) = forward(s, &style_idx, &[]);
+                for (j, (&layer, g)) in style_idx.iter().zip(style_grams).enumerate() {
+                    let m_style = vgg.positions_at(layer, (s.dim().2, s.dim().3)) as f64;
                     let m_out = vgg.positions_at(layer, (h, w)) as f64;
-                    let a = gram(f) * T::of((blend / blend_sum) * m_out / m_style);
+                    let a = g * T::of((blend / blend_sum) * m_out / m_style);
                     if k == 0 {
                         grams.push(a);
                     } else {
@@ -266,6 +315,7 @@ impl<'a, T: Real> Objective<'a, T> {
             style: style_targets,
             taps,
             shape: (h, w),
+            tiles,
         })
     }
 
@@ -285,6 +335,11 @@ impl<'a, T: Real> Objective<'a, T> {
     /// The network the objective evaluates through.
     pub fn network(&self) -> &Vgg<T> {
         &self.vgg
+    }
+
+    /// The tile grid every evaluation of one picture runs on, if any.
+    pub fn tiles(&self) -> Option<&TileGrid> {
+        self.tiles.as_ref()
     }
 
     /// The output size (H, W) this objective was built for.
@@ -353,6 +408,12 @@ impl<'a, T: Real> Objective<'a, T> {
         (a, b, tv): (f64, f64, f64),
         grad: bool,
     ) -> Result<(Terms, Option<Tensor4<T>>)> {
+        if let Some(grid) = &self.tiles {
+            if x.dim().0 == 1 && content.is_none() {
+                let (terms, dx) = self.evaluate_tiled_with(x, grid, (a, b, tv), |_, _| {})?;
+                return Ok((terms, Some(dx)));
+            }
+        }
         let content_fwd = self.content_features(x, content)?;
         let n = x.dim().0;
         let inv_n = 1.0 / n as f64;
@@ -544,6 +605,3 @@ pub fn check_picture_size<T: Real>(
     vgg.check_input_size("", (h, w), &idx)
         .map_err(|e| crate::Error(e.0.trim_start().to_string()))
 }
-
-mod tiled;
-pub use tiled::TileGrid;

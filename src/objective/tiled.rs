@@ -51,8 +51,8 @@ use crate::error::Result;
 use crate::im2col::Padding;
 use crate::losses::{content_loss_of_part, gram, gram_backward, style_loss_at_gram, tv_loss};
 use crate::tensor::{Real, Tensor4};
-use crate::vgg::{receptive_field_at, stride_at};
-use ndarray::{s, Array2, Array4, ArrayView3, Axis};
+use crate::vgg::{receptive_field_at, stride_at, Vgg};
+use ndarray::{s, Array2, Array3, Array4, ArrayView3, Axis};
 
 /// How a picture is cut for [`Objective::evaluate_tiled`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,12 +108,12 @@ fn place((a, b): (usize, usize), o: usize, s: usize, len: usize, end: usize) -> 
     }
 }
 
-impl<T: Real> Objective<'_, T> {
-    /// The tile grid for cores of about `core` pixels: rounded up to a multiple of the
-    /// deepest tap's stride, with the margins derived above. Fails for a network with
-    /// circular padding (its crops would have to wrap around).
-    pub fn tile_grid(&self, core: usize) -> Result<TileGrid> {
-        let vgg = self.network();
+impl TileGrid {
+    /// The grid for the layers `taps` of `vgg`, with cores of about `core` pixels:
+    /// rounded up to a multiple of the deepest tap's stride, with the margins derived
+    /// above. Fails for a network with circular padding (its crops would have to wrap
+    /// around the picture).
+    pub fn for_layers<T>(vgg: &Vgg<T>, taps: &[usize], core: usize) -> Result<TileGrid> {
         if vgg
             .convs
             .iter()
@@ -122,15 +122,14 @@ impl<T: Real> Objective<'_, T> {
             bail!("tiled evaluation needs zero padding (a circularly padded network wraps around the picture)");
         }
         let layers = &vgg.layers;
-        let align = self
-            .taps
+        let align = taps
             .iter()
             .map(|&l| stride_at(layers, l))
             .max()
             .unwrap_or(1);
         let round = |v: usize| v.div_ceil(align) * align;
         let (mut gram_margin, mut grad_margin) = (0, 0);
-        for &l in &self.taps {
+        for &l in taps {
             let (r, s) = (receptive_field_at(layers, l), stride_at(layers, l));
             gram_margin = gram_margin.max((r - s) / 2);
             grad_margin = grad_margin.max(r - 1);
@@ -143,6 +142,106 @@ impl<T: Real> Objective<'_, T> {
         })
     }
 
+    /// Every tile's core `(rows, columns)` of an `h`×`w` picture, row by row.
+    pub fn tiles(&self, (h, w): (usize, usize)) -> Vec<((usize, usize), (usize, usize))> {
+        let cols = self.cores(w);
+        self.cores(h)
+            .into_iter()
+            .flat_map(|r| cols.iter().map(move |&c| (r, c)))
+            .collect()
+    }
+}
+
+/// The crop of `x` (1, C, H, W) around core `(r, c)` with `margin`, and its origin.
+fn crop<T: Real>(
+    x: &Tensor4<T>,
+    (r, c): ((usize, usize), (usize, usize)),
+    margin: usize,
+) -> (Tensor4<T>, usize, usize) {
+    let (h, w) = (x.dim().2, x.dim().3);
+    let (y0, y1) = TileGrid::crop(r, margin, h);
+    let (x0, x1) = TileGrid::crop(c, margin, w);
+    (x.slice(s![.., .., y0..y1, x0..x1]).to_owned(), y0, x0)
+}
+
+/// Where the core `(r, c)` of a crop at `(oy, ox)` of an `h`×`w` picture lies in the
+/// crop's features `f` (C, H_l, W_l) at `layer`.
+fn places<T>(
+    vgg: &Vgg<T>,
+    f: ArrayView3<T>,
+    layer: usize,
+    (r, c): ((usize, usize), (usize, usize)),
+    (oy, ox): (usize, usize),
+    (h, w): (usize, usize),
+) -> (AxisPlace, AxisPlace) {
+    let st = stride_at(&vgg.layers, layer);
+    (
+        place(r, oy, st, f.dim().1, h),
+        place(c, ox, st, f.dim().2, w),
+    )
+}
+
+// ANCHOR: tiled_forward
+/// The whole picture's Gram matrices at `gram_layers` and features at `feature_layers`,
+/// from a forward pass per tile with the Gram margin: each tile adds its core's
+/// `F_coreᵀ F_core` and writes its core's features into their place. `progress` is called
+/// after each tile.
+pub fn tiled_forward<T: Real>(
+    vgg: &Vgg<T>,
+    x: &Tensor4<T>,
+    grid: &TileGrid,
+    gram_layers: &[usize],
+    feature_layers: &[usize],
+    mut progress: impl FnMut(),
+) -> (Vec<Array2<T>>, Vec<Array3<T>>) {
+    let hw = (x.dim().2, x.dim().3);
+    let mut taps: Vec<usize> = gram_layers.iter().chain(feature_layers).copied().collect();
+    taps.sort_unstable();
+    taps.dedup();
+    let mut grams: Vec<Array2<T>> = gram_layers
+        .iter()
+        .map(|&l| {
+            let c = vgg.layer_shape(l, hw).0;
+            Array2::zeros((c, c))
+        })
+        .collect();
+    let mut features: Vec<Array3<T>> = feature_layers
+        .iter()
+        .map(|&l| Array3::zeros(vgg.layer_shape(l, hw)))
+        .collect();
+    for tile in grid.tiles(hw) {
+        if !taps.is_empty() {
+            let (xt, oy, ox) = crop(x, tile, grid.gram_margin);
+            let fwd = vgg.forward(xt.view(), &taps, false);
+            let core = |l: usize| {
+                let f = fwd.get(l).expect("tapped").index_axis(Axis(0), 0);
+                let (py, px) = places(vgg, f, l, tile, (oy, ox), hw);
+                let c = f.slice_move(s![.., py.core.0..py.core.1, px.core.0..px.core.1]);
+                (c, py, px)
+            };
+            for (g, &l) in grams.iter_mut().zip(gram_layers) {
+                *g += &gram(core(l).0);
+            }
+            for (whole, &l) in features.iter_mut().zip(feature_layers) {
+                let (c, py, px) = core(l);
+                let (y, x) = (py.origin + py.core.0, px.origin + px.core.0);
+                let (ch, cw) = (c.dim().1, c.dim().2);
+                whole.slice_mut(s![.., y..y + ch, x..x + cw]).assign(&c);
+            }
+        }
+        progress();
+    }
+    (grams, features)
+}
+// ANCHOR_END: tiled_forward
+
+impl<T: Real> Objective<'_, T> {
+    /// The tile grid of this objective's layers for cores of about `core` pixels
+    /// ([`TileGrid::for_layers`]).
+    pub fn tile_grid(&self, core: usize) -> Result<TileGrid> {
+        TileGrid::for_layers(self.network(), &self.taps, core)
+    }
+
     // ANCHOR: evaluate_tiled
     /// [`Objective::evaluate`] of one picture `x` (1, 3, H, W), computed tile by tile on
     /// `grid` (module documentation): the same loss and gradient up to round-off, with
@@ -152,6 +251,19 @@ impl<T: Real> Objective<'_, T> {
         &self,
         x: &Tensor4<T>,
         grid: &TileGrid,
+        progress: impl FnMut(usize, usize),
+    ) -> Result<(Terms, Tensor4<T>)> {
+        let s = &self.spec;
+        let weights = (s.content_weight, s.style_weight, s.tv_weight);
+        self.evaluate_tiled_with(x, grid, weights, progress)
+    }
+
+    /// [`Objective::evaluate_tiled`] with the weights `(α, β, λ_tv)`.
+    pub(super) fn evaluate_tiled_with(
+        &self,
+        x: &Tensor4<T>,
+        grid: &TileGrid,
+        (a, b, tv): (f64, f64, f64),
         mut progress: impl FnMut(usize, usize),
     ) -> Result<(Terms, Tensor4<T>)> {
         if self.needs_content_pictures() || x.dim().0 != 1 {
@@ -159,54 +271,18 @@ impl<T: Real> Objective<'_, T> {
         }
         let (h, w) = (x.dim().2, x.dim().3);
         let vgg = self.network();
-        let (rows, cols) = (grid.cores(h), grid.cores(w));
-        let tiles: Vec<((usize, usize), (usize, usize))> = rows
-            .iter()
-            .flat_map(|&r| cols.iter().map(move |&c| (r, c)))
-            .collect();
+        let tiles = grid.tiles((h, w));
         let total_steps = 2 * tiles.len();
-        let crop = |r: (usize, usize), c: (usize, usize), m: usize| {
-            let (y0, y1) = TileGrid::crop(r, m, h);
-            let (x0, x1) = TileGrid::crop(c, m, w);
-            let t = x.slice(s![.., .., y0..y1, x0..x1]).to_owned();
-            (t, y0, x0)
-        };
-        let core_of = |f: ArrayView3<T>, layer: usize, r, c, oy, ox| {
-            let st = stride_at(&vgg.layers, layer);
-            let py = place(r, oy, st, f.dim().1, h);
-            let px = place(c, ox, st, f.dim().2, w);
-            (py, px)
-        };
 
         // Pass 1: the whole picture's Gram matrices, a core at a time.
         let style_taps: Vec<usize> = self.style.iter().map(|t| t.layer).collect();
-        let mut grams: Vec<Array2<T>> = self
-            .style
-            .iter()
-            .map(|t| Array2::zeros(t.gram.raw_dim()))
-            .collect();
         let mut done = 0;
-        for &(r, c) in &tiles {
-            if !style_taps.is_empty() {
-                let (xt, oy, ox) = crop(r, c, grid.gram_margin);
-                let fwd = vgg.forward(xt.view(), &style_taps, false);
-                for (t, g) in self.style.iter().zip(&mut grams) {
-                    let f = fwd.get(t.layer).expect("tapped").index_axis(Axis(0), 0);
-                    let (py, px) = core_of(f, t.layer, r, c, oy, ox);
-                    let core = f.slice(s![.., py.core.0..py.core.1, px.core.0..px.core.1]);
-                    *g += &gram(core);
-                }
-            }
+        let (grams, _) = tiled_forward(vgg, x, grid, &style_taps, &[], || {
             done += 1;
             progress(done, total_steps);
-        }
+        });
 
         // The style terms and ∂E/∂G, from the whole picture's Gram matrices.
-        let (a, b, tv) = (
-            self.spec.content_weight,
-            self.spec.style_weight,
-            self.spec.tv_weight,
-        );
         let mut terms = Terms::default();
         let mut style_values = Vec::new();
         let mut dgrams = Vec::new();
@@ -221,13 +297,13 @@ impl<T: Real> Objective<'_, T> {
         // Pass 2: forward and backward per crop; keep the core's gradient.
         let mut dx = Array4::<T>::zeros(x.raw_dim());
         for &(r, c) in &tiles {
-            let (xt, oy, ox) = crop(r, c, grid.grad_margin);
+            let (xt, oy, ox) = crop(x, (r, c), grid.grad_margin);
             if !self.taps.is_empty() {
                 let fwd = vgg.forward(xt.view(), &self.taps, true);
                 let mut tap_grads = Vec::new();
                 for &layer in &self.taps {
                     let f = fwd.get(layer).expect("tapped").index_axis(Axis(0), 0);
-                    let (py, px) = core_of(f, layer, r, c, oy, ox);
+                    let (py, px) = places(vgg, f, layer, (r, c), (oy, ox), (h, w));
                     let mut g = Tensor4::<T>::zeros((1, f.dim().0, f.dim().1, f.dim().2));
                     let mut g0 = g.index_axis_mut(Axis(0), 0);
                     for (k, t) in self.content.iter().enumerate() {
