@@ -109,16 +109,19 @@ fn shallow(norm: Normalisation, on_convs: bool, tv: f64) -> LossSpec {
     s
 }
 
+/// A spec maker, the picture sizes and the tile cores to try with it.
+type Case = (
+    fn(Normalisation, bool, f64) -> LossSpec,
+    &'static [(usize, usize)],
+    &'static [usize],
+);
+
 #[test]
 fn tiled_equals_whole_in_f64_on_a_random_network() {
     let vgg = Vgg::<f64>::random(Arch::Vgg16, Pooling::Max, [4, 5, 6, 6, 6], 3);
     let mut rng = Rng::new(11);
     let style: Array4<f64> = rng.uniform_array((1, 3, 40, 36), -100.0, 100.0);
-    let cases: [(
-        fn(Normalisation, bool, f64) -> LossSpec,
-        &[(usize, usize)],
-        &[usize],
-    ); 2] = [
+    let cases: [Case; 2] = [
         // Tiles smaller than the margins, not dividing the picture, and one tile.
         (shallow, &[(45, 71), (64, 48), (33, 17)], &[4, 8, 20, 1000]),
         // Gatys' layers, down to relu5_1 (margins 64 and 144): a picture large enough
