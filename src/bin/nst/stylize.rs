@@ -62,7 +62,7 @@ pub enum Search {
     /// Fixed step of length --lr (neural-style; one evaluation per iteration); hands over
     /// to strong-wolfe, once, if it stalls or overshoots a second time.
     None,
-    /// Strong Wolfe conditions (1–25 evaluations per iteration).
+    /// Strong Wolfe conditions (1–26 evaluations per iteration).
     StrongWolfe,
 }
 
