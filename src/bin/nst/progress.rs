@@ -138,10 +138,15 @@ pub fn with_bar<R>(
     quiet: bool,
     f: impl FnOnce(&mut dyn FnMut(usize, usize)) -> R,
 ) -> R {
+    let start = Instant::now();
     let mut bar: Option<Progress> = None;
     let result = f(&mut |done, total| {
-        bar.get_or_insert_with(|| Progress::new(label, total, quiet))
-            .update(done, "")
+        // Timed from the call, not from the first report, so the rate counts step 1.
+        bar.get_or_insert_with(|| Progress {
+            start,
+            ..Progress::new(label, total, quiet)
+        })
+        .update(done, "")
     });
     if let Some(mut bar) = bar {
         bar.finish();
