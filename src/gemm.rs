@@ -1,4 +1,6 @@
-//! Matrix multiplication: the one `unsafe` call in the crate, behind a safe, strided API.
+//! Matrix multiplication: the library's one `unsafe` call, behind a safe, strided API.
+//! (The `nst` binary has its own: `mallopt`, to tune glibc's allocator, in
+//! `src/bin/nst/malloc.rs`, and the SIGTERM handling in `src/bin/nst/signals.rs`.)
 //!
 //! Convolution, its backward pass and the Gram matrix all reduce to `C ← α·A·B + β·C`.
 //! matrixmultiply provides a cache-blocked kernel (packing panels of A and B so that the

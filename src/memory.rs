@@ -169,14 +169,6 @@ pub fn check_fits(
     }))
 }
 
-/// [`check_fits`] against this machine's memory, printing the note, if any, to stderr.
-pub fn ensure_fits(needed: u64, what: &str, advice: &str) -> Result<()> {
-    if let Some(note) = check_fits(needed, what, advice, machine_memory())? {
-        eprintln!("{note}");
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,10 @@
 //! Bad input on the command line: one clear `error:` line on stderr and a non-zero exit,
-//! never a panic, and reported before any long work starts.
+//! never a panic, and reported before any long work starts. The commands that need the
+//! real weights are run only when they are there (`common::weights_dir`: otherwise the
+//! test fails with the fetch command, or is skipped visibly with
+//! NST_ALLOW_MISSING_WEIGHTS=1).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -23,16 +28,6 @@ fn samples(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-fn weights_present() -> bool {
-    let ok = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("weights/vgg16/manifest.tsv")
-        .exists();
-    if !ok && std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() != Ok("1") {
-        panic!("no weights in weights/vgg16: run `bash weights/fetch.sh` first");
-    }
-    ok
 }
 
 fn tmp(tag: &str) -> PathBuf {
@@ -92,7 +87,7 @@ fn nonsense_flag_values_are_one_line() {
 
 #[test]
 fn missing_inputs_and_unwritable_outputs_fail_before_work() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let (c, s) = (samples("tubingen.jpg"), samples("starry_night.jpg"));
@@ -248,7 +243,7 @@ fn missing_inputs_and_unwritable_outputs_fail_before_work() {
 /// two blended styles all run.
 #[test]
 fn odd_shapes_grayscale_and_blends_work() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let d = tmp("odd");
@@ -284,7 +279,7 @@ fn odd_shapes_grayscale_and_blends_work() {
 /// iteration, keeps the last good picture and exits non-zero.
 #[test]
 fn nan_loss_stops_naming_the_iteration_and_keeps_the_last_good_picture() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let d = tmp("nan");
@@ -318,7 +313,7 @@ fn nan_loss_stops_naming_the_iteration_and_keeps_the_last_good_picture() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_saves_the_current_picture() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let d = tmp("sigint");
@@ -388,7 +383,7 @@ fn tiny_model(tag: &str, stylisation: bool, norm: nst::texture_net::NormKind) ->
 #[test]
 fn sizes_that_cannot_fit_are_refused_not_aborted() {
     if nst::memory::machine_memory().is_none() {
-        eprintln!("SKIPPED: this machine's memory cannot be read (/proc/meminfo)");
+        common::skipped("this machine's memory cannot be read (/proc/meminfo)");
         return;
     }
     let d = tmp("huge");
@@ -540,10 +535,9 @@ fn truncated_pictures_are_named() {
 /// and loading, naming the tensor; a generator with NaN weights fails `generate`.
 #[test]
 fn non_finite_weights_are_named() {
-    if !weights_present() {
+    let Some(src) = common::weights_dir() else {
         return;
-    }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("weights/vgg16");
+    };
     let d = tmp("nanw").join("vgg16");
     std::fs::create_dir_all(&d).unwrap();
     let mut manifest = std::fs::read_to_string(src.join("manifest.tsv")).unwrap();
@@ -653,7 +647,7 @@ fn outputs_are_checked_before_work() {
         ],
         "a-file is a file",
     );
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let (c, s) = (samples("tubingen.jpg"), samples("starry_night.jpg"));
@@ -712,7 +706,7 @@ fn outputs_are_checked_before_work() {
 /// are refused with the range, before (or at) the start, not after iteration 1.
 #[test]
 fn zero_iterations_and_overflowing_weights() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let (c, s) = (samples("tubingen.jpg"), samples("starry_night.jpg"));
@@ -755,7 +749,7 @@ fn zero_iterations_and_overflowing_weights() {
 /// the size it needs.
 #[test]
 fn too_small_pictures_are_named_with_w_by_h() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let d = tmp("small");
@@ -803,7 +797,7 @@ fn too_small_pictures_are_named_with_w_by_h() {
 /// many remain; a pool with none readable is one error line.
 #[test]
 fn train_style_names_and_skips_unreadable_pictures() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let d = tmp("pool");
@@ -871,7 +865,7 @@ fn train_style_names_and_skips_unreadable_pictures() {
 #[cfg(unix)]
 #[test]
 fn sigterm_saves_the_picture_and_exits_143() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let d = tmp("sigterm");

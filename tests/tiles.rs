@@ -112,16 +112,29 @@ fn a_picture_made_in_tiles_is_the_picture_made_whole() {
         let whole = g.generate(&z).unwrap();
         assert!(whole.iter().any(|v| v.abs() > 1e-3));
         for tile in [16, 32, 80] {
-            let tiled = generate_tiled(&g, &z, tile, true).unwrap();
+            // Progress is reported after every tile: 1, 2, … of their number (none when
+            // the picture fits in one tile and is made whole).
+            let mut reports = Vec::new();
+            let tiled =
+                generate_tiled(&g, &z, tile, |done, total| reports.push((done, total))).unwrap();
             let e = rel_error(&tiled.view(), &whole.view());
             assert!(e < 1e-12, "{config:?}, tile {tile}: {e:e}");
+            let total = h.div_ceil(tile) * w.div_ceil(tile);
+            let expected: Vec<_> = if total == 1 {
+                vec![]
+            } else {
+                (1..=total).map(|done| (done, total)).collect()
+            };
+            assert_eq!(reports, expected, "tile {tile}");
         }
         for tile in [0, 96] {
-            let same = generate_tiled(&g, &z, tile, true).unwrap();
-            assert_eq!(same, whole);
+            let same = generate_tiled(&g, &z, tile, |_, _| panic!("no tiles, no progress"));
+            assert_eq!(same.unwrap(), whole);
         }
         let m = config.size_multiple();
-        let err = generate_tiled(&g, &z, m + 2, true).unwrap_err().to_string();
+        let err = generate_tiled(&g, &z, m + 2, |_, _| {})
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(&format!("multiple of {m}")), "{err}");
     }
     for config in [
@@ -138,7 +151,7 @@ fn a_picture_made_in_tiles_is_the_picture_made_whole() {
         assert!(!tileable(&g));
         let z = noise_inputs::<f64>(&config, &mut Rng::new(8), 1, 64, 64).unwrap();
         assert_eq!(
-            generate_tiled(&g, &z, 16, true).unwrap(),
+            generate_tiled(&g, &z, 16, |_, _| panic!("not tileable: no progress")).unwrap(),
             g.generate(&z).unwrap()
         );
     }

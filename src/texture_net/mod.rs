@@ -29,7 +29,9 @@ pub use config::{GeneratorConfig, NormKind};
 pub use generator::{Forward, Generator, Gradients, Mode};
 pub use inputs::{noise_inputs, stylisation_inputs};
 pub use layout::TensorSlot;
-pub use sample::{pictures, sample_textures, stylise};
+pub use sample::{
+    pictures, sample_textures, sample_textures_with_progress, stylise, stylise_with_progress,
+};
 pub use tiles::{generate_tiled, generation_bytes};
 pub use train::{
     output_to_rgb, Schedule, StepReport, TrainLoss, TrainOptions, TrainState, Trainer,

@@ -20,15 +20,30 @@ use ndarray::{Array3, ArrayView3, Axis};
 pub fn sample_textures<T: Real>(
     gen: &Generator<T>,
     n: usize,
+    size: (usize, usize),
+    seed: u64,
+    tile: usize,
+) -> Result<Tensor4<T>> {
+    sample_textures_with_progress(gen, n, size, seed, tile, |_, _| {})
+}
+
+/// [`sample_textures`], calling `progress(done, total)` after each tile (see
+/// [`generate_tiled`]).
+pub fn sample_textures_with_progress<T: Real>(
+    gen: &Generator<T>,
+    n: usize,
     (h, w): (usize, usize),
     seed: u64,
     tile: usize,
+    progress: impl FnMut(usize, usize),
 ) -> Result<Tensor4<T>> {
     if gen.config().content_channels > 0 {
         bail!("this is a stylisation model (it takes a content picture): use `nst apply`");
     }
     let inputs = noise_inputs(gen.config(), &mut Rng::new(seed), n, h, w)?;
-    Ok(output_to_rgb(&generate_tiled(gen, &inputs, tile, false)?))
+    Ok(output_to_rgb(&generate_tiled(
+        gen, &inputs, tile, progress,
+    )?))
 }
 
 /// Stylise `content` (H×W×3, RGB in [0, 1]; H and W multiples of 2^(K−1)) with noise of
@@ -45,6 +60,18 @@ pub fn stylise<T: Real>(
     seed: u64,
     tile: usize,
 ) -> Result<Array3<T>> {
+    stylise_with_progress(gen, content, noise_scale, seed, tile, |_, _| {})
+}
+
+/// [`stylise`], calling `progress(done, total)` after each tile (see [`generate_tiled`]).
+pub fn stylise_with_progress<T: Real>(
+    gen: &Generator<T>,
+    content: ArrayView3<T>,
+    noise_scale: f64,
+    seed: u64,
+    tile: usize,
+    progress: impl FnMut(usize, usize),
+) -> Result<Array3<T>> {
     if gen.config().content_channels == 0 {
         bail!("this is a texture model (it takes no content picture): use `nst generate`");
     }
@@ -57,7 +84,7 @@ pub fn stylise<T: Real>(
         .as_standard_layout()
         .into_owned();
     let inputs = stylisation_inputs(gen.config(), &mut Rng::new(seed), c.view(), noise_scale)?;
-    let out = output_to_rgb(&generate_tiled(gen, &inputs, tile, false)?);
+    let out = output_to_rgb(&generate_tiled(gen, &inputs, tile, progress)?);
     Ok(pictures(&out).remove(0))
 }
 

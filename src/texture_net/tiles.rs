@@ -19,7 +19,6 @@ use super::config::NormKind;
 use super::generator::Generator;
 use crate::error::Result;
 use crate::im2col::Padding;
-use crate::progress::Progress;
 use crate::tensor::{Real, Tensor4};
 use ndarray::{s, Array4};
 
@@ -77,8 +76,9 @@ pub fn generation_bytes<T: Real>(
 /// [`Generator::generate`] in `tile`×`tile` pieces (plus [`tile_margin`] on each side),
 /// for pictures with a side longer than `tile`; the result is the same. A side no longer
 /// than `tile` is not cut, and `tile = 0`, or a model that is not [`tileable`], makes the
-/// whole picture at once. A progress line is drawn when there is more than one tile and
-/// `quiet` is false.
+/// whole picture at once. After each tile, `progress(done, total)` is called with the
+/// tiles made so far and their number (never when the picture is made whole), so that
+/// the caller can show how far it is.
 ///
 /// * `inputs[k]`: (N, C_in, H/2^k, W/2^k); returns (N, 3, H, W). `tile` must be a
 ///   multiple of 2^(K−1).
@@ -86,7 +86,7 @@ pub fn generate_tiled<T: Real>(
     gen: &Generator<T>,
     inputs: &[Tensor4<T>],
     tile: usize,
-    quiet: bool,
+    mut progress: impl FnMut(usize, usize),
 ) -> Result<Tensor4<T>> {
     gen.check_inputs(inputs)?;
     let (n, _, h, w) = inputs[0].dim();
@@ -108,7 +108,7 @@ pub fn generate_tiled<T: Real>(
     };
     let ((rows, my), (cols, mx)) = (cuts(h), cuts(w));
     let mut out = Array4::zeros((n, 3, h, w));
-    let mut progress = Progress::new("tiles", rows.len() * cols.len(), quiet);
+    let total = rows.len() * cols.len();
     for (i, &y0) in rows.iter().enumerate() {
         let th = tile.min(h - y0);
         for (j, &x0) in cols.iter().enumerate() {
@@ -121,10 +121,9 @@ pub fn generate_tiled<T: Real>(
             let piece = gen.generate(&crops)?;
             out.slice_mut(s![.., .., y0..y0 + th, x0..x0 + tw])
                 .assign(&piece.slice(s![.., .., my..my + th, mx..mx + tw]));
-            progress.update(i * cols.len() + j + 1, "");
+            progress(i * cols.len() + j + 1, total);
         }
     }
-    progress.finish();
     Ok(out)
 }
 // ANCHOR_END: generate_tiled

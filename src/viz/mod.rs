@@ -7,12 +7,15 @@
 //!   Winograd tile), every number in them computed by the function they depict.
 //! * [`svg`]: the few SVG primitives the drawings need, with XML escaping.
 //! * [`plot`]: line plots (loss curves) drawn into an RGB picture, for the notebooks.
+//! * [`notebook`]: pictures shown inline in the Jupyter notebooks (evcxr), heat maps and
+//!   enlarged pixels; its `show` is the library's one `println!` (evcxr's protocol).
 //!
 //! The shape table itself (`nst layers`) is [`crate::vgg::layer_table`]; the drawing is
 //! built from the same rows, so the two can never disagree.
 
 pub mod draw_net;
 pub mod ideas;
+pub mod notebook;
 pub mod plot;
 pub mod svg;
 

@@ -1,7 +1,7 @@
 //! Line plots as pictures, for loss curves in the notebooks (`notebooks/`).
 //!
 //! [`line_plot`] draws one or more curves into an `H×W×3` RGB picture in [0, 1] — the
-//! picture type of the rest of the crate, so [`crate::notebook::show`] displays it and
+//! picture type of the rest of the crate, so [`super::notebook::show`] displays it and
 //! [`crate::image_io::save_rgb`] writes it — with a frame, grey grid lines at "round"
 //! values and their numbers (a built-in 3×5 pixel font of digits, `.`, `-`, `+` and `e`),
 //! optionally with a logarithmic vertical axis. There are no letters: the caller says

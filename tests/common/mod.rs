@@ -1,8 +1,10 @@
-//! Helpers shared by the integration tests: reading the committed `.npy` fixtures, and
-//! a generator moved away from its initial values.
+//! Helpers shared by the integration tests: reading the committed `.npy` fixtures, the
+//! real weights' folder (or a visible skip), and a generator moved away from its initial
+//! values.
 #![allow(dead_code)]
 
 use ndarray::{ArrayD, IxDyn};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `tests/fixtures/<rel>` under the crate root.
@@ -36,26 +38,44 @@ pub fn load(rel: &str) -> ArrayD<f64> {
     load_npy(&fixture(rel))
 }
 
-/// The real weights folder (`NST_WEIGHTS`, else `weights/vgg16`). Missing weights fail the
-/// test with the fetch command, unless NST_ALLOW_MISSING_WEIGHTS=1 (then `None`: skip).
+/// The real VGG16 weights (`weights/vgg16` under the crate root: where `bash
+/// weights/fetch.sh` writes them and where `nst` reads them by default), for a test that
+/// runs on them; the one place that asks whether they are there.
+///
+/// Missing weights fail the test, naming the command that fetches them. For a quick local
+/// run without them, `NST_ALLOW_MISSING_WEIGHTS=1` skips such tests instead: this returns
+/// `None` (the test then returns) after printing
+/// `SKIPPED: <test>: VGG16 weights not found (run bash weights/fetch.sh)` ([`skipped`]).
 pub fn weights_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("NST_WEIGHTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("weights/vgg16"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(nst::weights::DEFAULT_DIR);
     if dir.join("manifest.tsv").exists() {
         return Some(dir);
     }
     if std::env::var("NST_ALLOW_MISSING_WEIGHTS").as_deref() == Ok("1") {
-        eprintln!(
-            "skipping: no weights at {} (NST_ALLOW_MISSING_WEIGHTS=1)",
-            dir.display()
-        );
+        skipped("VGG16 weights not found (run bash weights/fetch.sh)");
         return None;
     }
     panic!(
-        "no weights at {}: run `bash weights/fetch.sh` first",
+        "VGG16 weights not found in {}: run `bash weights/fetch.sh` first \
+         (or set NST_ALLOW_MISSING_WEIGHTS=1 to skip the tests that need them)",
         dir.display()
     );
+}
+
+/// Say that the running test is skipped, and why: `SKIPPED: <test>: <reason>` on stderr,
+/// written directly rather than with `eprintln!` (whose output the test harness keeps back
+/// for passing tests), so that it shows in `cargo test`'s output. The test then returns.
+pub fn skipped(reason: &str) {
+    let line = format!("SKIPPED: {}: {reason}\n", test_name());
+    let _ = std::io::stderr().write_all(line.as_bytes());
+}
+
+/// The running test's name: the test harness runs each test on a thread named after it.
+fn test_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string()
 }
 
 /// Move a generator's γ and β (to [0.5, 1.5]), conv biases (to [−0.5, 0.5]) and running

@@ -2,8 +2,9 @@
 
 use crate::common::{parse_side, PictureArgs, TileArgs};
 use crate::lossargs::parse_nonneg;
+use crate::progress::with_bar;
 use nst::texture_net::checkpoint::resolve_model;
-use nst::texture_net::{generation_bytes, stylise, Generator};
+use nst::texture_net::{generation_bytes, stylise_with_progress, Generator};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -72,15 +73,12 @@ pub fn run(args: Args) -> nst::Result<()> {
     };
     let needed = generation_bytes(&gen, 1, (h2, w2), args.tiles.tile);
     let what = format!("stylising a {w2}×{h2} picture");
-    nst::memory::ensure_fits(needed, &what, "use a smaller --size")?;
+    crate::common::ensure_fits(needed, &what, "use a smaller --size")?;
     let t = Instant::now();
-    let out = stylise(
-        &gen,
-        rgb.view(),
-        args.noise_scale,
-        args.seed,
-        args.tiles.tile,
-    )?;
+    let out = with_bar("tiles", false, |progress| {
+        let (noise, seed, tile) = (args.noise_scale, args.seed, args.tiles.tile);
+        stylise_with_progress(&gen, rgb.view(), noise, seed, tile, progress)
+    })?;
     let secs = t.elapsed().as_secs_f64();
     nst::image_io::save_rgb(&args.output, out.view())?;
     eprintln!(

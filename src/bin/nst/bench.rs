@@ -109,7 +109,7 @@ fn check_memory(args: &Args) -> nst::Result<()> {
         // Forward with caches and the input-gradient backward: one optimisation step's
         // memory without an optimiser's state.
         let needed = nst::memory::optimisation_bytes(s, s, 0);
-        nst::memory::ensure_fits(
+        crate::common::ensure_fits(
             needed,
             &format!("timing VGG16 at {s}×{s}"),
             "use smaller --sizes",
@@ -126,7 +126,7 @@ fn check_memory(args: &Args) -> nst::Result<()> {
             ]
             .iter()
             .fold(0u64, |acc, &v| acc.saturating_add(v.saturating_mul(4)));
-            nst::memory::ensure_fits(needed, &format!("a {g} GEMM"), "use smaller --gemm sizes")?;
+            crate::common::ensure_fits(needed, &format!("a {g} GEMM"), "use smaller --gemm sizes")?;
         }
     }
     Ok(())
@@ -139,7 +139,7 @@ fn bench_generator_sizes(model: &Path, sizes: &[usize], repeats: usize) -> nst::
     for &s in sizes {
         let needed = nst::texture_net::generation_bytes(&gen, 1, (s, s), 0);
         let what = format!("generating a {s}×{s} sample");
-        nst::memory::ensure_fits(needed, &what, "use smaller --sizes")?;
+        crate::common::ensure_fits(needed, &what, "use smaller --sizes")?;
     }
     for &s in sizes {
         let (first, t) = bench_generator(&gen, s, repeats)?;

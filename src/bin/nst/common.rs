@@ -1,4 +1,4 @@
-//! Flags shared by several commands.
+//! Flags and checks shared by several commands.
 
 use nst::image_io::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
 use nst::layers::ConvAlgo;
@@ -93,4 +93,15 @@ pub struct TileArgs {
     /// (Models with instance norm or zero padding are always run on the whole picture.)
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub tile: usize,
+}
+
+/// Will `needed` bytes for `what` fit in this machine's memory? An error ending in
+/// `advice` when it cannot ([`nst::memory::check_fits`]); the note it returns when the
+/// run may swap is printed here, on stderr.
+pub fn ensure_fits(needed: u64, what: &str, advice: &str) -> nst::Result<()> {
+    let machine = nst::memory::machine_memory();
+    if let Some(note) = nst::memory::check_fits(needed, what, advice, machine)? {
+        eprintln!("{note}");
+    }
+    Ok(())
 }

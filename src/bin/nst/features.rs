@@ -41,7 +41,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     let (h, w, _) = rgb.dim();
     let needed = nst::memory::forward_bytes(vgg.arch, h, w, &taps);
     let what = format!("running a {w}×{h} picture through VGG");
-    nst::memory::ensure_fits(needed, &what, "use a smaller --size or fewer --layers")?;
+    crate::common::ensure_fits(needed, &what, "use a smaller --size or fewer --layers")?;
     let x = convention.preprocess(rgb.view());
     let fwd = vgg.forward(x.view(), &taps, false);
     println!(

@@ -1,10 +1,11 @@
 //! `nst generate`: texture samples from a trained texture generator.
 
 use crate::common::TileArgs;
+use crate::progress::with_bar;
 use crate::stylize::numbered;
 use crate::trainargs::parse_count;
 use nst::texture_net::checkpoint::resolve_model;
-use nst::texture_net::{generation_bytes, pictures, sample_textures, Generator};
+use nst::texture_net::{generation_bytes, pictures, sample_textures_with_progress, Generator};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -43,7 +44,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     gen.config().check_size(h, w)?;
     let needed = generation_bytes(&gen, args.count, (h, w), args.tiles.tile);
     let what = format!("generating {} sample(s) of {w}×{h}", args.count);
-    nst::memory::ensure_fits(needed, &what, "use a smaller --size or --count")?;
+    crate::common::ensure_fits(needed, &what, "use a smaller --size or --count")?;
     if is_checkpoint {
         eprintln!(
             "note: {} has no final model yet; using checkpoint {}",
@@ -52,7 +53,10 @@ pub fn run(args: Args) -> nst::Result<()> {
         );
     }
     let t = Instant::now();
-    let samples = sample_textures(&gen, args.count, (h, w), args.seed, args.tiles.tile)?;
+    let samples = with_bar("tiles", false, |progress| {
+        let (n, seed, tile) = (args.count, args.seed, args.tiles.tile);
+        sample_textures_with_progress(&gen, n, (h, w), seed, tile, progress)
+    })?;
     let secs = t.elapsed().as_secs_f64();
     let pics = pictures(&samples);
     for (i, p) in pics.iter().enumerate() {

@@ -44,7 +44,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     // One evaluation: VGG's passes, the picture and its gradient.
     let needed = nst::memory::optimisation_bytes(h, w, 2);
     let what = format!("measuring a {w}×{h} picture");
-    nst::memory::ensure_fits(needed, &what, "use a smaller --size")?;
+    crate::common::ensure_fits(needed, &what, "use a smaller --size")?;
     let content_rgb =
         nst::image_io::resize(args.loss.picture.load(&args.content, None)?.view(), h, w);
     let content = conv.preprocess(content_rgb.view());

@@ -12,7 +12,9 @@ mod gradcheck;
 mod layers;
 mod loss;
 mod lossargs;
+mod malloc;
 mod montage;
+mod progress;
 mod reconstruct;
 mod runlog;
 mod signals;
@@ -77,7 +79,7 @@ enum Command {
 
 fn main() -> ExitCode {
     quiet_broken_pipe();
-    nst::malloc::keep_freed_memory();
+    malloc::keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return flag_error(e),

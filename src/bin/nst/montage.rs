@@ -52,7 +52,7 @@ pub fn run(args: Args) -> nst::Result<()> {
                 );
             }
             let what = format!("{}: scaling to {nw}×{}", p.display(), args.cell);
-            nst::memory::ensure_fits(pixels.saturating_mul(3 * 4 * 2), &what, "use a smaller --cell")?;
+            crate::common::ensure_fits(pixels.saturating_mul(3 * 4 * 2), &what, "use a smaller --cell")?;
             Ok(nst::image_io::resize(img.view(), args.cell, nw))
         })
         .collect::<nst::Result<_>>()?;
@@ -73,7 +73,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         );
     }
     let what = format!("a {gw}×{gh} grid");
-    nst::memory::ensure_fits(
+    crate::common::ensure_fits(
         pixels.saturating_mul(3 * 4 * 2),
         &what,
         "use a smaller --cell",

@@ -1,6 +1,6 @@
 //! Ctrl-C (SIGINT) and SIGTERM during a long run.
 //!
-//! The first signal asks the running loop to stop ([`nst::progress::request_stop`]): it
+//! The first signal asks the running loop to stop ([`crate::progress::request_stop`]): it
 //! finishes the step it is in, saves what it has and returns; `nst` then exits with
 //! status 128 + the signal's number — 130 after Ctrl-C, 143 after SIGTERM (what `kill`,
 //! `timeout` and job schedulers send) — so a script can tell an interrupted run from a
@@ -28,7 +28,7 @@ saves what it has, and exits with status 130 (Ctrl-C) or 143 (SIGTERM); a second
 exits at once without saving.";
 
 /// Install the handlers (idempotent). Call where a loop polls
-/// [`nst::progress::interrupted`]: elsewhere a signal keeps its default effect.
+/// [`crate::progress::interrupted`]: elsewhere a signal keeps its default effect.
 pub fn install() {
     static INSTALLED: AtomicBool = AtomicBool::new(false);
     if INSTALLED.swap(true, Ordering::SeqCst) {
@@ -42,7 +42,7 @@ pub fn install() {
             eprintln!("\ninterrupted twice: exiting without saving");
             std::process::exit(128 + SIGINT);
         }
-        nst::progress::request_stop();
+        crate::progress::request_stop();
         eprintln!("\ninterrupted: finishing this step and saving (press Ctrl-C again to quit now)");
     });
     #[cfg(unix)]
@@ -78,7 +78,7 @@ mod unix {
                 libc::_exit(128 + SIGTERM);
             }
         }
-        nst::progress::request_stop();
+        crate::progress::request_stop();
     }
 
     pub fn install_sigterm() {

@@ -1,11 +1,11 @@
 //! `nst stylize`: Gatys style transfer by optimising the picture.
 
 use crate::lossargs::{parse_positive, LossArgs};
+use crate::progress::{interrupted, Progress};
 use crate::runlog::RunLog;
 use nst::gatys::{optimize_bounded, Control, Ending, Objective, OptimizerChoice, PixelBounds};
 use nst::losses::Normalisation;
 use nst::optim::LineSearch;
-use nst::progress::{interrupted, Progress};
 use nst::rng::Rng;
 use nst::tensor::Tensor4;
 use nst::weights::Convention;
@@ -62,7 +62,7 @@ pub enum Search {
     /// Fixed step of length --lr (neural-style; one evaluation per iteration); hands over
     /// to strong-wolfe, once, if it stalls or overshoots a second time.
     None,
-    /// Strong Wolfe conditions (1–25 evaluations per iteration).
+    /// Strong Wolfe conditions (1–26 evaluations per iteration).
     StrongWolfe,
 }
 
@@ -153,11 +153,11 @@ impl OptimArgs {
     // ANCHOR_END: optimizer_choice
 
     /// Will optimising an `h`×`w` picture fit in memory? An error when it cannot
-    /// ([`nst::memory::ensure_fits`]); a note on stderr when it may swap.
+    /// ([`crate::common::ensure_fits`]); a note on stderr when it may swap.
     pub fn check_memory(&self, norm: Normalisation, (h, w): (usize, usize)) -> nst::Result<()> {
         let needed = nst::memory::optimisation_bytes(h, w, self.choice(norm).state_vectors());
         let what = format!("optimising a {w}×{h} picture");
-        nst::memory::ensure_fits(needed, &what, "use a smaller --size")
+        crate::common::ensure_fits(needed, &what, "use a smaller --size")
     }
 
     /// Check, before any work, that the picture (and the loss log, if one is asked

@@ -3,11 +3,11 @@
 
 use crate::common::NetArgs;
 use crate::lossargs::parse_positive;
+use crate::progress::{fmt_duration, interrupted, Progress};
 use crate::runlog::RunLog;
 use nst::gatys::Control;
 use nst::im2col::Padding;
 use nst::layers::Activation;
-use nst::progress::{fmt_duration, interrupted, Progress};
 use nst::tensor::Tensor4;
 use nst::texture_net::checkpoint::{
     list_checkpoints, load_checkpoint, load_newest, save_checkpoint, save_model, Checkpoint,
@@ -225,7 +225,7 @@ impl TrainArgs {
             "training on batches of {} pictures of {w}×{h}",
             options.batch
         );
-        nst::memory::ensure_fits(needed, &what, "use a smaller --size or --batch-size")?;
+        crate::common::ensure_fits(needed, &what, "use a smaller --size or --batch-size")?;
         match ckpt {
             Some(c) => {
                 c.generator

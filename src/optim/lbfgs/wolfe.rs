@@ -15,8 +15,10 @@
 //! 10t]`) until an interval is known to contain such a point, or finds one. Phase 2 (zoom)
 //! shrinks the bracket by cubic interpolation, nudging trial points 10% away from the
 //! bracket's ends when progress stalls. A trial point whose loss or slope is not finite
-//! counts as too far (see `Probe::height`). At most 25 evaluations in all. The branch structure
-//! below follows torch's line by line, so that the same trial points are evaluated.
+//! counts as too far (see `Probe::height`). At most `1 + max_ls` evaluations in all (the
+//! first trial step, then at most `max_ls` more over both phases): 26 with the default
+//! `max_ls = 25`. The branch structure below follows torch's line by line, so that the
+//! same trial points are evaluated.
 
 use super::{py_max, py_min};
 use crate::optim::{dot, max_abs};

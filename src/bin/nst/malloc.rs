@@ -20,6 +20,11 @@
 //! iterations at 256 px: 328 MB before, 324 MB after). On other platforms
 //! (macOS, Windows, musl) it does nothing; their allocators behave differently and the
 //! program is correct either way.
+//!
+//! It is the binary's, not the library's: how the process's allocator behaves is the
+//! program's choice, and a program that links `nst` as a library keeps its own. The
+//! library's only `unsafe` is `gemm::gemm` (and the `Real::gemm_raw` it calls); the
+//! binary's is this `mallopt` call and the SIGTERM handling in `signals`.
 
 /// Tune the C allocator for repeated large allocations (see the module documentation).
 /// Call once, early; harmless to call again. Does nothing outside glibc.

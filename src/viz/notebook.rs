@@ -12,6 +12,11 @@
 //! and shows it when the cell finishes (printed text, by contrast, appears as it comes),
 //! so a notebook that wants several pictures from one run puts them side by side in one.
 //! Outside a notebook the same call just prints the block.
+//!
+//! [`show`]'s `println!` is the one place where the library writes to the terminal, and
+//! the exception is deliberate: standard output is how evcxr receives what a cell
+//! displays, so a display helper can do nothing else (`docs/architecture.md`). Everything
+//! else here returns values.
 
 use crate::error::Result;
 use crate::image_io::png_bytes;

@@ -1,13 +1,16 @@
-//! Progress for long runs, and the flag that stops them cleanly.
+//! Progress for long runs, and the flag that stops them cleanly. Both live in the binary:
+//! the library draws nothing and keeps no global state; its long functions report through
+//! callbacks (an observer, or a `(done, total)` counter), and the commands draw from those.
 //!
 //! * [`Progress`] draws a one-line bar on stderr — `[#####.....] 120/500 1.9 it/s ETA 3m20s
 //!   loss 1.2e6` — redrawn at most a few times a second. When stderr is not a
 //!   terminal (CI, a log file) it prints a plain line every few seconds instead, so logs
-//!   stay readable.
-//! * [`interrupted`] reports whether a stop was asked for with [`request_stop`]: long
-//!   loops check it between iterations, save what they have, and return normally. The
-//!   library installs no signal handler and never exits the process: the `nst` binary
-//!   calls [`request_stop`] on Ctrl-C or SIGTERM and chooses the exit status.
+//!   stay readable. [`with_bar`] hands a library function a `(done, total)` callback that
+//!   draws one.
+//! * [`interrupted`] reports whether a stop was asked for with [`request_stop`]: the
+//!   commands' loops check it between iterations, save what they have, and return
+//!   normally. [`crate::signals`] calls [`request_stop`] on Ctrl-C or SIGTERM and chooses
+//!   the exit status.
 
 use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -125,6 +128,30 @@ pub fn fmt_duration(secs: f64) -> String {
         60..=3599 => format!("{}m{:02}s", s / 60, s % 60),
         _ => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
     }
+}
+
+/// Run `f` with a `(done, total)` callback that draws a bar labelled `label` from the
+/// first report on (nothing if `f` reports nothing, or when `quiet`), and end the bar's
+/// line afterwards.
+pub fn with_bar<R>(
+    label: &str,
+    quiet: bool,
+    f: impl FnOnce(&mut dyn FnMut(usize, usize)) -> R,
+) -> R {
+    let start = Instant::now();
+    let mut bar: Option<Progress> = None;
+    let result = f(&mut |done, total| {
+        // Timed from the call, not from the first report, so the rate counts step 1.
+        bar.get_or_insert_with(|| Progress {
+            start,
+            ..Progress::new(label, total, quiet)
+        })
+        .update(done, "")
+    });
+    if let Some(mut bar) = bar {
+        bar.finish();
+    }
+    result
 }
 
 #[cfg(test)]
