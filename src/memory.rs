@@ -60,6 +60,125 @@ pub fn optimisation_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
         .saturating_add(pixels.saturating_mul(VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64))
 }
 
+/// Bytes per pixel of the whole picture in a tiled run, besides the optimiser's state
+/// vectors: the loop's copies of the picture (its start, the last good one, the
+/// observer's, the evaluation's input and the gradient: 5 × 12 bytes) and the content
+/// targets (relu4_2 keeps 512 values every 8×8 pixels: 32 bytes), counted, with room for
+/// the style and content pictures' own copies while the targets are made.
+pub const TILED_BYTES_PER_PIXEL: u64 = 120;
+
+/// Memory for optimising an `h`×`w` picture tile by tile, with crops of at most
+/// `crop`×`crop` pixels: the whole picture's vectors ([`TILED_BYTES_PER_PIXEL`] and the
+/// optimiser's `state_vectors`), and VGG's passes over one crop at a time
+/// ([`VGG_BYTES_PER_PIXEL`] of the crop's pixels).
+pub fn tiled_optimisation_bytes(h: usize, w: usize, state_vectors: usize, crop: usize) -> u64 {
+    let pixels = (h as u64).saturating_mul(w as u64);
+    let crop = (crop.min(h) as u64).saturating_mul(crop.min(w) as u64);
+    base_bytes()
+        .saturating_add(pixels.saturating_mul(TILED_BYTES_PER_PIXEL + 12 * state_vectors as u64))
+        .saturating_add(crop.saturating_mul(VGG_BYTES_PER_PIXEL))
+}
+
+/// How a run fits a memory budget ([`plan_optimisation`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Tile cores of this many pixels, or `None` for the whole picture at once.
+    pub tile: Option<usize>,
+    /// The optimiser, with L-BFGS's history possibly shortened.
+    pub choice: crate::optim::OptimizerChoice,
+    /// The estimate, in bytes.
+    pub bytes: u64,
+}
+
+/// The smallest tile core a plan uses: below it the margins (144 pixels each side for
+/// relu5_1) make the crops more than 10 times the core's area.
+pub const MIN_TILE: usize = 64;
+
+// ANCHOR: plan
+/// Choose how to optimise an `h`×`w` picture within `budget` bytes: the whole picture
+/// when it fits; else tiles, whose crops are a core plus `margin` pixels each side, with
+/// cores a multiple of `align`. L-BFGS's history is kept if cores of at least 512 pixels
+/// then fit (smaller cores cost more in margins than a shorter history costs in
+/// steps), else shortened (to 50, 20, 10, 5) until they do; failing that, the smallest
+/// history with the largest core that fits. Fails, naming the smallest budget that would
+/// work, when not even [`MIN_TILE`] cores with a history of 5 fit.
+pub fn plan_optimisation(
+    (h, w): (usize, usize),
+    choice: &crate::optim::OptimizerChoice,
+    (margin, align): (usize, usize),
+    budget: u64,
+) -> Result<Plan> {
+    use crate::optim::OptimizerChoice;
+    let whole = optimisation_bytes(h, w, choice.state_vectors());
+    if whole <= budget {
+        return Ok(Plan {
+            tile: None,
+            choice: choice.clone(),
+            bytes: whole,
+        });
+    }
+    let with_history = |n: usize| match choice {
+        OptimizerChoice::Lbfgs {
+            lr, line_search, ..
+        } => OptimizerChoice::Lbfgs {
+            history: n,
+            lr: *lr,
+            line_search: *line_search,
+        },
+        other => other.clone(),
+    };
+    let histories: Vec<usize> = match choice {
+        OptimizerChoice::Lbfgs { history, .. } => {
+            let mut v: Vec<usize> = [*history, 50, 20, 10, 5]
+                .into_iter()
+                .filter(|n| n <= history)
+                .collect();
+            v.dedup();
+            v
+        }
+        _ => vec![0],
+    };
+    let align = align.max(1);
+    let largest = h.max(w).div_ceil(align) * align;
+    // The largest core that fits with `c`, if any of at least `min`.
+    let fit = |c: &OptimizerChoice, min: usize| {
+        (min..=largest).rev().step_by(align).find_map(|core| {
+            let bytes = tiled_optimisation_bytes(h, w, c.state_vectors(), core + 2 * margin);
+            (bytes <= budget).then_some((core, bytes))
+        })
+    };
+    let min = MIN_TILE.div_ceil(align) * align;
+    let plans = histories
+        .iter()
+        .map(|&n| (with_history(n), 512.max(min)))
+        .chain(histories.last().map(|&n| (with_history(n), min)));
+    for (c, min_core) in plans {
+        if let Some((core, bytes)) = fit(&c, min_core.min(largest)) {
+            return Ok(Plan {
+                tile: Some(core),
+                choice: c,
+                bytes,
+            });
+        }
+    }
+    let smallest = with_history(*histories.last().expect("at least one"));
+    let need = tiled_optimisation_bytes(h, w, smallest.state_vectors(), min + 2 * margin);
+    let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+    bail!(
+        "a {w}×{h} picture does not fit in {:.2} GB: even tiles of {min} pixels{} need {:.2} GB \
+         (give at least --max-memory {:.2}G, or use a smaller --size)",
+        gb(budget),
+        if matches!(choice, OptimizerChoice::Lbfgs { .. }) {
+            " and an L-BFGS history of 5"
+        } else {
+            ""
+        },
+        gb(need),
+        (gb(need) * 100.0).ceil() / 100.0
+    )
+}
+// ANCHOR_END: plan
+
 /// Bytes per pixel of each training picture when training a Texture Networks generator:
 /// VGG's passes on the picture, the generator's caches for its backward pass, the batch's
 /// gradients. Measured (peak RSS of 3 iterations of `train-texture` and `train-style` at
@@ -88,24 +207,23 @@ pub fn training_bytes(h: usize, w: usize, batch: usize) -> u64 {
 /// alone 2233 MB against 2234; the default six layers 3298 against 3258; conv1_1,
 /// relu1_1 and relu1_2 4281 against 4282 (and within 3 % at 512² and 1024²).
 pub fn forward_bytes(arch: crate::vgg::Arch, h: usize, w: usize, taps: &[usize]) -> u64 {
-    use crate::vgg::{layers, LayerKind, WIDTHS};
+    use crate::vgg::{layers, shape_at, WIDTHS};
+    let walk = layers(arch, WIDTHS);
     let last = taps.iter().copied().max().unwrap_or(0);
-    let (mut ph, mut pw, mut c) = (h as u64, w as u64, 3u64);
+    let size = |(c, h, w): (usize, usize, usize)| (c * h * w) as u64;
     let (mut kept, mut peak) = (0u64, 0u64);
-    for (i, layer) in layers(arch, WIDTHS).iter().enumerate().take(last + 1) {
-        let input = ph * pw * c;
-        let live_in = match layer.kind {
-            LayerKind::Conv { out_ch, .. } => {
-                c = out_ch as u64;
-                input
-            }
-            LayerKind::Relu => 0,
-            LayerKind::Pool => {
-                (ph, pw) = (ph / 2, pw / 2);
-                input
-            }
+    for (i, layer) in walk.iter().enumerate().take(last + 1) {
+        let input = if i == 0 {
+            size((3, h, w))
+        } else {
+            size(shape_at(&walk, i - 1, (h, w)))
         };
-        let out = ph * pw * c;
+        // A ReLU works in place: only its output is live.
+        let live_in = match layer.kind {
+            crate::vgg::LayerKind::Relu => 0,
+            _ => input,
+        };
+        let out = size(shape_at(&walk, i, (h, w)));
         let tapped = if taps.contains(&i) { out } else { 0 };
         peak = peak.max(kept + live_in + out + tapped);
         kept += tapped;
@@ -261,5 +379,51 @@ mod tests {
         assert_eq!(winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::Im2col), 0);
         let mb = winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::Auto) as f64 / (1 << 20) as f64;
         assert!((mb - 152.4).abs() < 0.1, "{mb}");
+    }
+
+    #[test]
+    fn a_plan_takes_the_whole_picture_when_it_fits_and_tiles_when_not() {
+        use crate::optim::{LineSearch, OptimizerChoice};
+        let gib = 1u64 << 30;
+        let lbfgs = |history| OptimizerChoice::Lbfgs {
+            history,
+            lr: 1.0,
+            line_search: LineSearch::None,
+        };
+        let grid = (144, 16);
+        // 512² with history 100: about 1.2 GB, whole.
+        let p = plan_optimisation((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();
+        assert_eq!((p.tile, &p.choice), (None, &lbfgs(100)));
+        // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened to
+        // the longest that leaves room for cores of at least 512 pixels.
+        let p = plan_optimisation((2160, 3840), &lbfgs(100), grid, 6 * gib).unwrap();
+        let core = p.tile.expect("tiled");
+        assert!(core >= 512 && core % 16 == 0, "{p:?}");
+        assert!(p.bytes <= 6 * gib, "{p:?}");
+        assert_eq!(p.choice, lbfgs(10), "{p:?}");
+        // The next core up would not fit.
+        let bigger =
+            tiled_optimisation_bytes(2160, 3840, p.choice.state_vectors(), core + 16 + 288);
+        assert!(bigger > 6 * gib);
+        // Adam keeps 4 vectors: no history to shorten.
+        let adam = OptimizerChoice::Adam {
+            lr: 1.0,
+            beta1: 0.9,
+            beta2: 0.999,
+        };
+        let p = plan_optimisation((2160, 3840), &adam, grid, 6 * gib).unwrap();
+        assert_eq!(p.choice, adam);
+        // Too small for anything: the error names a budget that works, and it does.
+        let err = plan_optimisation((2160, 3840), &lbfgs(100), grid, gib).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("does not fit in 1.00 GB"), "{msg}");
+        let need: f64 = msg
+            .split("--max-memory ")
+            .nth(1)
+            .and_then(|t| t.split('G').next())
+            .and_then(|t| t.parse().ok())
+            .expect("a budget in the message");
+        let enough = (need * gib as f64) as u64;
+        assert!(plan_optimisation((2160, 3840), &lbfgs(100), grid, enough).is_ok());
     }
 }

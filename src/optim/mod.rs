@@ -37,7 +37,7 @@ pub trait FirstOrder<T: Real> {
 }
 
 /// Which optimiser and its settings.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum OptimizerChoice {
     /// L-BFGS with a history size, step length and line search.
     Lbfgs {
