@@ -232,6 +232,31 @@ pub fn forward_bytes(arch: crate::vgg::Arch, h: usize, w: usize, taps: &[usize])
 }
 // ANCHOR_END: forward_bytes
 
+/// A memory size as people write it: `6G`, `6GB`, `6.5g`, `512M`, `2048MiB`, or a
+/// number of bytes. `K`, `M`, `G`, `T` are powers of 1024 (as `free -h` and
+/// `/proc/meminfo` count); a trailing `B` or `iB` is optional.
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let body = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (digits, shift) = match body.chars().last() {
+        Some('k') => (&body[..body.len() - 1], 10),
+        Some('m') => (&body[..body.len() - 1], 20),
+        Some('g') => (&body[..body.len() - 1], 30),
+        Some('t') => (&body[..body.len() - 1], 40),
+        _ => (body, 0),
+    };
+    match digits.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * ((1u64 << shift) as f64) < u64::MAX as f64 => {
+            Ok((v * (1u64 << shift) as f64) as u64)
+        }
+        _ => bail!("'{s}' is not a memory size (write it like 6G, 512M or 6.5GB)"),
+    }
+}
+
 /// The machine's memory, from `/proc/meminfo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MachineMemory {
@@ -425,5 +450,20 @@ mod tests {
             .expect("a budget in the message");
         let enough = (need * gib as f64) as u64;
         assert!(plan_optimisation((2160, 3840), &lbfgs(100), grid, enough).is_ok());
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        let gib = 1u64 << 30;
+        assert_eq!(parse_size("6G").unwrap(), 6 * gib);
+        assert_eq!(parse_size("6GB").unwrap(), 6 * gib);
+        assert_eq!(parse_size("6 GiB").unwrap(), 6 * gib);
+        assert_eq!(parse_size("1.5g").unwrap(), 3 * gib / 2);
+        assert_eq!(parse_size("512M").unwrap(), gib / 2);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        for bad in ["", "G", "six", "-1G", "0", "1e30T", "NaN"] {
+            let e = parse_size(bad).unwrap_err().to_string();
+            assert!(e.contains("is not a memory size"), "{bad}: {e}");
+        }
     }
 }
