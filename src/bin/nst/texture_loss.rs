@@ -1,6 +1,7 @@
 //! `nst texture-loss`: the texture loss of finished pictures.
 
-use crate::common::{parse_layer_list, parse_side, LayerList, NetArgs, PictureArgs};
+use crate::common::{NetArgs, PictureArgs};
+use crate::parse::{parse_side, LayerList};
 use nst::gatys::{LossSpec, Objective};
 use nst::losses::Normalisation;
 use nst::texture_net::diversity::{gram_split, layout_correlation};
@@ -35,7 +36,7 @@ pub struct Args {
     #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     sample_size: Option<usize>,
     /// Texture layers.
-    #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
+    #[arg(long, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
     layers: LayerList,
     /// Cell size, in pixels, of the layout correlation (pictures averaged over N×N cells
     /// before they are correlated: the layout stays, the fine grain goes).
