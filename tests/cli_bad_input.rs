@@ -123,6 +123,14 @@ fn nonsense_flag_values_are_one_line() {
         "for '--convention <CONVENTION>': unknown preprocessing convention `bgr`",
     );
     one_error_line(
+        &["montage", &c, "--cols", "0", "-o", "/tmp/nst-never.png"],
+        "for '--cols <COLS>': '0' is not a whole number ≥ 1",
+    );
+    one_error_line(
+        &["texture-loss", &s, &c, "--layout-block", "0"],
+        "for '--layout-block <N>': '0' is not a whole number ≥ 1",
+    );
+    one_error_line(
         &["bench", "--gemm", "64x576"],
         "for '--gemm [<GEMM>...]': '64x576' is not a GEMM size (expected MxKxN",
     );
