@@ -163,7 +163,8 @@ impl TrainArgs {
             );
         }
         // Each option: the flag if given, else the checkpoint's value when resuming, else
-        // the default of a new run (the only place these defaults are written).
+        // the default of a new run (the only place the code holds these defaults; the
+        // flags' help quotes them).
         let defaults = TrainOptions {
             size: (256, 256),
             batch: 16,
