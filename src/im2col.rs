@@ -28,6 +28,7 @@
 
 use crate::tensor::Real;
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, ArrayViewMut2, ArrayViewMut3};
+use std::str::FromStr;
 
 /// How a convolution treats pixels outside the image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +37,30 @@ pub enum Padding {
     Zero,
     /// The image wraps around like a torus (Texture Networks' tileable output).
     Circular,
+}
+
+impl Padding {
+    /// `zero` or `circular`: the name [`Padding::from_str`] reads (`--padding`, and a
+    /// generator's `config.txt`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Padding::Zero => "zero",
+            Padding::Circular => "circular",
+        }
+    }
+}
+
+impl FromStr for Padding {
+    type Err = crate::Error;
+
+    /// Parse `circular` or `zero`.
+    fn from_str(s: &str) -> crate::Result<Padding> {
+        match s {
+            "circular" => Ok(Padding::Circular),
+            "zero" => Ok(Padding::Zero),
+            _ => crate::bail!("unknown padding '{s}' (expected circular or zero)"),
+        }
+    }
 }
 
 /// Everything about a convolution's sliding window except the weights.
@@ -365,6 +390,18 @@ mod tests {
     use crate::rng::Rng;
     use ndarray::{s, Array3};
     use proptest::prelude::*;
+
+    #[test]
+    fn padding_names_round_trip() {
+        for p in [Padding::Zero, Padding::Circular] {
+            assert_eq!(p.name().parse::<Padding>(), Ok(p));
+        }
+        let e = "reflect".parse::<Padding>().unwrap_err();
+        assert!(
+            e.0.contains("'reflect'") && e.0.contains("circular or zero"),
+            "{e}"
+        );
+    }
 
     fn geom_strategy() -> impl Strategy<Value = ConvGeom> {
         (

@@ -83,6 +83,52 @@ fn nonsense_flag_values_are_one_line() {
     one_error_line(&["layers", "--arch", "vgg99"], "vgg99");
     one_error_line(&["layers", "--size", "40x20"], "at least 32×32");
     one_error_line(&["gradcheck", "convolution"], "unknown layer");
+    // Library types parse by their `FromStr`: the flag and the accepted values are named.
+    one_error_line(
+        &with(&base, &["--conv", "fft"]),
+        "for '--conv <ALGO>': unknown convolution algorithm 'fft' (expected im2col,",
+    );
+    one_error_line(
+        &["layers", "--pooling", "median"],
+        "for '--pooling <POOLING>': unknown pooling 'median' (expected max or avg)",
+    );
+    one_error_line(
+        &["draw-idea", "fourier", "-o", "/tmp/nst-never.svg"],
+        "unknown picture 'fourier' (expected im2col, gram, winograd or backward-walk)",
+    );
+    one_error_line(
+        &["draw-net", "--format", "png", "-o", "/tmp/nst-never.svg"],
+        "for '--format <FORMAT>': unknown format 'png' (expected svg or dot)",
+    );
+    let train = ["train-texture", &c, "-o", "/tmp/nst-never"];
+    one_error_line(
+        &with(&train, &["--padding", "reflect"]),
+        "for '--padding <PADDING>': unknown padding 'reflect' (expected circular or zero)",
+    );
+    one_error_line(
+        &with(&train, &["--norm", "layer"]),
+        "for '--norm <NORM>': unknown normalisation 'layer' (expected batch or instance)",
+    );
+    one_error_line(
+        &with(&train, &["--activation", "tanh"]),
+        "for '--activation <ACTIVATION>': unknown activation 'tanh'",
+    );
+    one_error_line(
+        &["weights", "import", "x.onnx", "--convention", "bgr"],
+        "for '--convention <CONVENTION>': unknown preprocessing convention `bgr`",
+    );
+    one_error_line(
+        &["montage", &c, "--cols", "0", "-o", "/tmp/nst-never.png"],
+        "for '--cols <COLS>': '0' is not a whole number ≥ 1",
+    );
+    one_error_line(
+        &["texture-loss", &s, &c, "--layout-block", "0"],
+        "for '--layout-block <N>': '0' is not a whole number ≥ 1",
+    );
+    one_error_line(
+        &["bench", "--gemm", "64x576"],
+        "for '--gemm [<GEMM>...]': '64x576' is not a GEMM size (expected MxKxN",
+    );
 }
 
 #[test]

@@ -217,13 +217,13 @@ fn activation_names_round_trip() {
         Activation::LeakyRelu(0.01),
         Activation::LeakyRelu(0.2),
     ] {
-        assert_eq!(Activation::parse(&a.name()).unwrap(), a);
+        assert_eq!(a.name().parse::<Activation>().unwrap(), a);
     }
     assert_eq!(
-        Activation::parse("leaky_relu").unwrap(),
+        "leaky_relu".parse::<Activation>().unwrap(),
         Activation::LeakyRelu(0.01)
     );
-    let e = Activation::parse("tanh").unwrap_err();
+    let e = "tanh".parse::<Activation>().unwrap_err();
     assert!(e.0.contains("unknown activation 'tanh'"), "{e}");
-    assert!(Activation::parse("leaky_relu:abc").is_err());
+    assert!("leaky_relu:abc".parse::<Activation>().is_err());
 }

@@ -511,6 +511,49 @@ fn train_style_then_apply() {
         ],
         "--noise-scale",
     );
+
+    // --noise-scale on --resume: the checkpoint's value unless the flag is given, and a
+    // flag given is kept even when it equals the default of a new run (1).
+    let noise_in_newest = || {
+        let dir = nst::texture_net::checkpoint::list_checkpoints(Path::new(&out)).unwrap()[0]
+            .1
+            .clone();
+        let state =
+            std::fs::read_to_string(dir.join(nst::texture_net::checkpoint::STATE_FILE)).unwrap();
+        state
+            .lines()
+            .find_map(|l| l.strip_prefix("noise_scale = ").map(str::to_string))
+            .unwrap()
+    };
+    assert_eq!(noise_in_newest(), "1");
+    let resume = |iterations: &'static str, noise: Option<&'static str>| {
+        let mut args = vec![
+            "train-style",
+            &style,
+            "--images",
+            &p,
+            "-o",
+            &out,
+            "--resume",
+            "--iterations",
+            iterations,
+            "--style-size",
+            "256",
+            "--weights",
+            &w,
+            "--quiet",
+        ];
+        if let Some(n) = noise {
+            args.extend(["--noise-scale", n]);
+        }
+        ok(&args);
+    };
+    resume("3", Some("0.5"));
+    assert_eq!(noise_in_newest(), "0.5");
+    resume("4", None);
+    assert_eq!(noise_in_newest(), "0.5");
+    resume("5", Some("1"));
+    assert_eq!(noise_in_newest(), "1");
 }
 
 /// `nst train-style --images` reads TFRecord shards written by `nst data pack` (issue 5).

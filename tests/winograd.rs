@@ -172,9 +172,9 @@ fn tiny_pictures_and_one_pixel_maps() {
 /// 3×3, stride 1, padding 1 (those fall back to im2col, whatever was asked).
 #[test]
 fn conv_choices() {
-    assert_eq!(ConvAlgo::parse("winograd"), Ok(ConvAlgo::WinogradF4));
-    assert_eq!(ConvAlgo::parse("im2col"), Ok(ConvAlgo::Im2col));
-    let err = ConvAlgo::parse("fft").unwrap_err();
+    assert_eq!("winograd".parse::<ConvAlgo>(), Ok(ConvAlgo::WinogradF4));
+    assert_eq!("im2col".parse::<ConvAlgo>(), Ok(ConvAlgo::Im2col));
+    let err = "fft".parse::<ConvAlgo>().unwrap_err().0;
     assert!(err.contains("'fft'") && err.contains("im2col"), "{err}");
     let forced = ConvAlgo::WinogradF4;
     assert_eq!(

@@ -9,6 +9,7 @@
 
 use crate::tensor::{Real, Tensor4};
 use ndarray::{Array4, ArrayView4, ArrayViewMut4, Zip};
+use std::str::FromStr;
 
 /// What ReLU's backward pass needs: which inputs were positive.
 #[derive(Clone, Debug)]
@@ -135,16 +136,20 @@ impl Activation {
         }
     }
 
-    /// `relu` or `leaky_relu:<slope>` — the form [`Activation::parse`] reads.
+    /// `relu` or `leaky_relu:<slope>` — the form [`Activation::from_str`] reads.
     pub fn name(self) -> String {
         match self {
             Activation::Relu => "relu".into(),
             Activation::LeakyRelu(slope) => format!("leaky_relu:{slope}"),
         }
     }
+}
+
+impl FromStr for Activation {
+    type Err = crate::Error;
 
     /// Parse `relu`, `leaky_relu` (slope 0.01, Torch's default) or `leaky_relu:<slope>`.
-    pub fn parse(s: &str) -> crate::Result<Activation> {
+    fn from_str(s: &str) -> crate::Result<Activation> {
         let bad = || {
             crate::Error(format!(
                 "unknown activation '{s}' (expected relu, leaky_relu or leaky_relu:<slope>)"

@@ -65,6 +65,7 @@ use crate::im2col::Padding;
 use crate::tensor::{Real, Tensor4};
 use ndarray::{s, Array2, Array3, Array4, ArrayView1, ArrayView4, Axis};
 use rayon::prelude::*;
+use std::str::FromStr;
 
 /// A small matrix as a list of rows.
 pub type Rows = Vec<Vec<f64>>;
@@ -237,21 +238,25 @@ pub enum ConvAlgo {
     Auto,
 }
 
-impl ConvAlgo {
+impl FromStr for ConvAlgo {
+    type Err = crate::Error;
+
     /// Parse `im2col`, `winograd` (= `winograd4`), `winograd2`, `winograd4` or `auto`.
-    pub fn parse(s: &str) -> Result<ConvAlgo, String> {
+    fn from_str(s: &str) -> crate::Result<ConvAlgo> {
         match s {
             "im2col" => Ok(ConvAlgo::Im2col),
             "winograd" | "winograd4" => Ok(ConvAlgo::WinogradF4),
             "winograd2" => Ok(ConvAlgo::WinogradF2),
             "auto" => Ok(ConvAlgo::Auto),
-            _ => Err(format!(
+            _ => crate::bail!(
                 "unknown convolution algorithm '{s}' (expected im2col, winograd, winograd2, winograd4 or auto)"
-            )),
+            ),
         }
     }
+}
 
-    /// The name [`ConvAlgo::parse`] reads.
+impl ConvAlgo {
+    /// The name [`ConvAlgo::from_str`] reads.
     pub fn name(self) -> &'static str {
         match self {
             ConvAlgo::Im2col => "im2col",

@@ -5,6 +5,7 @@ use crate::bail;
 use crate::error::{Error, Result};
 use crate::im2col::Padding;
 use crate::layers::{Activation, BN_MOMENTUM, NORM_EPS};
+use std::str::FromStr;
 
 /// Which normalisation follows every convolution (and precedes every join).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,31 +26,18 @@ impl NormKind {
             NormKind::Instance => "instance",
         }
     }
+}
 
-    /// Parse `batch` / `instance`.
-    pub fn parse(s: &str) -> Result<NormKind> {
+impl FromStr for NormKind {
+    type Err = Error;
+
+    /// Parse `batch` or `instance`.
+    fn from_str(s: &str) -> Result<NormKind> {
         match s {
             "batch" => Ok(NormKind::Batch),
             "instance" => Ok(NormKind::Instance),
             _ => bail!("unknown normalisation '{s}' (expected batch or instance)"),
         }
-    }
-}
-
-/// `circular` or `zero`.
-pub fn padding_name(p: Padding) -> &'static str {
-    match p {
-        Padding::Circular => "circular",
-        Padding::Zero => "zero",
-    }
-}
-
-/// Parse `circular` / `zero`.
-pub fn parse_padding(s: &str) -> Result<Padding> {
-    match s {
-        "circular" => Ok(Padding::Circular),
-        "zero" => Ok(Padding::Zero),
-        _ => bail!("unknown padding '{s}' (expected circular or zero)"),
     }
 }
 
@@ -198,7 +186,7 @@ impl GeneratorConfig {
             self.branch_channels,
             self.norm.name(),
             self.activation.name(),
-            padding_name(self.padding),
+            self.padding.name(),
             self.momentum,
             self.eps,
         )
@@ -224,9 +212,9 @@ impl GeneratorConfig {
             noise_channels: number(&take("noise_channels")?, "noise_channels")?,
             content_channels: number(&take("content_channels")?, "content_channels")?,
             branch_channels: number(&take("branch_channels")?, "branch_channels")?,
-            norm: NormKind::parse(&take("norm")?)?,
-            activation: Activation::parse(&take("activation")?)?,
-            padding: parse_padding(&take("padding")?)?,
+            norm: NormKind::from_str(&take("norm")?)?,
+            activation: Activation::from_str(&take("activation")?)?,
+            padding: Padding::from_str(&take("padding")?)?,
             momentum: number(&take("momentum")?, "momentum")?,
             eps: number(&take("eps")?, "eps")?,
         };

@@ -14,6 +14,7 @@ use super::svg::{Style, Svg};
 use crate::error::Result;
 use crate::vgg::{layer_table, layers, Arch, LayerKind, Pooling, WIDTHS};
 use std::fmt::Write;
+use std::str::FromStr;
 
 /// What a box in the drawing stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,9 +91,11 @@ pub enum NetFormat {
     Dot,
 }
 
-impl NetFormat {
-    /// Parse `svg` / `dot`.
-    pub fn parse(s: &str) -> Result<NetFormat> {
+impl FromStr for NetFormat {
+    type Err = crate::Error;
+
+    /// Parse `svg` or `dot` (also `gv`), in any case.
+    fn from_str(s: &str) -> Result<NetFormat> {
         match s.to_ascii_lowercase().as_str() {
             "svg" => Ok(NetFormat::Svg),
             "dot" | "gv" => Ok(NetFormat::Dot),

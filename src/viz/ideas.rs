@@ -19,6 +19,7 @@ use crate::layers::winograd::WinogradTile;
 use crate::losses::gram;
 use crate::vgg::{layers, Arch, LayerKind, WIDTHS};
 use ndarray::{Array2, Array3};
+use std::str::FromStr;
 
 /// Which picture [`draw_idea`] draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,15 +42,21 @@ impl Idea {
         (Idea::Winograd, "winograd"),
         (Idea::BackwardWalk, "backward-walk"),
     ];
+}
 
-    /// `im2col`, `gram`, `winograd` or `backward-walk`.
-    pub fn parse(s: &str) -> Result<Idea, String> {
+impl FromStr for Idea {
+    type Err = crate::Error;
+
+    /// Parse `im2col`, `gram`, `winograd` or `backward-walk`.
+    fn from_str(s: &str) -> crate::Result<Idea> {
         Idea::ALL
             .iter()
             .find(|(_, n)| *n == s)
             .map(|(i, _)| *i)
             .ok_or_else(|| {
-                format!("unknown picture '{s}' (expected im2col, gram, winograd or backward-walk)")
+                crate::Error(format!(
+                    "unknown picture '{s}' (expected im2col, gram, winograd or backward-walk)"
+                ))
             })
     }
 }

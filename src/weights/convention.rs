@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::tensor::Real;
 use ndarray::{s, Array3, Array4, ArrayView3, ArrayView4, Axis};
 use std::fmt;
+use std::str::FromStr;
 
 /// How pictures are turned into network inputs for one weight set.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,24 +76,13 @@ impl Convention {
         }
     }
 
-    /// Parse a name (with the standard constants).
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "caffe-bgr255" => Ok(Self::caffe()),
-            "torch-rgb01" => Ok(Self::torch()),
-            _ => Err(Error(format!(
-                "unknown preprocessing convention `{name}` (expected caffe-bgr255 or torch-rgb01)"
-            ))),
-        }
-    }
-
     /// Parse a manifest `convention` line's fields: a name, then optional
     /// `mean_bgr=b,g,r` (caffe) or `mean=r,g,b` / `std=r,g,b` (torch).
     pub fn parse_fields(fields: &[&str]) -> Result<Self> {
         let Some((name, params)) = fields.split_first() else {
             return Err(Error("convention line has no name".into()));
         };
-        let mut c = Self::parse(name)?;
+        let mut c = Self::from_str(name)?;
         for p in params {
             let (key, value) = p
                 .split_once('=')
@@ -250,6 +240,21 @@ impl fmt::Display for Convention {
     }
 }
 
+impl FromStr for Convention {
+    type Err = Error;
+
+    /// Parse a name, `caffe-bgr255` or `torch-rgb01` (with the standard constants).
+    fn from_str(name: &str) -> Result<Self> {
+        match name {
+            "caffe-bgr255" => Ok(Self::caffe()),
+            "torch-rgb01" => Ok(Self::torch()),
+            _ => Err(Error(format!(
+                "unknown preprocessing convention `{name}` (expected caffe-bgr255 or torch-rgb01)"
+            ))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,7 +328,7 @@ mod tests {
     #[test]
     fn names_and_manifest_fields_round_trip() {
         for conv in both() {
-            assert_eq!(Convention::parse(&conv.to_string()).unwrap(), conv);
+            assert_eq!(conv.to_string().parse::<Convention>().unwrap(), conv);
             let fields = conv.manifest_fields();
             let parts: Vec<&str> = fields.split('\t').collect();
             assert_eq!(Convention::parse_fields(&parts).unwrap(), conv);
@@ -335,7 +340,8 @@ mod tests {
                 mean_bgr: [1.0, 2.0, 3.0]
             }
         );
-        assert!(Convention::parse("rgb")
+        assert!("rgb"
+            .parse::<Convention>()
             .unwrap_err()
             .0
             .contains("unknown preprocessing convention `rgb`"));

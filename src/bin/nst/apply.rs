@@ -1,7 +1,7 @@
 //! `nst apply`: stylise a picture with a trained stylisation generator.
 
-use crate::common::{parse_side, PictureArgs, TileArgs};
-use crate::lossargs::parse_nonneg;
+use crate::common::{PictureArgs, TileArgs};
+use crate::parse::{parse_nonneg, parse_side};
 use crate::progress::with_bar;
 use nst::texture_net::checkpoint::resolve_model;
 use nst::texture_net::{generation_bytes, stylise_with_progress, Generator};

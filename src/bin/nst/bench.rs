@@ -1,6 +1,7 @@
 //! `nst bench`: speed of VGG16 forward/backward and of the bare GEMM, or of a trained
 //! texture generator.
 
+use crate::parse::parse_gemm;
 use nst::bench::{bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb, Timing};
 use nst::layers::ConvAlgo;
 use nst::texture_net::checkpoint::resolve_model;
@@ -20,14 +21,14 @@ pub struct Args {
     #[arg(long, default_value_t = 3)]
     repeats: usize,
     /// GEMM sizes MxKxN to time (conv1_2 at 256², and conv4_2 at 256² = conv5_x at 512²).
-    #[arg(long, num_args = 0.., default_values_t = vec!["64x576x65536".to_string(), "512x4608x1024".to_string()])]
-    gemm: Vec<String>,
+    #[arg(long, num_args = 0.., default_values = ["64x576x65536", "512x4608x1024"], value_parser = parse_gemm)]
+    gemm: Vec<(usize, usize, usize)>,
     /// Also time every layer separately (forward and input-gradient backward).
     #[arg(long)]
     per_layer: bool,
     /// How VGG's 3×3 convolutions are computed: im2col, winograd (= winograd4: F(4×4,3×3)),
     /// winograd2 (F(2×2,3×3)) or auto (per layer, the faster one by a fixed table).
-    #[arg(long, default_value = "auto", value_name = "ALGO", value_parser = crate::common::parse_conv)]
+    #[arg(long, default_value = "auto", value_name = "ALGO")]
     conv: ConvAlgo,
     /// Threads for rayon (default: all cores, or RAYON_NUM_THREADS).
     #[arg(long)]
@@ -91,11 +92,7 @@ pub fn run(args: Args) -> nst::Result<()> {
             print_timing(&t, None);
         }
     }
-    for g in &args.gemm {
-        let dims: Vec<usize> = g.split('x').filter_map(|d| d.parse().ok()).collect();
-        let [m, k, n] = dims[..] else {
-            nst::bail!("--gemm sizes look like MxKxN, got '{g}'")
-        };
+    for &(m, k, n) in &args.gemm {
         let t = bench_gemm(m, k, n, args.repeats);
         print_timing(&t, None);
     }
@@ -115,19 +112,21 @@ fn check_memory(args: &Args) -> nst::Result<()> {
             "use smaller --sizes",
         )?;
     }
-    for g in &args.gemm {
-        let dims: Vec<u64> = g.split('x').filter_map(|d| d.parse().ok()).collect();
-        if let [m, k, n] = dims[..] {
-            // A, B and C in f32.
-            let needed = [
-                m.saturating_mul(k),
-                k.saturating_mul(n),
-                m.saturating_mul(n),
-            ]
-            .iter()
-            .fold(0u64, |acc, &v| acc.saturating_add(v.saturating_mul(4)));
-            crate::common::ensure_fits(needed, &format!("a {g} GEMM"), "use smaller --gemm sizes")?;
-        }
+    for &(m, k, n) in &args.gemm {
+        let (m, k, n) = (m as u64, k as u64, n as u64);
+        // A, B and C in f32.
+        let needed = [
+            m.saturating_mul(k),
+            k.saturating_mul(n),
+            m.saturating_mul(n),
+        ]
+        .iter()
+        .fold(0u64, |acc, &v| acc.saturating_add(v.saturating_mul(4)));
+        crate::common::ensure_fits(
+            needed,
+            &format!("a {m}x{k}x{n} GEMM"),
+            "use smaller --gemm sizes",
+        )?;
     }
     Ok(())
 }

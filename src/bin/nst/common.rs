@@ -13,20 +13,15 @@ pub struct NetArgs {
     #[arg(long, default_value = DEFAULT_DIR, value_name = "DIR")]
     pub weights: PathBuf,
     /// Pooling layers: max (as trained) or avg (Gatys et al. found it slightly smoother).
-    #[arg(long, default_value = "max", value_parser = crate::layers::parse_pooling)]
+    #[arg(long, default_value = "max", value_parser = Pooling::parse)]
     pub pooling: Pooling,
     /// How the 3×3 convolutions are computed: im2col (the reference), winograd
     /// (= winograd4, Winograd F(4×4,3×3): 4× fewer multiplications), winograd2 (F(2×2,3×3):
     /// 2.25× fewer, one digit more accurate), or auto (per layer, the faster by a fixed
     /// table: im2col for the first layer, F(4×4,3×3) elsewhere). Results agree to f32
     /// round-off (docs/performance.md).
-    #[arg(long, default_value = "auto", value_name = "ALGO", value_parser = parse_conv)]
+    #[arg(long, default_value = "auto", value_name = "ALGO")]
     pub conv: ConvAlgo,
-}
-
-/// `--conv`.
-pub fn parse_conv(s: &str) -> Result<ConvAlgo, String> {
-    ConvAlgo::parse(s)
 }
 
 impl NetArgs {
@@ -56,31 +51,6 @@ impl PictureArgs {
                 max_pixels: self.max_pixels,
             },
         )
-    }
-}
-
-/// A comma-separated list of layer names (`relu1_1,relu4_2`).
-#[derive(Clone, Debug)]
-pub struct LayerList(pub Vec<String>);
-
-/// Parse a comma-separated list of layer names (`relu1_1,relu4_2`).
-pub fn parse_layer_list(s: &str) -> Result<LayerList, String> {
-    let names: Vec<String> = s
-        .split(',')
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty())
-        .collect();
-    if names.is_empty() {
-        return Err("expected at least one layer name, e.g. relu1_1,relu4_2".into());
-    }
-    Ok(LayerList(names))
-}
-
-/// A positive size in pixels.
-pub fn parse_side(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("'{s}' is not a positive whole number of pixels")),
     }
 }
 

@@ -11,15 +11,10 @@ pub struct Args {
     /// Which picture: im2col (im2col and col2im of a 4×4 input), gram (the Gram matrix
     /// as channel co-occurrence), winograd (one F(2×2, 3×3) tile) or backward-walk (the
     /// backward pass through VGG16 with Gatys' loss taps).
-    #[arg(value_parser = parse_idea)]
     idea: Idea,
     /// File to write (its folder must exist).
     #[arg(short, long)]
     output: PathBuf,
-}
-
-fn parse_idea(s: &str) -> Result<Idea, String> {
-    Idea::parse(s)
 }
 
 pub fn run(args: Args) -> nst::Result<()> {

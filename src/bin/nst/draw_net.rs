@@ -12,15 +12,11 @@ pub struct Args {
     net: NetShape,
     /// Output format: svg or dot (default: from the file's extension, .dot/.gv → dot,
     /// anything else → svg).
-    #[arg(long, value_parser = parse_format)]
+    #[arg(long)]
     format: Option<NetFormat>,
     /// File to write (its folder must exist).
     #[arg(short, long)]
     output: PathBuf,
-}
-
-fn parse_format(s: &str) -> Result<NetFormat, String> {
-    NetFormat::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn run(args: Args) -> nst::Result<()> {

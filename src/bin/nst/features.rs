@@ -1,6 +1,7 @@
 //! `nst features`: dump VGG activations as .npy files.
 
-use crate::common::{parse_layer_list, parse_side, LayerList, NetArgs, PictureArgs};
+use crate::common::{NetArgs, PictureArgs};
+use crate::parse::{parse_side, LayerList};
 use ndarray::Axis;
 use std::path::PathBuf;
 
@@ -11,7 +12,10 @@ pub struct Args {
     /// A picture (PNG/JPEG) or an .npy array H×W×3 float32 RGB in [0,1].
     image: PathBuf,
     /// Layers to write, comma-separated (see `nst layers` for names).
-    #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu4_2,relu5_1")]
+    #[arg(
+        long,
+        default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu4_2,relu5_1"
+    )]
     layers: LayerList,
     /// Output folder (created if missing).
     #[arg(long, short, value_name = "DIR")]

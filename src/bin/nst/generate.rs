@@ -1,9 +1,9 @@
 //! `nst generate`: texture samples from a trained texture generator.
 
 use crate::common::TileArgs;
+use crate::optimise::numbered;
+use crate::parse::{parse_count, parse_size};
 use crate::progress::with_bar;
-use crate::stylize::numbered;
-use crate::trainargs::parse_count;
 use nst::texture_net::checkpoint::resolve_model;
 use nst::texture_net::{generation_bytes, pictures, sample_textures_with_progress, Generator};
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ pub struct Args {
     model: PathBuf,
     /// Output size: N (square) or WxH, e.g. 1024x768; multiples of 2^(K−1) (16 for the
     /// default K = 5).
-    #[arg(long, default_value = "256", value_parser = crate::parse_size, allow_negative_numbers = true)]
+    #[arg(long, default_value = "256", value_parser = parse_size, allow_negative_numbers = true)]
     size: (usize, usize),
     /// Seed of the noise: each seed gives another sample.
     #[arg(long, default_value_t = 0)]

@@ -1,18 +1,19 @@
 //! `nst layers`: seed 000's layer-by-layer walk through VGG as a table.
 
+use crate::parse::parse_size;
 use nst::vgg::{layer_table, Arch, Pooling};
 
 /// Which VGG, for what input: what `nst layers` tabulates and `nst draw-net` draws.
 #[derive(clap::Args)]
 pub struct NetShape {
     /// Network: vgg16 or vgg19.
-    #[arg(long, default_value = "vgg16", value_parser = parse_arch)]
+    #[arg(long, default_value = "vgg16", value_parser = Arch::parse)]
     pub arch: Arch,
     /// Input side in pixels (square), or WxH such as 400x300; at least 32 each.
-    #[arg(long, default_value = "300", value_parser = crate::parse_size, allow_negative_numbers = true)]
+    #[arg(long, default_value = "300", value_parser = parse_size, allow_negative_numbers = true)]
     pub size: (usize, usize),
     /// Pooling: max or avg (changes only the pooling layers' FLOPs and labels).
-    #[arg(long, default_value = "max", value_parser = parse_pooling)]
+    #[arg(long, default_value = "max", value_parser = Pooling::parse)]
     pub pooling: Pooling,
 }
 
@@ -22,14 +23,6 @@ pub struct NetShape {
 pub struct Args {
     #[command(flatten)]
     net: NetShape,
-}
-
-pub fn parse_arch(s: &str) -> Result<Arch, String> {
-    Arch::parse(s).map_err(|e| e.to_string())
-}
-
-pub fn parse_pooling(s: &str) -> Result<Pooling, String> {
-    Pooling::parse(s).map_err(|e| e.to_string())
 }
 
 pub fn run(args: Args) -> nst::Result<()> {

@@ -1,96 +1,12 @@
-//! The loss flags shared by `stylize`, `loss`, `reconstruct` and `texture`.
+//! The loss flags shared by `stylize` and `loss`.
 
-use crate::common::{parse_side, NetArgs, PictureArgs};
+use crate::common::{NetArgs, PictureArgs};
+use crate::parse::{parse_loss_weight, parse_positive, parse_side, Blend, LayerWeights};
 use nst::gatys::LossSpec;
 use nst::losses::Normalisation;
 use nst::tensor::Tensor4;
 use nst::weights::Convention;
 use std::path::{Path, PathBuf};
-
-/// `name[:weight],…` — layers with optional weights.
-#[derive(Clone, Debug)]
-pub struct LayerWeights(pub Vec<(String, Option<f64>)>);
-
-/// Parse `relu1_1:0.2,relu2_1,…`.
-pub fn parse_layer_weights(s: &str) -> Result<LayerWeights, String> {
-    let mut out = Vec::new();
-    for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-        match item.split_once(':') {
-            Some((name, w)) => {
-                let w: f64 = w
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("'{w}' in '{item}' is not a number"))?;
-                if !w.is_finite() || w < 0.0 {
-                    return Err(format!(
-                        "layer weight {w} in '{item}' must be a finite number ≥ 0"
-                    ));
-                }
-                if w > f64::from(f32::MAX) {
-                    return Err(format!("layer weight {w:e} in '{item}' {TOO_LARGE}"));
-                }
-                out.push((name.trim().to_string(), Some(w)));
-            }
-            None => out.push((item.to_string(), None)),
-        }
-    }
-    if out.is_empty() {
-        return Err("expected at least one layer, e.g. relu1_1,relu2_1 or relu4_2:1.0".into());
-    }
-    Ok(LayerWeights(out))
-}
-
-/// A finite number ≥ 0.
-pub fn parse_nonneg(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(format!("'{s}' is not a finite number ≥ 0")),
-    }
-}
-
-/// Why a loss weight above `f32::MAX` is refused.
-const TOO_LARGE: &str = "is too large: gradients are computed in f32 as the weight times \
-    the term's gradient, which overflows past 3.4e38 (the largest f32), so a weight must lie \
-    in [0, 3.4e38], and far below in practice (the run checks the starting picture's \
-    gradient against it)";
-
-/// A loss weight: a finite number ≥ 0 that fits in f32.
-pub fn parse_loss_weight(s: &str) -> Result<f64, String> {
-    let v = parse_nonneg(s)?;
-    if v > f64::from(f32::MAX) {
-        return Err(format!("'{s}' {TOO_LARGE}"));
-    }
-    Ok(v)
-}
-
-/// A finite number > 0.
-pub fn parse_positive(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("'{s}' is not a finite number > 0")),
-    }
-}
-
-/// Comma-separated blend weights for several styles (`0.7,0.3`).
-#[derive(Clone, Debug)]
-pub struct Blend(pub Vec<f64>);
-
-/// Parse `0.7,0.3`.
-pub fn parse_blend(s: &str) -> Result<Blend, String> {
-    let ws: Vec<f64> = s
-        .split(',')
-        .map(str::trim)
-        .filter(|x| !x.is_empty())
-        .map(parse_nonneg)
-        .collect::<Result<_, _>>()?;
-    if ws.is_empty() {
-        return Err("the style-weight list is empty (expected e.g. 0.7,0.3)".into());
-    }
-    if ws.iter().sum::<f64>() <= 0.0 {
-        return Err("style weights must not all be zero".into());
-    }
-    Ok(Blend(ws))
-}
 
 /// Which loss and where: layers, weights, normalisation, sizes and network.
 #[derive(clap::Args, Clone, Debug)]
@@ -102,11 +18,11 @@ pub struct LossArgs {
     #[arg(long = "loss", default_value = "gatys")]
     pub norm: Normalisation,
     /// Content layers with optional weights, e.g. relu4_2 or conv4_2:1.0 [default: by --loss].
-    #[arg(long, value_parser = parse_layer_weights, value_name = "LAYERS")]
+    #[arg(long, value_name = "LAYERS")]
     pub content_layers: Option<LayerWeights>,
     /// Style layers with optional weights, e.g. relu1_1,relu2_1:0.5 [default: by --loss; unweighted
     /// layers share equally (Gatys: 1/5 each) under gatys, 1 each under seed002].
-    #[arg(long, value_parser = parse_layer_weights, value_name = "LAYERS")]
+    #[arg(long, value_name = "LAYERS")]
     pub style_layers: Option<LayerWeights>,
     /// α, the content weight [default: 1].
     #[arg(long, value_parser = parse_loss_weight, allow_negative_numbers = true, value_name = "ALPHA")]
@@ -124,7 +40,7 @@ pub struct LossArgs {
     #[arg(long, default_value_t = 1.0, value_parser = parse_positive, allow_negative_numbers = true, value_name = "S")]
     pub style_scale: f64,
     /// Blend weights of several --style pictures, e.g. 0.7,0.3 [default: equal].
-    #[arg(long, value_parser = parse_blend, value_name = "W,W,…")]
+    #[arg(long, value_name = "W,W,…")]
     pub style_weights: Option<Blend>,
     #[command(flatten)]
     pub net: NetArgs,

@@ -14,6 +14,8 @@ mod loss;
 mod lossargs;
 mod malloc;
 mod montage;
+mod optimise;
+mod parse;
 mod progress;
 mod reconstruct;
 mod runlog;
@@ -111,23 +113,6 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Parse `N` (square) or `WxH` (width × height, as in 512x384) into (height, width).
-pub fn parse_size(s: &str) -> Result<(usize, usize), String> {
-    let bad = || {
-        format!("'{s}' is not a size (expected N or WxH with positive whole numbers, e.g. 256 or 512x384)")
-    };
-    let parts: Vec<&str> = s.split(['x', 'X', '×']).collect();
-    let nums: Vec<usize> = parts
-        .iter()
-        .map(|p| p.trim().parse::<usize>().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
-    match nums.as_slice() {
-        [n] if *n > 0 => Ok((*n, *n)),
-        [w, h] if *h > 0 && *w > 0 => Ok((*h, *w)),
-        _ => Err(bad()),
     }
 }
 

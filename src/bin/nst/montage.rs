@@ -1,6 +1,7 @@
 //! `nst montage`: put pictures side by side in a grid (for the figures).
 
 use crate::common::PictureArgs;
+use crate::parse::{parse_count, parse_side};
 use ndarray::{s, Array3};
 use std::path::PathBuf;
 
@@ -12,10 +13,10 @@ pub struct Args {
     #[arg(required = true)]
     pictures: Vec<PathBuf>,
     /// Pictures per row.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, value_parser = parse_count, allow_negative_numbers = true)]
     cols: usize,
     /// Height of each cell in pixels.
-    #[arg(long, default_value_t = 192)]
+    #[arg(long, default_value_t = 192, value_parser = parse_side, allow_negative_numbers = true)]
     cell: usize,
     /// Gap between cells in pixels. The grid, and each picture scaled to its cell, must
     /// stay within --max-pixels.
@@ -29,9 +30,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    if args.cols == 0 || args.cell == 0 {
-        nst::bail!("--cols and --cell must be at least 1");
-    }
     nst::image_io::check_output(&args.output)?;
     let cells: Vec<Array3<f32>> = args
         .pictures

@@ -1,8 +1,9 @@
 //! `nst reconstruct`: a picture rebuilt from noise by its content alone at one layer, or
 //! by its style alone from a set of layers (Gatys et al., Fig. 1; seed 000).
 
-use crate::common::{parse_layer_list, parse_side, LayerList, NetArgs, PictureArgs};
-use crate::stylize::{initial, Init, OptimArgs};
+use crate::common::{NetArgs, PictureArgs};
+use crate::optimise::{initial, Init, OptimArgs};
+use crate::parse::{parse_side, LayerList};
 use nst::gatys::{LossSpec, Objective};
 use nst::losses::Normalisation;
 use std::path::PathBuf;
@@ -27,7 +28,7 @@ pub struct Args {
     /// The picture to reconstruct.
     picture: PathBuf,
     /// Layers: one for content (e.g. conv4_2), one or more for style (e.g. conv1_1,conv2_1).
-    #[arg(long, value_parser = parse_layer_list)]
+    #[arg(long)]
     layers: LayerList,
     /// Where to write the reconstruction.
     #[arg(long, short, value_name = "FILE")]

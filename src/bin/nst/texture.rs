@@ -1,7 +1,8 @@
 //! `nst texture`: texture synthesis by optimisation (Gatys, Ecker & Bethge 2015).
 
-use crate::common::{parse_layer_list, parse_side, LayerList, NetArgs, PictureArgs};
-use crate::stylize::{initial, Init, OptimArgs};
+use crate::common::{NetArgs, PictureArgs};
+use crate::optimise::{initial, Init, OptimArgs};
+use crate::parse::{parse_side, parse_size, LayerList};
 use nst::gatys::{LossSpec, Objective};
 use nst::im2col::Padding;
 use nst::losses::Normalisation;
@@ -16,13 +17,13 @@ pub struct Args {
     /// The texture sample.
     sample: PathBuf,
     /// Output size: N (square) or WxH, e.g. 512x384.
-    #[arg(long, default_value = "256", value_parser = crate::parse_size, allow_negative_numbers = true)]
+    #[arg(long, default_value = "256", value_parser = parse_size, allow_negative_numbers = true)]
     size: (usize, usize),
     /// Scale the sample so its longest side is N pixels before measuring it [default: as is].
     #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     sample_size: Option<usize>,
     /// Texture layers.
-    #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
+    #[arg(long, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
     layers: LayerList,
     /// Make the texture seamless (tileable): sizes must be multiples of 32.
     #[arg(long)]

@@ -1,6 +1,7 @@
 //! `nst texture-loss`: the texture loss of finished pictures.
 
-use crate::common::{parse_layer_list, parse_side, LayerList, NetArgs, PictureArgs};
+use crate::common::{NetArgs, PictureArgs};
+use crate::parse::{parse_count, parse_side, LayerList};
 use nst::gatys::{LossSpec, Objective};
 use nst::losses::Normalisation;
 use nst::texture_net::diversity::{gram_split, layout_correlation};
@@ -35,12 +36,12 @@ pub struct Args {
     #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     sample_size: Option<usize>,
     /// Texture layers.
-    #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
+    #[arg(long, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
     layers: LayerList,
     /// Cell size, in pixels, of the layout correlation (pictures averaged over N×N cells
     /// before they are correlated: the layout stays, the fine grain goes).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..), value_name = "N")]
-    layout_block: u32,
+    #[arg(long, default_value_t = 8, value_parser = parse_count, value_name = "N")]
+    layout_block: usize,
     /// Also measure N random crops of the sample itself, each the size of the first
     /// picture: the loss real pieces of the texture reach (0: none).
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -105,7 +106,7 @@ pub fn run(args: Args) -> nst::Result<()> {
             print_split(&what, &objectives[&(h, w)], &measured);
         }
         let views: Vec<_> = rgbs.iter().map(|r| r.view()).collect();
-        let block = args.layout_block as usize;
+        let block = args.layout_block;
         match layout_correlation(&views, block) {
             Some(r) => println!(
                 "layout correlation {r:.2} (mean over {} pairs of {block}×{block}-cell means; \

@@ -1,7 +1,7 @@
 //! `nst train-style`: train a Texture Networks stylisation generator.
 
-use crate::common::{parse_layer_list, parse_side, LayerList, PictureArgs};
-use crate::lossargs::{parse_loss_weight, parse_positive};
+use crate::common::PictureArgs;
+use crate::parse::{parse_loss_weight, parse_positive, parse_side, LayerList};
 use crate::trainargs::{announce, path_setting, Loop, TrainArgs};
 use ndarray::{s, Array3, Array4};
 use nst::rng::Rng;
@@ -30,10 +30,10 @@ pub struct Args {
     #[arg(long, default_value_t = 40.0, value_parser = parse_loss_weight, allow_negative_numbers = true)]
     alpha: f64,
     /// Style layers, equally weighted.
-    #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
+    #[arg(long, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
     style_layers: LayerList,
     /// Content layers, equally weighted.
-    #[arg(long, value_parser = parse_layer_list, default_value = "relu4_2")]
+    #[arg(long, default_value = "relu4_2")]
     content_layers: LayerList,
     /// Longest side of the style picture in pixels [default: twice the training size's
     /// longer side].
@@ -43,9 +43,10 @@ pub struct Args {
     /// of --size is taken [default: twice the training size's longer side].
     #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     image_side: Option<usize>,
-    /// Amplitude of the noise inputs during training, U[0, s).
-    #[arg(long, default_value_t = 1.0, value_parser = parse_positive, allow_negative_numbers = true, value_name = "S")]
-    noise_scale: f64,
+    /// Amplitude of the noise inputs during training, U[0, s) [default: 1, or the
+    /// checkpoint's].
+    #[arg(long, value_parser = parse_positive, allow_negative_numbers = true, value_name = "S")]
+    noise_scale: Option<f64>,
     #[command(flatten)]
     train: TrainArgs,
     #[command(flatten)]

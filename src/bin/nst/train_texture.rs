@@ -1,6 +1,7 @@
 //! `nst train-texture`: train a Texture Networks generator for one texture.
 
-use crate::common::{parse_layer_list, parse_side, LayerList, PictureArgs};
+use crate::common::PictureArgs;
+use crate::parse::{parse_side, LayerList};
 use crate::trainargs::{announce, path_setting, Loop, TrainArgs};
 use nst::texture_net::{pictures, sample_textures, GeneratorConfig, TrainLoss, Trainer};
 use std::path::PathBuf;
@@ -20,7 +21,7 @@ pub struct Args {
     #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     sample_size: Option<usize>,
     /// Texture layers, equally weighted (the paper: relu1_1 … relu5_1).
-    #[arg(long, value_parser = parse_layer_list, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
+    #[arg(long, default_value = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1")]
     layers: LayerList,
     #[command(flatten)]
     train: TrainArgs,
@@ -29,7 +30,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    let start = args.train.start(GeneratorConfig::texture(), 1.0)?;
+    let start = args.train.start(GeneratorConfig::texture(), None)?;
     let (vgg, conv) = args.train.net.load()?;
     let sample = conv.preprocess(args.picture.load(&args.sample, args.sample_size)?.view());
     let share = 1.0 / args.layers.0.len() as f64;

@@ -2,7 +2,7 @@
 //! architecture, checkpoints, resuming, progress, the loss log and Ctrl-C.
 
 use crate::common::NetArgs;
-use crate::lossargs::parse_positive;
+use crate::parse::{parse_count, parse_positive, parse_size};
 use crate::progress::{fmt_duration, interrupted, Progress};
 use crate::runlog::RunLog;
 use nst::gatys::Control;
@@ -12,19 +12,10 @@ use nst::tensor::Tensor4;
 use nst::texture_net::checkpoint::{
     list_checkpoints, load_checkpoint, load_newest, save_checkpoint, save_model, Checkpoint,
 };
-use nst::texture_net::config::parse_padding;
 use nst::texture_net::{
     Generator, GeneratorConfig, NormKind, Schedule, StepReport, TrainOptions, TrainState, Trainer,
 };
 use std::path::{Path, PathBuf};
-
-/// A whole number ≥ 1.
-pub fn parse_count(s: &str) -> Result<usize, String> {
-    match s.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("'{s}' is not a whole number ≥ 1")),
-    }
-}
 
 /// A checkpoint picked up by `--resume`: its state, its settings, and its folder.
 pub type Resumed = (TrainState<f32>, Vec<(String, String)>, PathBuf);
@@ -38,7 +29,7 @@ pub struct TrainArgs {
     pub output: PathBuf,
     /// Size of the training pictures: N (square) or WxH; multiples of 2^(K−1) (16 for
     /// textures, 32 for stylisation) [default: 256, or the checkpoint's on --resume].
-    #[arg(long, value_parser = crate::parse_size, allow_negative_numbers = true)]
+    #[arg(long, value_parser = parse_size, allow_negative_numbers = true)]
     pub size: Option<(usize, usize)>,
     /// Pictures per batch [default: 16, or the checkpoint's].
     #[arg(long, value_parser = parse_count, allow_negative_numbers = true, value_name = "N")]
@@ -101,14 +92,14 @@ pub struct ArchArgs {
     pub channels: Option<usize>,
     /// Normalisation: batch (the 2016 paper) or instance (Improved Texture Networks)
     /// [default: batch].
-    #[arg(long, value_parser = NormKind::parse)]
+    #[arg(long)]
     pub norm: Option<NormKind>,
     /// Nonlinearity: relu, leaky_relu or leaky_relu:<slope> [default: relu].
-    #[arg(long, value_parser = Activation::parse)]
+    #[arg(long)]
     pub activation: Option<Activation>,
     /// Padding of the 3×3 convolutions: circular (outputs tile seamlessly) or zero
     /// [default: circular].
-    #[arg(long, value_parser = parse_padding)]
+    #[arg(long)]
     pub padding: Option<Padding>,
 }
 
@@ -145,8 +136,9 @@ pub struct Start {
 
 impl TrainArgs {
     /// Fresh run or resume; options filled in from flags, then the checkpoint, then the
-    /// seed's defaults. Fails before any long work on a bad combination.
-    pub fn start(&self, base: GeneratorConfig, noise_scale: f64) -> nst::Result<Start> {
+    /// seed's defaults. `noise_scale` is `--noise-scale` if the command has it and it was
+    /// given (`None` otherwise). Fails before any long work on a bad combination.
+    pub fn start(&self, base: GeneratorConfig, noise_scale: Option<f64>) -> nst::Result<Start> {
         let ckpt: Option<Checkpoint<f32>> = if let Some(dir) = &self.resume_from {
             Some(load_checkpoint(dir)?)
         } else if self.resume {
@@ -170,24 +162,22 @@ impl TrainArgs {
                  cannot change when resuming: the checkpoint's generator is kept"
             );
         }
-        let prev = ckpt.as_ref().map(|c| c.options.clone());
-        let d = TrainOptions {
+        // Each option: the flag if given, else the checkpoint's value when resuming, else
+        // the default of a new run (the only place the code holds these defaults; the
+        // flags' help quotes them).
+        let defaults = TrainOptions {
             size: (256, 256),
             batch: 16,
             schedule: Schedule::seed001(),
             seed: 0,
-            noise_scale,
+            noise_scale: 1.0,
         };
-        let p = prev.as_ref().unwrap_or(&d);
+        let p = ckpt.as_ref().map_or(&defaults, |c| &c.options);
         let options = TrainOptions {
             size: self.size.unwrap_or(p.size),
             batch: self.batch_size.unwrap_or(p.batch),
             seed: self.seed.unwrap_or(p.seed),
-            noise_scale: if prev.is_some() && noise_scale == d.noise_scale {
-                p.noise_scale
-            } else {
-                noise_scale
-            },
+            noise_scale: noise_scale.unwrap_or(p.noise_scale),
             schedule: Schedule {
                 lr: self.lr.unwrap_or(p.schedule.lr),
                 iterations: self.iterations.unwrap_or(p.schedule.iterations),

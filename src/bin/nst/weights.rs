@@ -30,7 +30,7 @@ enum Cmd {
         source: Option<String>,
         /// Preprocessing convention of these weights: caffe-bgr255 (Keras/Caffe VGG) or torch-rgb01.
         #[arg(long, default_value = "caffe-bgr255")]
-        convention: String,
+        convention: Convention,
     },
     /// Show a weight folder's architecture, convention and tensors.
     Info {
@@ -55,7 +55,6 @@ pub fn run(args: Args) -> nst::Result<()> {
             source,
             convention,
         } => {
-            let convention = Convention::parse(&convention)?;
             let opts = onnx::ImportOptions {
                 onnx: &file,
                 out: &out,

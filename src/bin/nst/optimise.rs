@@ -1,0 +1,342 @@
+//! The optimisation that `stylize`, `reconstruct` and `texture` share: its flags
+//! ([`OptimArgs`]: optimiser, iterations, step, saving, logging), the starting picture
+//! ([`Init`], [`initial`]) and the run itself ([`OptimArgs::drive`]: progress, the loss
+//! log, intermediate pictures, Ctrl-C, the final save and report). The only module of
+//! the binary that calls the library's optimisation loop.
+
+use crate::parse::parse_positive;
+use crate::progress::{interrupted, Progress};
+use crate::runlog::RunLog;
+use nst::gatys::{optimize_bounded, Control, Ending, Objective, OptimizerChoice, PixelBounds};
+use nst::losses::Normalisation;
+use nst::optim::LineSearch;
+use nst::rng::Rng;
+use nst::tensor::Tensor4;
+use nst::weights::Convention;
+use std::path::{Path, PathBuf};
+
+/// What to start from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Init {
+    /// White noise (Gatys et al.'s choice; slower to converge).
+    Noise,
+    /// The content picture (faster, keeps more structure).
+    Content,
+    /// The (first) style picture, resized to the output.
+    Style,
+}
+
+/// Which optimiser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Optimizer {
+    /// L-BFGS (quasi-Newton; Gatys' choice).
+    Lbfgs,
+    /// Adam (seed 002's choice).
+    Adam,
+    /// Plain gradient descent.
+    Gd,
+}
+
+/// L-BFGS line search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Search {
+    /// Fixed step of length --lr (neural-style; one evaluation per iteration); hands over
+    /// to strong-wolfe, once, if it stalls or overshoots a second time.
+    None,
+    /// Strong Wolfe conditions (1–26 evaluations per iteration).
+    StrongWolfe,
+}
+
+/// Optimisation flags shared by stylize, reconstruct and texture.
+#[derive(clap::Args, Clone, Debug)]
+pub struct OptimArgs {
+    /// Starting picture [default: content for stylize, noise for reconstruct/texture].
+    #[arg(long, value_enum)]
+    pub init: Option<Init>,
+    /// Seed for the noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Optimiser [default: lbfgs; adam under --loss seed002].
+    #[arg(long, value_enum)]
+    pub optimizer: Option<Optimizer>,
+    /// Iterations [default: 300; 2000 under --loss seed002].
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<usize>,
+    /// Step size in network-input units (0–255 for the Caffe weights) [default: L-BFGS 1,
+    /// Adam 10 (0.17 under seed002: its 0.003 converted from torchvision-normalised units),
+    /// GD 1e-4].
+    #[arg(long, value_parser = parse_positive, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// L-BFGS history size (curvature pairs kept).
+    #[arg(long, default_value_t = 100, value_name = "M")]
+    pub lbfgs_history: usize,
+    /// L-BFGS line search.
+    #[arg(long, value_enum, default_value = "none")]
+    pub line_search: Search,
+    /// Save the picture every N iterations as OUT_0100.png, … (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub save_every: usize,
+    /// Print every loss term every N iterations and record them in --log (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub log_every: usize,
+    /// Log file for --log-every: .csv or .jsonl [default: OUT.log.csv].
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Stop as soon as the loss is at or below this value (to time how long optimisation
+    /// takes to reach a given loss).
+    #[arg(long, value_parser = parse_positive, allow_negative_numbers = true, value_name = "LOSS")]
+    pub target_loss: Option<f64>,
+    /// Keep the picture's pixels inside [0, 1] while optimising (clamped after every
+    /// iteration). Without it they may leave the range, which the loss does not forbid,
+    /// and are clamped only when saved, which can change the saved picture's loss a lot.
+    #[arg(long)]
+    pub clamp: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl OptimArgs {
+    // ANCHOR: optimizer_choice
+    /// The optimiser with its defaults filled in.
+    pub fn choice(&self, norm: Normalisation) -> OptimizerChoice {
+        let opt = self.optimizer.unwrap_or(if norm == Normalisation::Seed002 {
+            Optimizer::Adam
+        } else {
+            Optimizer::Lbfgs
+        });
+        match opt {
+            Optimizer::Lbfgs => OptimizerChoice::Lbfgs {
+                history: self.lbfgs_history,
+                lr: self.lr.unwrap_or(1.0),
+                line_search: match self.line_search {
+                    Search::None => LineSearch::None,
+                    Search::StrongWolfe => LineSearch::StrongWolfe,
+                },
+            },
+            Optimizer::Adam => {
+                let (lr, b1) = match norm {
+                    // 0.003 in torchvision-normalised units is 0.003·255·0.226 ≈ 0.17 here.
+                    Normalisation::Seed002 => (0.17, 0.5),
+                    Normalisation::Gatys => (10.0, 0.9),
+                };
+                OptimizerChoice::Adam {
+                    lr: self.lr.unwrap_or(lr),
+                    beta1: b1,
+                    beta2: 0.999,
+                }
+            }
+            Optimizer::Gd => OptimizerChoice::Gd {
+                lr: self.lr.unwrap_or(1e-4),
+            },
+        }
+    }
+    // ANCHOR_END: optimizer_choice
+
+    /// Will optimising an `h`×`w` picture fit in memory? An error when it cannot
+    /// ([`crate::common::ensure_fits`]); a note on stderr when it may swap.
+    pub fn check_memory(&self, norm: Normalisation, (h, w): (usize, usize)) -> nst::Result<()> {
+        let needed = nst::memory::optimisation_bytes(h, w, self.choice(norm).state_vectors());
+        let what = format!("optimising a {w}×{h} picture");
+        crate::common::ensure_fits(needed, &what, "use a smaller --size")
+    }
+
+    /// Check, before any work, that the picture (and the loss log, if one is asked
+    /// for) can be written: extension, folder, permission.
+    pub fn check_outputs(&self, output: &Path) -> nst::Result<()> {
+        nst::image_io::check_output(output)?;
+        if self.log_every > 0 {
+            let log = self
+                .log
+                .clone()
+                .unwrap_or_else(|| with_suffix(output, ".log.csv"));
+            nst::files::check_writable(&log)?;
+        }
+        Ok(())
+    }
+
+    /// Iterations with the preset's default.
+    pub fn iterations(&self, norm: Normalisation) -> usize {
+        self.iterations
+            .unwrap_or(if norm == Normalisation::Seed002 {
+                2000
+            } else {
+                300
+            })
+    }
+
+    /// Run the optimisation with progress, logging, intermediate saves and Ctrl-C, then
+    /// save the result through `finish` (which may post-process it). Returns an error
+    /// after saving when the loss became NaN.
+    pub fn drive(
+        &self,
+        label: &str,
+        obj: &Objective,
+        x0: Tensor4<f32>,
+        output: &Path,
+        conv: &nst::weights::Convention,
+        finish: &dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32>,
+    ) -> nst::Result<()> {
+        crate::signals::install();
+        let norm = obj.spec().norm;
+        let iterations = self.iterations(norm);
+        let choice = self.choice(norm);
+        let log_path = self
+            .log
+            .clone()
+            .unwrap_or_else(|| with_suffix(output, ".log.csv"));
+        let mut log = if self.log_every > 0 {
+            Some(RunLog::create(&log_path)?)
+        } else {
+            None
+        };
+        // The loss must be finite where the run starts (weights too large for f32 are
+        // refused here, naming the flag and its range, not at iteration 1).
+        obj.check_start(&x0)?;
+        let mut progress = Progress::new(label, iterations, self.quiet);
+        eprintln!(
+            "{label}: {iterations} iterations of {choice:?} on a {}×{} picture",
+            obj.shape().1,
+            obj.shape().0
+        );
+        let mut save_error = None;
+        let mut reached = None;
+        let bounds = self.clamp.then(|| PixelBounds::of(conv));
+        let outcome = optimize_bounded(obj, x0, &choice, iterations, bounds.as_ref(), |it| {
+            progress.update(it.iter, &format!("loss {:.4e}", it.terms.total));
+            if self.log_every > 0 && (it.iter % self.log_every == 0 || it.iter == 1) {
+                let line = crate::runlog::describe(it.iter, it.terms);
+                if let Some(log) = log.as_mut() {
+                    if let Err(e) = log.row(it.iter, it.evals, progress.elapsed(), it.terms) {
+                        save_error.get_or_insert(e);
+                    }
+                }
+                progress.finish();
+                eprintln!("{line}");
+            }
+            if self.save_every > 0 && it.iter % self.save_every == 0 {
+                let path = numbered(output, it.iter);
+                if let Err(e) = nst::image_io::save_rgb(&path, finish(it.x).view()) {
+                    save_error.get_or_insert(e);
+                }
+            }
+            if self.target_loss.is_some_and(|t| it.terms.total <= t) {
+                reached = Some((it.iter, progress.elapsed()));
+                Control::Stop
+            } else if interrupted() || save_error.is_some() {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        });
+        progress.finish();
+        if let Some(e) = save_error {
+            return Err(e);
+        }
+        nst::image_io::save_rgb(output, finish(&outcome.x).view())?;
+        let secs = progress.elapsed();
+        let t = &outcome.terms;
+        eprintln!(
+            "{label}: {} iterations ({} evaluations) in {:.1}s, {:.2}s/iteration; loss {:.4e} (content {:.4e}, style {:.4e}, tv {:.4e})",
+            outcome.iterations,
+            outcome.evals,
+            secs,
+            secs / outcome.iterations.max(1) as f64,
+            t.total,
+            t.content,
+            t.style,
+            t.tv
+        );
+        if let Some(i) = outcome.searched_from {
+            eprintln!(
+                "note: L-BFGS's fixed steps stalled or kept overshooting by iteration {i}; \
+                 it started again from there with the strong-Wolfe line search (see \
+                 `--line-search`)"
+            );
+        }
+        match outcome.ending {
+            Ending::Finished => eprintln!("saved {}", output.display()),
+            Ending::Converged(why) => eprintln!("converged early ({why}); saved {}", output.display()),
+            Ending::Stopped => match reached {
+                Some((i, secs)) => eprintln!(
+                    "reached the target loss at iteration {i} after {secs:.2}s of optimisation; saved {}",
+                    output.display()
+                ),
+                None => eprintln!("interrupted at iteration {}; saved {}", outcome.iterations, output.display()),
+            },
+            Ending::NonFinite(i) => nst::bail!(
+                "the loss became NaN or infinite at iteration {i}; saved the last good picture (iteration {}) to {}",
+                outcome.iterations,
+                output.display()
+            ),
+        }
+        if log.is_some() {
+            eprintln!("loss log: {}", log_path.display());
+        }
+        if !self.clamp {
+            let (_, _, h, w) = outcome.x.dim();
+            let x = outcome.x.as_slice().expect("contiguous");
+            let out = PixelBounds::of(conv).outside(x, h * w);
+            if out > 0.001 {
+                eprintln!(
+                    "note: {:.1} % of the picture's values were outside [0, 1] and were clamped \
+                     when saving, so the saved picture's loss is higher than the one above \
+                     (`--clamp` keeps them inside while optimising)",
+                    100.0 * out
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `out.png` → `out_0100.png`.
+pub fn numbered(path: &Path, iter: usize) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let ext = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    path.with_file_name(format!("{stem}_{iter:04}{ext}"))
+}
+
+/// `out.png` + `.log.csv` → `out.log.csv`.
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    path.with_file_name(format!("{stem}{suffix}"))
+}
+
+// ANCHOR: initial
+/// The starting picture in network space.
+pub fn initial(
+    init: Init,
+    shape: (usize, usize),
+    content: Option<&Tensor4<f32>>,
+    style_rgb: Option<&ndarray::Array3<f32>>,
+    conv: &Convention,
+    seed: u64,
+) -> nst::Result<Tensor4<f32>> {
+    let (h, w) = shape;
+    Ok(match init {
+        Init::Content => match content {
+            Some(c) => c.clone(),
+            None => nst::bail!("--init content needs a content picture"),
+        },
+        Init::Noise => {
+            // White noise in RGB [0,1], mapped to the network's input space.
+            let rgb: ndarray::Array3<f32> = Rng::new(seed).uniform_array((h, w, 3), 0.0, 1.0);
+            conv.preprocess(rgb.view())
+        }
+        Init::Style => match style_rgb {
+            Some(s) => conv.preprocess(nst::image_io::resize(s.view(), h, w).view()),
+            None => nst::bail!("--init style needs a style picture"),
+        },
+    })
+}
+// ANCHOR_END: initial
