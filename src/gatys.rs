@@ -1,16 +1,16 @@
 //! Style transfer by image optimisation (Gatys, Ecker & Bethge, CVPR 2016): the loop.
 //!
 //! The network is frozen; the picture is the variable. The loss is
-//! [`crate::objective::Objective`]'s for one picture; this module minimises it from a
+//! [`crate::loss::objective::Objective`]'s for one picture; this module minimises it from a
 //! starting picture with any [`Optimizer`], calls an observer after each iteration (the
 //! binary's progress bar, snapshots, Ctrl-C), optionally keeps the pixels in the range a
 //! saved picture has, and stops at the first non-finite loss it cannot recover from,
 //! keeping the last good picture.
 
-pub use crate::objective::{check_picture_size, LossSpec, Objective, Terms};
+pub use crate::loss::objective::{check_picture_size, LossSpec, Objective, Terms};
+use crate::math::tensor::Tensor4;
 use crate::optim::Optimizer;
 pub use crate::optim::OptimizerChoice;
-use crate::tensor::Tensor4;
 use ndarray::{Array3, Array4};
 
 /// What the observer sees after each iteration.
@@ -77,7 +77,7 @@ pub struct PixelBounds {
 
 impl PixelBounds {
     /// The bounds of pictures preprocessed with `conv`.
-    pub fn of(conv: &crate::weights::Convention) -> Self {
+    pub fn of(conv: &crate::net::weights::Convention) -> Self {
         let black = conv.preprocess(Array3::<f32>::zeros((1, 1, 3)).view());
         let white = conv.preprocess(Array3::<f32>::ones((1, 1, 3)).view());
         let (mut lo, mut hi) = ([0.0; 3], [0.0; 3]);

@@ -6,30 +6,16 @@
 //!
 //! Dependencies point downward only: `tensor` ← `gemm` ← `im2col` ← `layers` ← `vgg` ….
 
-pub mod bench;
-pub mod checks;
-pub mod color;
-pub mod crc32c;
 pub mod error;
-pub mod files;
+pub mod formats;
 pub mod gatys;
-pub mod gemm;
 pub mod gradcheck;
-pub mod im2col;
-pub mod image_io;
 pub mod layers;
-pub mod losses;
-pub mod memory;
-pub mod npy;
-pub mod objective;
+pub mod loss;
+pub mod math;
+pub mod net;
 pub mod optim;
-pub mod protobuf;
-pub mod rng;
-pub mod tensor;
 pub mod texture_net;
-pub mod tfrecord;
-pub mod vgg;
-pub mod viz;
-pub mod weights;
+pub mod tools;
 
 pub use error::{Context, Error, Result};

@@ -8,10 +8,10 @@ use ndarray::{Array3, Array4};
 use nst::gatys::{
     optimize, optimize_bounded, Control, LossSpec, Objective, OptimizerChoice, PixelBounds,
 };
-use nst::losses::Normalisation;
-use nst::rng::Rng;
-use nst::vgg::{Arch, Pooling, Vgg};
-use nst::weights::Convention;
+use nst::loss::Normalisation;
+use nst::math::rng::Rng;
+use nst::net::vgg::{Arch, Pooling, Vgg};
+use nst::net::weights::Convention;
 
 #[test]
 fn bounds_are_the_preprocessed_black_and_white() {

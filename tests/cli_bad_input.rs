@@ -157,21 +157,21 @@ fn missing_inputs_and_unwritable_outputs_fail_before_work() {
         "over the limit of 40000000 pixels",
     );
     // (6000 px: 6000×4500 with L-BFGS's 100 pairs, about 115 GB.)
-    let big = nst::memory::optimisation_bytes(4500, 6000, 204);
-    if nst::memory::machine_memory().is_some_and(|m| big > m.total_with_swap) {
+    let big = nst::tools::memory::optimisation_bytes(4500, 6000, 204);
+    if nst::tools::memory::machine_memory().is_some_and(|m| big > m.total_with_swap) {
         let memory = "GB of memory; this machine has";
         at_size(&[stylize, reconstruct], "6000", memory);
         at_size(&[&["texture", &s]], "200000", memory);
     }
     // A forward pass alone keeps fewer values: four full-resolution taps at 6000 px.
     let taps = "conv1_1,relu1_1,conv1_2,relu1_2";
-    let net = nst::vgg::layers(nst::vgg::Arch::Vgg16, nst::vgg::WIDTHS);
+    let net = nst::net::vgg::layers(nst::net::vgg::Arch::Vgg16, nst::net::vgg::WIDTHS);
     let at: Vec<usize> = taps
         .split(',')
         .map(|t| net.iter().position(|l| l.name == t).unwrap())
         .collect();
-    let forward = nst::memory::forward_bytes(nst::vgg::Arch::Vgg16, 4500, 6000, &at);
-    if nst::memory::machine_memory().is_some_and(|m| forward > m.total_with_swap) {
+    let forward = nst::tools::memory::forward_bytes(nst::net::vgg::Arch::Vgg16, 4500, 6000, &at);
+    if nst::tools::memory::machine_memory().is_some_and(|m| forward > m.total_with_swap) {
         let dir = d.join("features").display().to_string();
         let args = [
             "features", &c, "--layers", taps, "--size", "6000", "-o", &dir,
@@ -428,7 +428,7 @@ fn tiny_model(tag: &str, stylisation: bool, norm: nst::texture_net::NormKind) ->
 /// before allocating, with one line.
 #[test]
 fn sizes_that_cannot_fit_are_refused_not_aborted() {
-    if nst::memory::machine_memory().is_none() {
+    if nst::tools::memory::machine_memory().is_none() {
         common::skipped("this machine's memory cannot be read (/proc/meminfo)");
         return;
     }
@@ -594,11 +594,12 @@ fn non_finite_weights_are_named() {
             std::os::unix::fs::symlink(e.path(), d.join(&name)).unwrap();
         }
     }
-    let mut bias: ndarray::ArrayD<f32> = nst::npy::read_f32(&src.join("conv3_1.bias.npy")).unwrap();
+    let mut bias: ndarray::ArrayD<f32> =
+        nst::formats::npy::read_f32(&src.join("conv3_1.bias.npy")).unwrap();
     bias[[17]] = f32::NAN;
-    nst::npy::write_f32(&d.join("conv3_1.bias.npy"), &bias.view()).unwrap();
-    let old = nst::weights::sha256_file(&src.join("conv3_1.bias.npy")).unwrap();
-    let new = nst::weights::sha256_file(&d.join("conv3_1.bias.npy")).unwrap();
+    nst::formats::npy::write_f32(&d.join("conv3_1.bias.npy"), &bias.view()).unwrap();
+    let old = nst::net::weights::sha256_file(&src.join("conv3_1.bias.npy")).unwrap();
+    let new = nst::net::weights::sha256_file(&d.join("conv3_1.bias.npy")).unwrap();
     manifest = manifest.replace(&old, &new);
     std::fs::write(d.join("manifest.tsv"), manifest).unwrap();
     let dir = d.to_str().unwrap();
@@ -626,9 +627,9 @@ fn non_finite_weights_are_named() {
         .map(|e| e.unwrap().path())
         .find(|p| p.to_string_lossy().ends_with(".weight.npy"))
         .unwrap();
-    let mut w: ndarray::ArrayD<f32> = nst::npy::read_f32(&file).unwrap();
+    let mut w: ndarray::ArrayD<f32> = nst::formats::npy::read_f32(&file).unwrap();
     w.fill(f32::INFINITY);
-    nst::npy::write_f32(&file, &w.view()).unwrap();
+    nst::formats::npy::write_f32(&file, &w.view()).unwrap();
     let out = tmp("nan-gen").join("g.png").display().to_string();
     one_error_line(
         &["generate", m.to_str().unwrap(), "--size", "32", "-o", &out],

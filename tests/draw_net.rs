@@ -1,9 +1,9 @@
 //! `nst draw-net`: the SVG is well-formed and names every layer; DOT names every layer;
 //! text is escaped; writing into a missing folder is one clean error line.
 
-use nst::vgg::{layers, Arch, Pooling, WIDTHS};
-use nst::viz::svg::escape_xml;
-use nst::viz::{draw_net, NetFormat};
+use nst::net::vgg::{layers, Arch, Pooling, WIDTHS};
+use nst::tools::viz::svg::escape_xml;
+use nst::tools::viz::{draw_net, NetFormat};
 use std::process::Command;
 
 /// A tiny well-formedness check, enough for the documents we write: every `<tag>` is

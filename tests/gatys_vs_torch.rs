@@ -20,10 +20,10 @@ mod common;
 
 use ndarray::{Array3, Ix1, Ix3};
 use nst::gatys::{optimize, Control, LossSpec, Objective, OptimizerChoice};
+use nst::math::tensor::{rel_error, Tensor4};
+use nst::net::vgg::{Pooling, Vgg};
+use nst::net::weights::Convention;
 use nst::optim::LineSearch;
-use nst::tensor::{rel_error, Tensor4};
-use nst::vgg::{Pooling, Vgg};
-use nst::weights::Convention;
 
 const TERMS_TOL: f64 = 1e-4;
 const GRAD_TOL: f64 = 1e-3;

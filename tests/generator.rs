@@ -5,11 +5,11 @@
 mod common;
 
 use ndarray::{s, Array4, ArrayView1, ArrayView4, Axis};
-use nst::files::test_dir;
-use nst::im2col::Padding;
+use nst::formats::files::test_dir;
 use nst::layers::{conv2d_forward, ConvSpec};
-use nst::rng::Rng;
-use nst::tensor::rel_error;
+use nst::math::im2col::Padding;
+use nst::math::rng::Rng;
+use nst::math::tensor::rel_error;
 use nst::texture_net::{
     noise_inputs, stylisation_inputs, Generator, GeneratorConfig, Mode, NormKind,
 };

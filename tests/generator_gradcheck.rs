@@ -18,9 +18,9 @@
 
 use ndarray::Array4;
 use nst::gradcheck::{check_directions, check_range, dot, numeric_gradient, GradCheck};
-use nst::im2col::Padding;
 use nst::layers::Activation;
-use nst::rng::Rng;
+use nst::math::im2col::Padding;
+use nst::math::rng::Rng;
 use nst::texture_net::{Generator, GeneratorConfig, Mode, NormKind};
 
 const H: f64 = 1e-6;

@@ -11,10 +11,10 @@
 
 use ndarray::{s, Array4};
 use nst::gatys::{LossSpec, Objective};
-use nst::im2col::Padding;
-use nst::losses::Normalisation;
-use nst::rng::Rng;
-use nst::vgg::{Arch, Pooling, Vgg};
+use nst::loss::Normalisation;
+use nst::math::im2col::Padding;
+use nst::math::rng::Rng;
+use nst::net::vgg::{Arch, Pooling, Vgg};
 
 fn tile_2x2(p: &Array4<f32>) -> Array4<f32> {
     let (n, c, h, w) = p.dim();

@@ -1,13 +1,13 @@
 //! Every layer's backward pass against central finite differences in f64, over random
 //! shapes, strides and paddings (proptest), plus adjoint tests and cases small enough
-//! to compute by hand. Tolerances are explained in `nst::checks`.
+//! to compute by hand. Tolerances are explained in `nst::gradcheck::layers`.
 
 use ndarray::{array, Array1, Array4};
-use nst::checks::{self, ConvCase, LAYER_TOL};
-use nst::im2col::Padding;
+use nst::gradcheck::layers::{self as checks, ConvCase, LAYER_TOL};
 use nst::layers::{conv2d_forward, conv2d_forward_then, conv2d_naive, maxpool2_forward, ConvSpec};
-use nst::rng::Rng;
-use nst::tensor::rel_error;
+use nst::math::im2col::Padding;
+use nst::math::rng::Rng;
+use nst::math::tensor::rel_error;
 use proptest::prelude::*;
 
 fn conv_case() -> impl Strategy<Value = ConvCase> {
@@ -55,7 +55,10 @@ fn pointwise_conv_reads_the_input_in_place() {
         let x: Array4<f64> = rng.uniform_array((2, c, h, w), -1.0, 1.0);
         let wt: Array4<f64> = rng.uniform_array((o, c, 1, 1), -1.0, 1.0);
         let b: Array1<f64> = rng.uniform_array(o, -1.0, 1.0);
-        for padding in [nst::im2col::Padding::Zero, nst::im2col::Padding::Circular] {
+        for padding in [
+            nst::math::im2col::Padding::Zero,
+            nst::math::im2col::Padding::Circular,
+        ] {
             let spec = ConvSpec {
                 stride: 1,
                 pad: 0,

@@ -7,9 +7,9 @@ mod common;
 
 use common::load;
 use ndarray::{Array1, Array4, Ix1, Ix4};
-use nst::im2col::Padding;
 use nst::layers::*;
-use nst::tensor::rel_error;
+use nst::math::im2col::Padding;
+use nst::math::tensor::rel_error;
 
 const TOL: f64 = 1e-12;
 

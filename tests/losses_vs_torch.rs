@@ -8,8 +8,8 @@
 mod torch_fixtures;
 
 use ndarray::{Array2, Array3, Ix2, Ix3};
-use nst::losses::{content_grad_paper, content_loss, gram, style_loss, tv_loss, Normalisation};
-use nst::tensor::rel_error;
+use nst::loss::{content_grad_paper, content_loss, gram, style_loss, tv_loss, Normalisation};
+use nst::math::tensor::rel_error;
 use torch_fixtures::{f64s, rel, scalar};
 
 const TOL: f64 = 1e-10;

@@ -3,11 +3,11 @@
 
 use ndarray::{Array3, Array4, Axis};
 use nst::layers::{relu_backward, relu_forward};
-use nst::losses::{
+use nst::loss::{
     content_grad_paper, content_loss, gram, style_grad_paper, style_loss, Normalisation,
 };
-use nst::rng::Rng;
-use nst::tensor::rel_error;
+use nst::math::rng::Rng;
+use nst::math::tensor::rel_error;
 use proptest::prelude::*;
 
 /// ReLU-backward of an unmasked gradient at pre-activation `z`.

@@ -8,7 +8,7 @@ mod common;
 use common::load;
 use ndarray::{Array1, Array4, Ix1, Ix4};
 use nst::layers::*;
-use nst::tensor::rel_error;
+use nst::math::tensor::rel_error;
 
 const TOL: f64 = 1e-12;
 

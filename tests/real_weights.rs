@@ -5,8 +5,8 @@
 mod common;
 
 use ndarray::Ix3;
-use nst::tensor::rel_error;
-use nst::vgg::{Pooling, Vgg};
+use nst::math::tensor::rel_error;
+use nst::net::vgg::{Pooling, Vgg};
 
 use common::weights_dir;
 
@@ -90,7 +90,7 @@ fn vgg16_matches_onnx_runtime_by_every_conv_algorithm() {
 #[test]
 fn imported_weights_verify() {
     let Some(dir) = weights_dir() else { return };
-    nst::weights::WeightSet::open(&dir)
+    nst::net::weights::WeightSet::open(&dir)
         .unwrap()
         .verify()
         .unwrap();
@@ -113,7 +113,7 @@ fn vgg16_real_weights_gradient_matches_finite_differences() {
         ])
         .unwrap();
     let fwd = vgg.forward(x.view(), &taps, true);
-    let mut rng = nst::rng::Rng::new(3);
+    let mut rng = nst::math::rng::Rng::new(3);
     let rs: Vec<_> = fwd
         .taps
         .iter()
@@ -141,7 +141,7 @@ fn vgg16_real_weights_gradient_matches_finite_differences() {
 /// A cell of Gatys' α/β grid: Tübingen × The Starry Night at `side` px, style at relu1_1
 /// and relu2_1 only with weight `beta`. The content picture, the style picture, the spec.
 fn grid_cell(
-    conv: &nst::weights::Convention,
+    conv: &nst::net::weights::Convention,
     side: u32,
     beta: f64,
 ) -> (
@@ -149,7 +149,7 @@ fn grid_cell(
     ndarray::Array4<f32>,
     nst::gatys::LossSpec,
 ) {
-    use nst::image_io::{load_rgb, LoadOptions};
+    use nst::formats::image_io::{load_rgb, LoadOptions};
     let opts = LoadOptions {
         max_side: Some(side),
         ..Default::default()

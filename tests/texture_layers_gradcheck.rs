@@ -1,15 +1,15 @@
 //! The Texture Networks layers — batch norm, instance norm, leaky ReLU, nearest
 //! upsampling, channel concatenation — against central finite differences in f64 over
 //! random shapes (proptest), plus properties small enough to state exactly. Tolerances
-//! are explained in `nst::checks`: 1e-7 relative for the (piecewise) linear layers,
+//! are explained in `nst::gradcheck::layers`: 1e-7 relative for the (piecewise) linear layers,
 //! `NORM_TOL` = 1e-6 for the normalisations (smooth but nonlinear: truncation error
 //! O(h²) on inputs whose groups have a spread of at least 0.5).
 
 use ndarray::{array, Array1, Array4, Axis};
-use nst::checks::{self, spread_groups};
+use nst::gradcheck::layers::{self as checks, spread_groups};
 use nst::layers::*;
-use nst::rng::Rng;
-use nst::tensor::rel_error;
+use nst::math::rng::Rng;
+use nst::math::tensor::rel_error;
 use proptest::prelude::*;
 
 fn shape4() -> impl Strategy<Value = (usize, usize, usize, usize)> {

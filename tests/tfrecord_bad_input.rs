@@ -2,10 +2,10 @@
 //! index and the byte offset — never a panic, never an allocation sized by a length
 //! read from the file — and `skip_bad` recovers what can be recovered.
 
-use nst::crc32c::masked_crc32c;
-use nst::tfrecord::inspect::{inspect_file, InspectOptions};
-use nst::tfrecord::record::frame_record;
-use nst::tfrecord::{Example, Feature, ImageStream, Record, RecordReader, StreamOptions};
+use nst::formats::crc32c::masked_crc32c;
+use nst::formats::tfrecord::inspect::{inspect_file, InspectOptions};
+use nst::formats::tfrecord::record::frame_record;
+use nst::formats::tfrecord::{Example, Feature, ImageStream, Record, RecordReader, StreamOptions};
 use proptest::prelude::*;
 use std::io::Cursor;
 use std::path::PathBuf;

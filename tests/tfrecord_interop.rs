@@ -5,10 +5,10 @@
 
 mod common;
 
-use nst::rng::Rng;
-use nst::tfrecord::pack::{pack_dir, PackOptions};
-use nst::tfrecord::stream::decode_rgb;
-use nst::tfrecord::{Example, Feature, RecordReader};
+use nst::formats::tfrecord::pack::{pack_dir, PackOptions};
+use nst::formats::tfrecord::stream::decode_rgb;
+use nst::formats::tfrecord::{Example, Feature, RecordReader};
+use nst::math::rng::Rng;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -56,7 +56,7 @@ fn feature_from(kind: &str, n: usize, values: &str) -> Feature {
     }
 }
 
-fn read_all(name: &str) -> Vec<nst::tfrecord::Record> {
+fn read_all(name: &str) -> Vec<nst::formats::tfrecord::Record> {
     let path = common::fixture(&format!("tfrecord/{name}"));
     let mut r = RecordReader::open(&path).unwrap();
     let mut out = Vec::new();
@@ -145,7 +145,7 @@ fn raw_records_of_many_lengths_match() {
         let file = std::fs::read(common::fixture("tfrecord/from_tf_raw.tfrecord")).unwrap();
         let start = rec.offset as usize;
         assert_eq!(
-            nst::tfrecord::record::frame_record(&rec.data),
+            nst::formats::tfrecord::record::frame_record(&rec.data),
             file[start..start + rec.data.len() + 16]
         );
     }

@@ -3,10 +3,10 @@
 //! TFRecord shards behind one API.
 
 use ndarray::Array3;
-use nst::rng::Rng;
-use nst::tfrecord::pack::{pack_dir, PackOptions};
-use nst::tfrecord::stream::random_crop;
-use nst::tfrecord::{FolderStream, ImageSource, ImageStream, StreamOptions};
+use nst::formats::tfrecord::pack::{pack_dir, PackOptions};
+use nst::formats::tfrecord::stream::random_crop;
+use nst::formats::tfrecord::{FolderStream, ImageSource, ImageStream, StreamOptions};
+use nst::math::rng::Rng;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 

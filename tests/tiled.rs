@@ -11,11 +11,11 @@ mod common;
 
 use ndarray::Array4;
 use nst::layers::ConvAlgo;
-use nst::losses::Normalisation;
-use nst::objective::{LossSpec, Objective};
-use nst::rng::Rng;
-use nst::tensor::Real;
-use nst::vgg::{Arch, Pooling, Vgg};
+use nst::loss::objective::{LossSpec, Objective};
+use nst::loss::Normalisation;
+use nst::math::rng::Rng;
+use nst::math::tensor::Real;
+use nst::net::vgg::{Arch, Pooling, Vgg};
 
 fn rel_max<T: Real>(a: &Array4<T>, b: &Array4<T>) -> f64 {
     let scale = b.iter().fold(0.0f64, |m, v| m.max(v.f64().abs()));
@@ -168,7 +168,7 @@ fn the_grid_is_aligned_and_its_margins_cover_the_receptive_fields() {
     assert_eq!((grid.gram_margin, grid.grad_margin), (64, 144));
     assert_eq!(grid.cores(250), [(0, 112), (112, 224), (224, 250)]);
     // A circularly padded network cannot be tiled this way.
-    let circ = vgg.with_padding(nst::im2col::Padding::Circular);
+    let circ = vgg.with_padding(nst::math::im2col::Padding::Circular);
     let mut o2 = obj.clone();
     o2.set_network(&circ);
     let err = o2.tile_grid(64).unwrap_err().to_string();
@@ -263,11 +263,11 @@ fn margins_smaller_than_derived_are_not_exact() {
     let exact = obj.tile_grid(16).unwrap();
     assert_eq!((exact.gram_margin, exact.grad_margin), (12, 24));
     for grid in [
-        nst::objective::TileGrid {
+        nst::loss::objective::TileGrid {
             grad_margin: 8,
             ..exact
         },
-        nst::objective::TileGrid {
+        nst::loss::objective::TileGrid {
             gram_margin: 4,
             ..exact
         },

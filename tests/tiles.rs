@@ -4,9 +4,9 @@
 mod common;
 
 use ndarray::{Array2, Array4, Axis};
-use nst::im2col::Padding;
-use nst::rng::Rng;
-use nst::tensor::rel_error;
+use nst::math::im2col::Padding;
+use nst::math::rng::Rng;
+use nst::math::tensor::rel_error;
 use nst::texture_net::tiles::{generate_tiled, tile_margin, tileable};
 use nst::texture_net::{noise_inputs, Generator, GeneratorConfig, NormKind};
 

@@ -5,15 +5,15 @@
 //! sample too small for relu5_1 is refused with the minimum.
 
 use ndarray::Array4;
-use nst::files::test_dir;
+use nst::formats::files::test_dir;
 use nst::gatys::Control;
-use nst::rng::Rng;
+use nst::math::rng::Rng;
+use nst::net::vgg::{Arch, Pooling, Vgg};
+use nst::net::weights::Convention;
 use nst::texture_net::checkpoint::{
     list_checkpoints, load_checkpoint, load_newest, resolve_model, save_checkpoint, save_model,
 };
 use nst::texture_net::{Generator, GeneratorConfig, Schedule, TrainLoss, TrainOptions, Trainer};
-use nst::vgg::{Arch, Pooling, Vgg};
-use nst::weights::Convention;
 use std::path::Path;
 
 const SIDE: usize = 16;

@@ -50,16 +50,19 @@ fn one_error(args: &[&str], needle: &str) {
 }
 
 fn dir(tag: &str) -> PathBuf {
-    nst::files::test_dir(&format!("cli-{tag}"))
+    nst::formats::files::test_dir(&format!("cli-{tag}"))
 }
 
 /// A 132×132 texture sample (the minimum for relu5_1) cut from a shipped picture.
 fn texture_sample(d: &Path) -> String {
     let p = d.join("sample.png");
-    let img = nst::image_io::load_rgb(Path::new(&sample("starry_night.jpg")), &Default::default())
-        .unwrap();
+    let img = nst::formats::image_io::load_rgb(
+        Path::new(&sample("starry_night.jpg")),
+        &Default::default(),
+    )
+    .unwrap();
     let crop = img.slice(ndarray::s![..132, ..132, ..]).to_owned();
-    nst::image_io::save_rgb(&p, crop.view()).unwrap();
+    nst::formats::image_io::save_rgb(&p, crop.view()).unwrap();
     p.display().to_string()
 }
 
@@ -128,7 +131,7 @@ fn train_resume_generate_and_their_bad_input() {
     let png = d.join("t.png").display().to_string();
     let err = ok(&["generate", &out, "--size", "80x48", "-o", &png]);
     assert!(err.contains("80×48"), "{err}");
-    let img = nst::image_io::load_rgb(Path::new(&png), &Default::default()).unwrap();
+    let img = nst::formats::image_io::load_rgb(Path::new(&png), &Default::default()).unwrap();
     assert_eq!(img.dim(), (48, 80, 3));
     one_error(
         &["generate", &out, "--size", "50", "-o", &png],
@@ -194,11 +197,14 @@ fn train_resume_generate_and_their_bad_input() {
     assert!(twice.contains("layout correlation 1.00"), "{twice}");
     // One picture twice: it has no spread, and its bias is its own loss, 0.
     assert!(twice.contains("= bias 0.0000e0"), "{twice}");
-    let img = nst::image_io::load_rgb(Path::new(&sample("starry_night.jpg")), &Default::default())
-        .unwrap();
+    let img = nst::formats::image_io::load_rgb(
+        Path::new(&sample("starry_night.jpg")),
+        &Default::default(),
+    )
+    .unwrap();
     let other = d.join("crop2.png");
     let crop = img.slice(ndarray::s![100..232, 200..332, ..]).to_owned();
-    nst::image_io::save_rgb(&other, crop.view()).unwrap();
+    nst::formats::image_io::save_rgb(&other, crop.view()).unwrap();
     let pair = measure(&[&s, &other.display().to_string()]);
     let r: f64 = pair
         .split("layout correlation ")
@@ -208,7 +214,7 @@ fn train_resume_generate_and_their_bad_input() {
         .unwrap_or_else(|| panic!("{pair}"));
     assert!(r.abs() < 0.9, "{pair}");
     let flat = d.join("flat.png");
-    nst::image_io::save_rgb(
+    nst::formats::image_io::save_rgb(
         &flat,
         ndarray::Array3::<f32>::from_elem((48, 80, 3), 0.5).view(),
     )
@@ -305,9 +311,13 @@ fn bad_training_input_is_one_line() {
     let d = dir("badtrain");
     let w = weights();
     let small = d.join("small.png");
-    let img = nst::image_io::load_rgb(Path::new(&sample("starry_night.jpg")), &Default::default())
+    let img = nst::formats::image_io::load_rgb(
+        Path::new(&sample("starry_night.jpg")),
+        &Default::default(),
+    )
+    .unwrap();
+    nst::formats::image_io::save_rgb(&small, img.slice(ndarray::s![..100, ..120, ..]).view())
         .unwrap();
-    nst::image_io::save_rgb(&small, img.slice(ndarray::s![..100, ..120, ..]).view()).unwrap();
     let small = small.display().to_string();
     let out = d.join("o").display().to_string();
     one_error(
@@ -326,8 +336,8 @@ fn bad_training_input_is_one_line() {
     one_error(&["train-texture", &s, "-o", &out, "--lr", "-1"], "--lr");
     // Batches that cannot fit in the machine's memory: one line, before any work, and no
     // run folder left behind.
-    let huge = nst::memory::training_bytes(4096, 4096, 64);
-    if nst::memory::machine_memory().is_some_and(|m| huge > m.total_with_swap) {
+    let huge = nst::tools::memory::training_bytes(4096, 4096, 64);
+    if nst::tools::memory::machine_memory().is_some_and(|m| huge > m.total_with_swap) {
         let big = ["--size", "4096", "--batch-size", "64"];
         one_error(
             &[&["train-texture", &s, "-o", &out][..], &big].concat(),
@@ -496,7 +506,7 @@ fn train_style_then_apply() {
         &png,
     ]);
     assert!(err.contains("resized 100×75 to 96×64"), "{err}");
-    let img = nst::image_io::load_rgb(Path::new(&png), &Default::default()).unwrap();
+    let img = nst::formats::image_io::load_rgb(Path::new(&png), &Default::default()).unwrap();
     assert_eq!(img.dim(), (64, 96, 3));
     one_error(&["generate", &out, "-o", &png], "stylisation model");
     one_error(

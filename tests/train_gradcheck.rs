@@ -17,10 +17,10 @@
 
 use ndarray::Array4;
 use nst::gradcheck::{check_directions, check_range};
-use nst::rng::Rng;
+use nst::math::rng::Rng;
+use nst::net::vgg::{Arch, Pooling, Vgg};
+use nst::net::weights::Convention;
 use nst::texture_net::{noise_inputs, stylisation_inputs, Generator, GeneratorConfig, TrainLoss};
-use nst::vgg::{Arch, Pooling, Vgg};
-use nst::weights::Convention;
 
 const H: f64 = 1e-6;
 const TOL: f64 = 1e-5;
@@ -170,7 +170,7 @@ fn stylisation_training_gradient_matches_finite_differences() {
 #[test]
 fn training_loss_is_the_optimisation_objective_averaged_over_the_batch() {
     use nst::gatys::{LossSpec, Objective};
-    use nst::losses::Normalisation;
+    use nst::loss::Normalisation;
     let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [4, 4, 6, 6, 6], 11);
     let conv = Convention::caffe();
     let rgb =
@@ -237,7 +237,7 @@ fn training_loss_is_the_optimisation_objective_averaged_over_the_batch() {
         let ours = dx
             .slice(ndarray::s![i..i + 1, .., .., ..])
             .mapv(|v| 2.0 * v);
-        let e = nst::tensor::rel_error(&ours.view(), &g.view());
+        let e = nst::math::tensor::rel_error(&ours.view(), &g.view());
         assert!(e < 1e-5, "item {i}: gradient rel error {e:e}");
     }
     let e = (terms.total - mean).abs() / mean;

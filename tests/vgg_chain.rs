@@ -3,9 +3,9 @@
 
 use ndarray::Array4;
 use nst::gradcheck::{directional_derivative, dot, numeric_gradient, GradCheck};
-use nst::rng::Rng;
-use nst::tensor::rel_error;
-use nst::vgg::{layer_table, Arch, Pooling, Vgg};
+use nst::math::rng::Rng;
+use nst::math::tensor::rel_error;
+use nst::net::vgg::{layer_table, Arch, Pooling, Vgg};
 
 const SMALL: [usize; 5] = [3, 4, 4, 5, 5];
 
@@ -153,7 +153,7 @@ fn layer_table_matches_the_published_networks() {
         conv_flops / 2e9
     );
     assert_eq!(
-        Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, nst::vgg::WIDTHS, 0).parameter_count(),
+        Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, nst::net::vgg::WIDTHS, 0).parameter_count(),
         14_714_688
     );
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use nst::weights::{vgg_convs, Manifest, WeightSet};
+use nst::net::weights::{vgg_convs, Manifest, WeightSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

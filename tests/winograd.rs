@@ -4,15 +4,15 @@
 //! `--conv` makes.
 
 use ndarray::{Array1, Array4};
-use nst::checks::{self, ConvCase};
-use nst::im2col::Padding;
+use nst::gradcheck::layers::{self as checks, ConvCase};
 use nst::layers::{
     conv2d_forward, winograd_forward, winograd_input_grad, ConvAlgo, ConvSpec, WinogradKernel,
     WinogradTile,
 };
-use nst::rng::Rng;
-use nst::tensor::{cast, rel_error};
-use nst::vgg::{Arch, Pooling, Vgg};
+use nst::math::im2col::Padding;
+use nst::math::rng::Rng;
+use nst::math::tensor::{cast, rel_error};
+use nst::net::vgg::{Arch, Pooling, Vgg};
 use proptest::prelude::*;
 
 fn same3(padding: Padding) -> ConvSpec {

@@ -23,7 +23,7 @@
 //! not depend on what else is in the batch.
 
 use super::norm::{group_backward, normalize_group, optional_subviews};
-use crate::tensor::{Real, Tensor4};
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{Array1, Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4, Axis, Zip};
 use rayon::prelude::*;
 
@@ -280,8 +280,8 @@ pub(crate) fn add_param_grads<T: Real>(
 mod tests {
     use super::*;
     use crate::layers::{conv2d_forward, ConvSpec};
-    use crate::rng::Rng;
-    use crate::tensor::rel_error;
+    use crate::math::rng::Rng;
+    use crate::math::tensor::rel_error;
 
     /// conv → inference batch norm equals the folded convolution, for both paddings.
     #[test]
@@ -295,8 +295,8 @@ mod tests {
         let mean: Array1<f64> = rng.uniform_array(4, -1.0, 1.0);
         let var: Array1<f64> = rng.uniform_array(4, 0.1, 3.0);
         for padding in [
-            crate::im2col::Padding::Zero,
-            crate::im2col::Padding::Circular,
+            crate::math::im2col::Padding::Zero,
+            crate::math::im2col::Padding::Circular,
         ] {
             let spec = ConvSpec {
                 stride: 1,

@@ -6,7 +6,7 @@
 //! its channels, `dxₖ = dy[:, offₖ .. offₖ + Cₖ]`. No cache: the channel counts come
 //! from the shapes of the gradient buffers.
 
-use crate::tensor::{Real, Tensor4};
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{s, ArrayView4, ArrayViewMut4, Axis};
 
 // ANCHOR: concat

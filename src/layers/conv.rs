@@ -22,9 +22,9 @@
 //! groups write to disjoint memory, so they run in parallel with no locks and no
 //! per-thread copies of dW to sum up afterwards.
 
-use crate::gemm::gemm;
-use crate::im2col::{col2im_tile_add, im2col_tile, pixel_tile, ConvGeom, Padding};
-use crate::tensor::{Real, Tensor4};
+use crate::math::gemm::gemm;
+use crate::math::im2col::{col2im_tile_add, im2col_tile, pixel_tile, ConvGeom, Padding};
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{s, Array1, Array2, Array4, ArrayView1, ArrayView4, ArrayViewMut4, Axis};
 use rayon::prelude::*;
 
@@ -408,7 +408,7 @@ pub fn conv2d_input_grad_naive<T: Real>(
 #[cfg(test)]
 mod naive_backward_tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::math::rng::Rng;
     use proptest::prelude::*;
 
     proptest! {
@@ -427,7 +427,7 @@ mod naive_backward_tests {
             let dy: Array4<f64> = rng.uniform_array((n, o, g.out_h(), g.out_w()), -1.0, 1.0);
             let fast = conv2d_input_grad(w.view(), dy.view(), &spec, (h, wd));
             let naive = conv2d_input_grad_naive(w.view(), dy.view(), &spec, (h, wd));
-            let diff = crate::tensor::max_abs_diff(&fast.view(), &naive.view());
+            let diff = crate::math::tensor::max_abs_diff(&fast.view(), &naive.view());
             prop_assert!(diff < 1e-12, "max difference {diff}");
         }
     }

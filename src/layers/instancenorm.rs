@@ -18,7 +18,7 @@
 
 use super::batchnorm::{add_param_grads, NormGrads};
 use super::norm::{group_backward, normalize_group, optional_subviews};
-use crate::tensor::{Real, Tensor4};
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{Array2, Array4, ArrayView1, ArrayView4, Axis};
 use rayon::prelude::*;
 

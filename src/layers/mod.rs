@@ -6,7 +6,7 @@
 //! style). Parameter and input gradients are **added into** buffers the caller zeroed,
 //! so a caller can accumulate over a batch or over several uses.
 //!
-//! All layers are generic over [`crate::tensor::Real`]: `f32` for pictures, `f64` for
+//! All layers are generic over [`crate::math::tensor::Real`]: `f32` for pictures, `f64` for
 //! the finite-difference checks in `tests/layers_gradcheck.rs`,
 //! `tests/texture_layers_gradcheck.rs` and `nst gradcheck`.
 

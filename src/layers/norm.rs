@@ -45,7 +45,7 @@
 //! 256² pixels puts a million values in one group; summing them in `f32` would lose
 //! about three of its seven digits.
 
-use crate::tensor::Real;
+use crate::math::tensor::Real;
 use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Axis, DataMut, Dimension, RemoveAxis, Zip};
 
 /// Default `ε` under the square root, as in Torch and PyTorch.

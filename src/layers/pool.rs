@@ -10,7 +10,7 @@
 //! * Average: `y = ¼ Σ window`, so every input of the window gets `dy / 4`. No cache
 //!   beyond the input's size.
 
-use crate::tensor::{Real, Tensor4};
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{s, Array4, ArrayView4, ArrayViewMut4, Zip};
 
 /// What max-pool's backward pass needs: the argmax of every window.

@@ -7,7 +7,7 @@
 //! here, once, and the losses themselves stay unmasked. The leaky ReLU needs the very
 //! same mask, so it reuses [`ReluCache`].
 
-use crate::tensor::{Real, Tensor4};
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{Array4, ArrayView4, ArrayViewMut4, Zip};
 use std::str::FromStr;
 
@@ -170,7 +170,7 @@ impl FromStr for Activation {
 #[cfg(test)]
 mod inplace_tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::math::rng::Rng;
 
     #[test]
     fn inplace_backward_equals_backward_into_zeros() {

@@ -9,10 +9,10 @@
 //!
 //! **Backward.** Each input pixel was copied to four outputs, so it receives the sum of
 //! their gradients: `dx[i, j] = Σ_{a,b} dy[2i + a, 2j + b]`. Upsampling and 2×2 *sum*
-//! pooling are each other's transposes (an adjoint test in `nst::checks` proves it). No
+//! pooling are each other's transposes (an adjoint test in `nst::gradcheck::layers` proves it). No
 //! cache: the input's shape is the output's halved.
 
-use crate::tensor::{Real, Tensor4};
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{s, Array4, ArrayView2, ArrayView4, ArrayViewMut2, ArrayViewMut4, Zip};
 
 // ANCHOR: upsample

@@ -60,9 +60,9 @@
 //! turns into SIMD without any target-specific code. [`winograd_naive`] is the same
 //! algorithm one tile at a time with the matrices written out, for reading and testing.
 
-use crate::gemm::gemm;
-use crate::im2col::Padding;
-use crate::tensor::{Real, Tensor4};
+use crate::math::gemm::gemm;
+use crate::math::im2col::Padding;
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{s, Array2, Array3, Array4, ArrayView1, ArrayView4, Axis};
 use rayon::prelude::*;
 use std::str::FromStr;
@@ -933,7 +933,7 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
 mod tests {
     use super::*;
     use crate::layers::{conv2d_naive, ConvSpec};
-    use crate::rng::Rng;
+    use crate::math::rng::Rng;
 
     fn spec(padding: Padding) -> ConvSpec {
         ConvSpec {
@@ -982,7 +982,7 @@ mod tests {
                     let b: ndarray::Array1<f64> = rng.uniform_array(4, -1.0, 1.0);
                     let direct = conv2d_naive(x.view(), wt.view(), b.view(), &spec(padding));
                     let wino = winograd_naive(x.view(), wt.view(), b.view(), padding, tile);
-                    let err = crate::tensor::max_abs_diff(&direct.view(), &wino.view());
+                    let err = crate::math::tensor::max_abs_diff(&direct.view(), &wino.view());
                     assert!(err < 1e-12, "{} {padding:?} {h}×{w}: {err}", tile.name());
                 }
             }
@@ -1002,7 +1002,7 @@ mod tests {
                     let k = WinogradKernel::new(wt.view(), tile);
                     let fast = winograd_forward(x.view(), &k, b.view(), padding);
                     let naive = winograd_naive(x.view(), wt.view(), b.view(), padding, tile);
-                    let err = crate::tensor::max_abs_diff(&fast.view(), &naive.view());
+                    let err = crate::math::tensor::max_abs_diff(&fast.view(), &naive.view());
                     assert!(err < 1e-12, "{} {padding:?} {h}×{w}: {err}", tile.name());
                 }
             }
@@ -1030,8 +1030,8 @@ mod tests {
             for budget in [36 * (c + o) * 8, 36 * (c + o) * 11] {
                 let y = forward_impl::<f64, F43, 4, 6>(x.view(), &k, b.view(), padding, budget);
                 let dx = input_grad_impl::<f64, F43, 4, 6>(dy.view(), &k, padding, budget);
-                assert!(crate::tensor::max_abs_diff(&y.view(), &whole.view()) < 1e-12);
-                assert!(crate::tensor::max_abs_diff(&dx.view(), &dwhole.view()) < 1e-12);
+                assert!(crate::math::tensor::max_abs_diff(&y.view(), &whole.view()) < 1e-12);
+                assert!(crate::math::tensor::max_abs_diff(&dx.view(), &dwhole.view()) < 1e-12);
             }
         }
     }

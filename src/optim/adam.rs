@@ -21,7 +21,7 @@
 
 use super::FirstOrder;
 use crate::error::{Error, Result};
-use crate::tensor::Real;
+use crate::math::tensor::Real;
 
 /// Adam with torch's update rule and defaults (`β₁ = 0.9`, `β₂ = 0.999`, `ε = 1e-8`).
 ///

@@ -6,7 +6,7 @@
 //! and L-BFGS.
 
 use super::FirstOrder;
-use crate::tensor::Real;
+use crate::math::tensor::Real;
 
 /// Plain gradient descent with a fixed learning rate (torch.optim.SGD without momentum).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -31,7 +31,7 @@
 //! [`Optimizer`](super::Optimizer) runs for L-BFGS.
 
 use super::{Lbfgs, LbfgsOptions, LineSearch, Step, Stop};
-use crate::tensor::Real;
+use crate::math::tensor::Real;
 
 /// A step "overshot" when the loss at the point it reached is this many times the loss
 /// at the point it left. The overshoots seen are 10⁹ and more; honest fixed steps that

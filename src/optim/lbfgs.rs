@@ -65,7 +65,7 @@
 //! returned in [`LbfgsStep::stop`]; the caller should then stop.
 
 use super::{dot, max_abs, sum_abs};
-use crate::tensor::Real;
+use crate::math::tensor::Real;
 use std::collections::VecDeque;
 
 mod wolfe;

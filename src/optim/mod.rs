@@ -27,7 +27,7 @@ pub use gd::Gd;
 pub use handover::Handover;
 pub use lbfgs::{Lbfgs, LbfgsOptions, LbfgsStep, LineSearch, Stop};
 
-use crate::tensor::Real;
+use crate::math::tensor::Real;
 
 /// An update rule that needs only the gradient at the current point (not the loss, not
 /// further evaluations): [`Gd`] and [`Adam`].

@@ -1,6 +1,6 @@
 //! Test problems with known minima, shared by the optimiser tests.
 
-use crate::rng::Rng;
+use crate::math::rng::Rng;
 use ndarray::{Array1, Array2};
 
 /// `f(x) = ½ xᵀQx − bᵀx` with `Q` symmetric positive definite, so `∇f = Qx − b` and the

@@ -31,9 +31,9 @@ use super::generator::Generator;
 use super::train::{Schedule, TrainOptions, TrainState, Trainer};
 use crate::bail;
 use crate::error::{Error, Result};
-use crate::files::{describe_io, write_atomic};
-use crate::npy::{read_f32, write_f32};
-use crate::tensor::Real;
+use crate::formats::files::{describe_io, write_atomic};
+use crate::formats::npy::{read_f32, write_f32};
+use crate::math::tensor::Real;
 use ndarray::{ArrayViewD, IxDyn};
 use std::path::{Path, PathBuf};
 
@@ -257,7 +257,7 @@ fn read_vec<T: Real>(path: &Path, len: usize) -> Result<Vec<T>> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    crate::weights::check_finite(path, &name, &a)?;
+    crate::net::weights::check_finite(path, &name, &a)?;
     Ok(a.iter().map(|&x| T::of(f64::from(x))).collect())
 }
 

@@ -3,8 +3,8 @@
 
 use crate::bail;
 use crate::error::{Error, Result};
-use crate::im2col::Padding;
 use crate::layers::{Activation, BN_MOMENTUM, NORM_EPS};
+use crate::math::im2col::Padding;
 use std::str::FromStr;
 
 /// Which normalisation follows every convolution (and precedes every join).

@@ -21,7 +21,7 @@
 //! from another's (spread). [`gram_split`] reports both, corrected for `n` being finite.
 
 use crate::gatys::Objective;
-use crate::tensor::Real;
+use crate::math::tensor::Real;
 use ndarray::{Array2, Array3, ArrayView3, Zip};
 
 /// `block`×`block` cell means of an (H, W, C) picture, each channel's mean removed:
@@ -146,7 +146,7 @@ pub fn gram_split(obj: &Objective, grams: &[Vec<Array2<f32>>]) -> Option<GramSpl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Rng;
+    use crate::math::rng::Rng;
 
     fn noise(seed: u64) -> Array3<f32> {
         Rng::new(seed).uniform_array((64, 48, 3), 0.0, 1.0)
@@ -203,10 +203,10 @@ mod tests {
     #[test]
     fn gram_split_adds_up_to_the_mean_loss() {
         use crate::gatys::LossSpec;
-        use crate::losses::Normalisation;
-        use crate::vgg::{Arch, Pooling, Vgg};
+        use crate::loss::Normalisation;
+        use crate::net::vgg::{Arch, Pooling, Vgg};
         let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [4, 4, 6, 6, 6], 3);
-        let conv = crate::weights::Convention::caffe();
+        let conv = crate::net::weights::Convention::caffe();
         let spec = LossSpec {
             content_layers: vec![],
             style_layers: vec![("relu1_1".into(), 0.3), ("relu2_1".into(), 0.7)],

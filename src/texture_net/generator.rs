@@ -40,8 +40,8 @@ use crate::layers::{
     upsample2_plane, BatchNormCache, BatchStats, ConvGrads, ConvSpec, InstanceNormCache, NormGrads,
     ReluCache,
 };
-use crate::rng::Rng;
-use crate::tensor::{Real, Tensor4};
+use crate::math::rng::Rng;
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{Array4, ArrayView1, ArrayView4, ArrayViewMut1, ArrayViewMut4, Axis, Zip};
 use rayon::prelude::*;
 

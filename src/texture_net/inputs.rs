@@ -11,8 +11,8 @@ use super::config::GeneratorConfig;
 use crate::bail;
 use crate::error::Result;
 use crate::layers::{avgpool2_forward, concat_channels};
-use crate::rng::Rng;
-use crate::tensor::{Real, Tensor4};
+use crate::math::rng::Rng;
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::ArrayView4;
 
 /// Noise inputs for a texture generator: `inputs[k]` is (n, C_noise, h/2^k, w/2^k),

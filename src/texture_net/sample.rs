@@ -7,8 +7,8 @@ use super::tiles::generate_tiled;
 use super::train::output_to_rgb;
 use crate::bail;
 use crate::error::Result;
-use crate::rng::Rng;
-use crate::tensor::{Real, Tensor4};
+use crate::math::rng::Rng;
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{Array3, ArrayView3, Axis};
 
 /// `n` texture samples of `h`×`w` from noise drawn with `seed`: (n, 3, h, w), RGB in

@@ -16,9 +16,9 @@ use super::config::GeneratorConfig;
 use super::generator::Generator;
 use super::layout::TensorSlot;
 use crate::error::{Error, Result};
-use crate::files::{describe_io, write_atomic};
-use crate::npy::{read_f32, shape_str, write_f32};
-use crate::tensor::Real;
+use crate::formats::files::{describe_io, write_atomic};
+use crate::formats::npy::{read_f32, shape_str, write_f32};
+use crate::math::tensor::Real;
 use ndarray::{ArrayViewD, IxDyn};
 use std::path::Path;
 
@@ -149,7 +149,7 @@ fn read_slots<T: Real>(dir: &Path, slots: &[TensorSlot], values: &mut [T]) -> Re
                 shape_str(&slot.shape)
             )));
         }
-        crate::weights::check_finite(&path, &slot.name, &a)?;
+        crate::net::weights::check_finite(&path, &slot.name, &a)?;
         if slot.name.ends_with("running_var") {
             if let Some(v) = a.iter().find(|v| **v < 0.0) {
                 return Err(Error(format!(
@@ -182,7 +182,7 @@ mod tests {
     }
 
     fn saved(tag: &str, norm: NormKind) -> std::path::PathBuf {
-        let dir = crate::files::test_dir(tag);
+        let dir = crate::formats::files::test_dir(tag);
         Generator::<f32>::new(small(norm), 1)
             .unwrap()
             .save(&dir)

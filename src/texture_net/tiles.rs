@@ -18,8 +18,8 @@
 use super::config::NormKind;
 use super::generator::Generator;
 use crate::error::Result;
-use crate::im2col::Padding;
-use crate::tensor::{Real, Tensor4};
+use crate::math::im2col::Padding;
+use crate::math::tensor::{Real, Tensor4};
 use ndarray::{s, Array4};
 
 /// Can `gen` be run tile by tile with the same result? (Batch norm and circular padding.)
@@ -66,7 +66,7 @@ pub fn generation_bytes<T: Real>(
         .saturating_mul(rh)
         .saturating_mul(rw)
         .saturating_mul(4 * 11 * finest);
-    crate::memory::BASE_BYTES
+    crate::tools::memory::BASE_BYTES
         .saturating_add(inputs)
         .saturating_add(outputs)
         .saturating_add(act)

@@ -46,13 +46,13 @@ use super::inputs::{noise_inputs, stylisation_inputs};
 use crate::bail;
 use crate::error::Result;
 use crate::gatys::Control;
-use crate::losses::Normalisation;
-use crate::objective::{LossSpec, Objective, Terms};
+use crate::loss::objective::{LossSpec, Objective, Terms};
+use crate::loss::Normalisation;
+use crate::math::rng::Rng;
+use crate::math::tensor::{Real, Tensor4};
+use crate::net::vgg::{receptive_field_at, Vgg};
+use crate::net::weights::Convention;
 use crate::optim::{Adam, FirstOrder};
-use crate::rng::Rng;
-use crate::tensor::{Real, Tensor4};
-use crate::vgg::{receptive_field_at, Vgg};
-use crate::weights::Convention;
 use ndarray::ArrayView4;
 
 /// The learning-rate schedule: `lr` until iteration `decay_start`, then multiplied by

@@ -47,7 +47,7 @@ pub fn load(rel: &str) -> ArrayD<f64> {
 /// `None` (the test then returns) after printing
 /// `SKIPPED: <test>: VGG16 weights not found (run bash weights/fetch.sh)` ([`skipped`]).
 pub fn weights_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(nst::weights::DEFAULT_DIR);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(nst::net::weights::DEFAULT_DIR);
     if dir.join("manifest.tsv").exists() {
         return Some(dir);
     }
@@ -81,7 +81,7 @@ fn test_name() -> String {
 /// Move a generator's γ and β (to [0.5, 1.5]), conv biases (to [−0.5, 0.5]) and running
 /// statistics (means to [−1, 1], variances to [0.2, 3]) away from their initial values
 /// (1, 0, 0 and (0, 1)), so that no part of it is an identity or a zero.
-pub fn move_off_init(g: &mut nst::texture_net::Generator<f64>, rng: &mut nst::rng::Rng) {
+pub fn move_off_init(g: &mut nst::texture_net::Generator<f64>, rng: &mut nst::math::rng::Rng) {
     for slot in g.param_slots().to_vec() {
         let range = if slot.name.ends_with(".gamma") || slot.name.ends_with(".beta") {
             (0.5, 1.5)

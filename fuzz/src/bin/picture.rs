@@ -1,5 +1,5 @@
 //! The picture loader: format sniffing, header, pixel limit, completeness, decoding.
-use nst::image_io::{decode_picture, LoadOptions};
+use nst::formats::image_io::{decode_picture, LoadOptions};
 use std::path::Path;
 
 fn main() {
@@ -9,7 +9,7 @@ fn main() {
         max_pixels: 1 << 20,
     };
     afl::fuzz!(|data: &[u8]| {
-        let _ = nst::image_io::check_complete(data);
+        let _ = nst::formats::image_io::check_complete(data);
         if let Ok(img) = decode_picture(data, Path::new("fuzz"), &opts) {
             assert_eq!(img.dim().2, 3);
             assert!(img.iter().all(|v| (0.0..=1.0).contains(v)));

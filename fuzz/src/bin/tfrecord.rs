@@ -5,7 +5,7 @@ use std::io::Cursor;
 fn main() {
     afl::fuzz!(|data: &[u8]| {
         for skip in [false, true] {
-            let Ok(reader) = nst::tfrecord::record::RecordReader::new(Cursor::new(data), "fuzz")
+            let Ok(reader) = nst::formats::tfrecord::record::RecordReader::new(Cursor::new(data), "fuzz")
             else {
                 continue;
             };
@@ -14,7 +14,7 @@ fn main() {
             for _ in 0..=data.len() {
                 match reader.next_record() {
                     Ok(Some(r)) => {
-                        let _ = nst::tfrecord::Example::decode(&r.data);
+                        let _ = nst::formats::tfrecord::Example::decode(&r.data);
                     }
                     Ok(None) => break,
                     Err(_) if skip => {}

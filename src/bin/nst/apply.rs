@@ -45,7 +45,7 @@ fn round_to(s: usize, m: usize) -> usize {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    nst::image_io::check_output(&args.output)?;
+    nst::formats::image_io::check_output(&args.output)?;
     let (dir, is_checkpoint) = resolve_model(&args.model)?;
     let gen = Generator::<f32>::load(&dir)?;
     if gen.config().content_channels == 0 {
@@ -67,7 +67,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     let (h2, w2) = (round_to(h, m), round_to(w, m));
     let rgb = if (h2, w2) != (h, w) {
         eprintln!("note: resized {w}×{h} to {w2}×{h2} (sides must be multiples of {m})");
-        nst::image_io::resize(rgb.view(), h2, w2)
+        nst::formats::image_io::resize(rgb.view(), h2, w2)
     } else {
         rgb
     };
@@ -80,7 +80,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         stylise_with_progress(&gen, rgb.view(), noise, seed, tile, progress)
     })?;
     let secs = t.elapsed().as_secs_f64();
-    nst::image_io::save_rgb(&args.output, out.view())?;
+    nst::formats::image_io::save_rgb(&args.output, out.view())?;
     eprintln!(
         "stylised {w2}×{h2} in {:.1} ms (generator only, noise scale {}); saved {}",
         secs * 1e3,

@@ -2,10 +2,12 @@
 //! texture generator.
 
 use crate::parse::parse_gemm;
-use nst::bench::{bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb, Timing};
 use nst::layers::ConvAlgo;
 use nst::texture_net::checkpoint::resolve_model;
 use nst::texture_net::Generator;
+use nst::tools::bench::{
+    bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb, Timing,
+};
 use std::path::{Path, PathBuf};
 
 /// Time VGG16 forward up to relu5_1 and forward + input-gradient backward, and the bare
@@ -105,7 +107,7 @@ fn check_memory(args: &Args) -> nst::Result<()> {
     for &s in &args.sizes {
         // Forward with caches and the input-gradient backward: one optimisation step's
         // memory without an optimiser's state.
-        let needed = nst::memory::optimisation_bytes(s, s, 0);
+        let needed = nst::tools::memory::optimisation_bytes(s, s, 0);
         crate::common::ensure_fits(
             needed,
             &format!("timing VGG16 at {s}×{s}"),

@@ -1,9 +1,9 @@
 //! Flags and checks shared by several commands.
 
-use nst::image_io::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
+use nst::formats::image_io::{load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
 use nst::layers::ConvAlgo;
-use nst::vgg::{Pooling, Vgg};
-use nst::weights::{Convention, DEFAULT_DIR};
+use nst::net::vgg::{Pooling, Vgg};
+use nst::net::weights::{Convention, DEFAULT_DIR};
 use std::path::{Path, PathBuf};
 
 /// Which network to run.
@@ -13,7 +13,7 @@ pub struct NetArgs {
     #[arg(long, default_value = DEFAULT_DIR, value_name = "DIR")]
     pub weights: PathBuf,
     /// Pooling layers: max (as trained) or avg (Gatys et al. found it slightly smoother).
-    #[arg(long, default_value = "max", value_parser = Pooling::parse)]
+    #[arg(long, default_value = "max")]
     pub pooling: Pooling,
     /// How the 3×3 convolutions are computed: im2col (the reference), winograd
     /// (= winograd4, Winograd F(4×4,3×3): 4× fewer multiplications), winograd2 (F(2×2,3×3):
@@ -66,11 +66,11 @@ pub struct TileArgs {
 }
 
 /// Will `needed` bytes for `what` fit in this machine's memory? An error ending in
-/// `advice` when it cannot ([`nst::memory::check_fits`]); the note it returns when the
+/// `advice` when it cannot ([`nst::tools::memory::check_fits`]); the note it returns when the
 /// run may swap is printed here, on stderr.
 pub fn ensure_fits(needed: u64, what: &str, advice: &str) -> nst::Result<()> {
-    let machine = nst::memory::machine_memory();
-    if let Some(note) = nst::memory::check_fits(needed, what, advice, machine)? {
+    let machine = nst::tools::memory::machine_memory();
+    if let Some(note) = nst::tools::memory::check_fits(needed, what, advice, machine)? {
         eprintln!("{note}");
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! `nst data pack|inspect`: image datasets in TFRecord files.
 
-use nst::tfrecord::inspect::{describe_values, inspect_file, FileReport, InspectOptions};
-use nst::tfrecord::pack::{pack_dir, PackOptions, PackSummary, JPEG_QUALITY};
+use nst::formats::tfrecord::inspect::{describe_values, inspect_file, FileReport, InspectOptions};
+use nst::formats::tfrecord::pack::{pack_dir, PackOptions, PackSummary, JPEG_QUALITY};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Instant;

@@ -2,7 +2,7 @@
 //! Winograd tile, the backward walk through VGG), every number in them computed by the
 //! code they depict.
 
-use nst::viz::{draw_idea, write_text, Idea};
+use nst::tools::viz::{draw_idea, write_text, Idea};
 use std::path::PathBuf;
 
 /// Draw one of the book's idea pictures as SVG.

@@ -1,7 +1,7 @@
 //! `nst draw-net`: seed 000's Caffe draw_net picture of VGG, drawn by the project.
 
 use crate::layers::NetShape;
-use nst::viz::{draw_net, write_text, NetFormat};
+use nst::tools::viz::{draw_net, write_text, NetFormat};
 use std::path::PathBuf;
 
 /// Draw VGG as boxes (name, kind, output H×W×C) and arrows, coloured by kind, and

@@ -35,15 +35,15 @@ pub fn run(args: Args) -> nst::Result<()> {
         nst::Error::msg(format!(
             "cannot create {}: {}",
             args.out.display(),
-            nst::files::describe_io(&e)
+            nst::formats::files::describe_io(&e)
         ))
     })?;
-    nst::files::check_writable(&args.out.join("probe.npy"))?;
+    nst::formats::files::check_writable(&args.out.join("probe.npy"))?;
     let (vgg, convention) = args.net.load()?;
     let taps = vgg.layer_indices(&layers)?;
     let rgb = args.picture.load(&args.image, args.size)?;
     let (h, w, _) = rgb.dim();
-    let needed = nst::memory::forward_bytes(vgg.arch, h, w, &taps);
+    let needed = nst::tools::memory::forward_bytes(vgg.arch, h, w, &taps);
     let what = format!("running a {w}×{h} picture through VGG");
     crate::common::ensure_fits(needed, &what, "use a smaller --size or fewer --layers")?;
     let x = convention.preprocess(rgb.view());
@@ -57,7 +57,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     for (name, &tap) in layers.iter().zip(&taps) {
         let a = fwd.get(tap).expect("tapped").index_axis(Axis(0), 0);
         let path = args.out.join(format!("{name}.npy"));
-        nst::npy::write_f32(&path, &a.into_dyn())?;
+        nst::formats::npy::write_f32(&path, &a.into_dyn())?;
         let (c, fh, fw) = a.dim();
         let active = a.iter().filter(|v| **v > 0.0).count() as f64 / a.len() as f64;
         println!(

@@ -37,7 +37,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    nst::image_io::check_output(&args.output)?;
+    nst::formats::image_io::check_output(&args.output)?;
     let (dir, is_checkpoint) = resolve_model(&args.model)?;
     let gen = Generator::<f32>::load(&dir)?;
     let (h, w) = args.size;
@@ -65,7 +65,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         } else {
             numbered(&args.output, i + 1)
         };
-        nst::image_io::save_rgb(&path, p.view())?;
+        nst::formats::image_io::save_rgb(&path, p.view())?;
     }
     eprintln!(
         "generated {} sample(s) of {w}×{h} in {:.1} ms ({:.1} ms per sample; generator only); saved {}",

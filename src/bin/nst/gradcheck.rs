@@ -1,6 +1,6 @@
 //! `nst gradcheck`: run the layer gradient checks and print them as a table.
 
-use nst::checks::standard_checks;
+use nst::gradcheck::layers::standard_checks;
 
 /// Check every layer's hand-derived backward pass against central finite differences
 /// in f64, and print: layer, shape, max |analytic − numeric|, relative error, pass/fail.
@@ -31,7 +31,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     }
     println!(
         "central differences in f64, h = {:e}; pass when relative error ≤ tolerance\n",
-        nst::checks::H
+        nst::gradcheck::layers::H
     );
     println!(
         "{:<16} {:<24} {:>12} {:>12} {:>8} {:>6}",

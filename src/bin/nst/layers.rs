@@ -1,19 +1,19 @@
 //! `nst layers`: seed 000's layer-by-layer walk through VGG as a table.
 
 use crate::parse::parse_size;
-use nst::vgg::{layer_table, Arch, Pooling};
+use nst::net::vgg::{layer_table, Arch, Pooling};
 
 /// Which VGG, for what input: what `nst layers` tabulates and `nst draw-net` draws.
 #[derive(clap::Args)]
 pub struct NetShape {
     /// Network: vgg16 or vgg19.
-    #[arg(long, default_value = "vgg16", value_parser = Arch::parse)]
+    #[arg(long, default_value = "vgg16")]
     pub arch: Arch,
     /// Input side in pixels (square), or WxH such as 400x300; at least 32 each.
     #[arg(long, default_value = "300", value_parser = parse_size, allow_negative_numbers = true)]
     pub size: (usize, usize),
     /// Pooling: max or avg (changes only the pooling layers' FLOPs and labels).
-    #[arg(long, default_value = "max", value_parser = Pooling::parse)]
+    #[arg(long, default_value = "max")]
     pub pooling: Pooling,
 }
 
@@ -31,7 +31,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         size: (h, w),
         pooling,
     } = args.net;
-    nst::vgg::check_whole_input(h, w)?;
+    nst::net::vgg::check_whole_input(h, w)?;
     let rows = layer_table(arch, pooling, h, w);
     println!(
         "{} for a {h}×{w}×3 input ({} neurons in the input layer)\n",

@@ -35,18 +35,18 @@ pub fn run(args: Args) -> nst::Result<()> {
                 g.display()
             );
         }
-        nst::files::check_writable(g)?;
+        nst::formats::files::check_writable(g)?;
     }
     let spec = args.loss.spec();
     let (vgg, conv) = args.loss.net.load()?;
     let x_rgb = args.loss.picture.load(&args.image, Some(args.loss.size))?;
     let (h, w, _) = x_rgb.dim();
     // One evaluation: VGG's passes, the picture and its gradient.
-    let needed = nst::memory::optimisation_bytes(h, w, 2);
+    let needed = nst::tools::memory::optimisation_bytes(h, w, 2);
     let what = format!("measuring a {w}×{h} picture");
     crate::common::ensure_fits(needed, &what, "use a smaller --size")?;
     let content_rgb =
-        nst::image_io::resize(args.loss.picture.load(&args.content, None)?.view(), h, w);
+        nst::formats::image_io::resize(args.loss.picture.load(&args.content, None)?.view(), h, w);
     let content = conv.preprocess(content_rgb.view());
     let styles = args.loss.load_styles(&args.style, h.max(w), &conv)?;
     args.loss.check_sizes(
@@ -99,7 +99,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     println!("  total                         {:.6e}", terms.total);
     if let Some(path) = &args.grad_out {
         let g = conv.preprocess_backward(dx.view());
-        nst::npy::write_f32(path, &g.view().into_dyn())?;
+        nst::formats::npy::write_f32(path, &g.view().into_dyn())?;
         let norm = g.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt();
         println!(
             "dLoss/dImage ({h}×{w}×3, RGB [0,1] space, ‖g‖₂ = {norm:.4e}) → {}",

@@ -3,9 +3,9 @@
 use crate::common::{NetArgs, PictureArgs};
 use crate::parse::{parse_loss_weight, parse_positive, parse_side, Blend, LayerWeights};
 use nst::gatys::LossSpec;
-use nst::losses::Normalisation;
-use nst::tensor::Tensor4;
-use nst::weights::Convention;
+use nst::loss::Normalisation;
+use nst::math::tensor::Tensor4;
+use nst::net::weights::Convention;
 use std::path::{Path, PathBuf};
 
 /// Which loss and where: layers, weights, normalisation, sizes and network.
@@ -107,7 +107,7 @@ impl LossArgs {
     /// measured at.
     pub fn check_sizes(
         &self,
-        vgg: &nst::vgg::Vgg<f32>,
+        vgg: &nst::net::vgg::Vgg<f32>,
         spec: &LossSpec,
         content: Option<(&Path, &str, (usize, usize))>,
         style_paths: &[PathBuf],

@@ -30,7 +30,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
-    nst::image_io::check_output(&args.output)?;
+    nst::formats::image_io::check_output(&args.output)?;
     let cells: Vec<Array3<f32>> = args
         .pictures
         .iter()
@@ -51,7 +51,7 @@ pub fn run(args: Args) -> nst::Result<()> {
             }
             let what = format!("{}: scaling to {nw}×{}", p.display(), args.cell);
             crate::common::ensure_fits(pixels.saturating_mul(3 * 4 * 2), &what, "use a smaller --cell")?;
-            Ok(nst::image_io::resize(img.view(), args.cell, nw))
+            Ok(nst::formats::image_io::resize(img.view(), args.cell, nw))
         })
         .collect::<nst::Result<_>>()?;
     let cell_w = cells.iter().map(|c| c.dim().1).max().unwrap_or(1);
@@ -86,7 +86,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         let (h, w, _) = c.dim();
         grid.slice_mut(s![y..y + h, x..x + w, ..]).assign(c);
     }
-    nst::image_io::save_rgb(&args.output, grid.view())?;
+    nst::formats::image_io::save_rgb(&args.output, grid.view())?;
     println!(
         "{} pictures in a {rows}×{cols} grid → {}",
         cells.len(),

@@ -8,11 +8,11 @@ use crate::parse::parse_positive;
 use crate::progress::{interrupted, Progress};
 use crate::runlog::RunLog;
 use nst::gatys::{optimize_bounded, Control, Ending, Objective, OptimizerChoice, PixelBounds};
-use nst::losses::Normalisation;
+use nst::loss::Normalisation;
+use nst::math::rng::Rng;
+use nst::math::tensor::Tensor4;
+use nst::net::weights::Convention;
 use nst::optim::LineSearch;
-use nst::rng::Rng;
-use nst::tensor::Tensor4;
-use nst::weights::Convention;
 use std::path::{Path, PathBuf};
 
 /// What to start from.
@@ -136,7 +136,8 @@ impl OptimArgs {
     /// Will optimising an `h`×`w` picture fit in memory? An error when it cannot
     /// ([`crate::common::ensure_fits`]); a note on stderr when it may swap.
     pub fn check_memory(&self, norm: Normalisation, (h, w): (usize, usize)) -> nst::Result<()> {
-        let needed = nst::memory::optimisation_bytes(h, w, self.choice(norm).state_vectors());
+        let needed =
+            nst::tools::memory::optimisation_bytes(h, w, self.choice(norm).state_vectors());
         let what = format!("optimising a {w}×{h} picture");
         crate::common::ensure_fits(needed, &what, "use a smaller --size")
     }
@@ -144,13 +145,13 @@ impl OptimArgs {
     /// Check, before any work, that the picture (and the loss log, if one is asked
     /// for) can be written: extension, folder, permission.
     pub fn check_outputs(&self, output: &Path) -> nst::Result<()> {
-        nst::image_io::check_output(output)?;
+        nst::formats::image_io::check_output(output)?;
         if self.log_every > 0 {
             let log = self
                 .log
                 .clone()
                 .unwrap_or_else(|| with_suffix(output, ".log.csv"));
-            nst::files::check_writable(&log)?;
+            nst::formats::files::check_writable(&log)?;
         }
         Ok(())
     }
@@ -174,7 +175,7 @@ impl OptimArgs {
         obj: &Objective,
         x0: Tensor4<f32>,
         output: &Path,
-        conv: &nst::weights::Convention,
+        conv: &nst::net::weights::Convention,
         finish: &dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32>,
     ) -> nst::Result<()> {
         crate::signals::install();
@@ -216,7 +217,7 @@ impl OptimArgs {
             }
             if self.save_every > 0 && it.iter % self.save_every == 0 {
                 let path = numbered(output, it.iter);
-                if let Err(e) = nst::image_io::save_rgb(&path, finish(it.x).view()) {
+                if let Err(e) = nst::formats::image_io::save_rgb(&path, finish(it.x).view()) {
                     save_error.get_or_insert(e);
                 }
             }
@@ -233,7 +234,7 @@ impl OptimArgs {
         if let Some(e) = save_error {
             return Err(e);
         }
-        nst::image_io::save_rgb(output, finish(&outcome.x).view())?;
+        nst::formats::image_io::save_rgb(output, finish(&outcome.x).view())?;
         let secs = progress.elapsed();
         let t = &outcome.terms;
         eprintln!(
@@ -334,7 +335,7 @@ pub fn initial(
             conv.preprocess(rgb.view())
         }
         Init::Style => match style_rgb {
-            Some(s) => conv.preprocess(nst::image_io::resize(s.view(), h, w).view()),
+            Some(s) => conv.preprocess(nst::formats::image_io::resize(s.view(), h, w).view()),
             None => nst::bail!("--init style needs a style picture"),
         },
     })

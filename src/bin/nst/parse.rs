@@ -5,9 +5,7 @@
 //! - a type of the library that a flag names (padding, normalisation, activation,
 //!   convolution algorithm, loss preset, preprocessing convention, drawing format, …)
 //!   implements `std::str::FromStr` next to its definition, and clap calls it by itself:
-//!   the field is declared with its type and no `value_parser` (the exceptions,
-//!   `vgg::Arch` and `vgg::Pooling`, have an inherent `parse` instead, which their flags
-//!   name as `value_parser = Arch::parse` / `Pooling::parse`);
+//!   the field is declared with its type and no `value_parser`;
 //! - a choice that exists only on the command line is a `clap::ValueEnum` (clap lists its
 //!   values in `--help`);
 //! - everything else is here: numbers with a range, sizes, layer lists and layer weights,

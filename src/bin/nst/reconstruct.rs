@@ -5,7 +5,7 @@ use crate::common::{NetArgs, PictureArgs};
 use crate::optimise::{initial, Init, OptimArgs};
 use crate::parse::{parse_side, LayerList};
 use nst::gatys::{LossSpec, Objective};
-use nst::losses::Normalisation;
+use nst::loss::Normalisation;
 use std::path::PathBuf;
 
 /// What to keep of the picture.

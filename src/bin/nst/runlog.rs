@@ -17,7 +17,7 @@ pub struct RunLog {
 impl RunLog {
     /// Create (truncate) `path`; `.jsonl` or `.json` selects JSON lines, anything else CSV.
     pub fn create(path: &Path) -> nst::Result<Self> {
-        nst::files::check_writable(path)?;
+        nst::formats::files::check_writable(path)?;
         let file =
             File::create(path).context(|| format!("cannot create log {}", path.display()))?;
         Ok(Self::over(path, file, false))
@@ -26,7 +26,7 @@ impl RunLog {
     /// Open `path` for appending (a resumed run continues its log); the CSV header is
     /// written only if the file is new or empty.
     pub fn append(path: &Path) -> nst::Result<Self> {
-        nst::files::check_writable(path)?;
+        nst::formats::files::check_writable(path)?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)

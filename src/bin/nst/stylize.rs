@@ -3,7 +3,7 @@
 use crate::lossargs::LossArgs;
 use crate::optimise::{initial, Init, OptimArgs};
 use nst::gatys::Objective;
-use nst::tensor::Tensor4;
+use nst::math::tensor::Tensor4;
 use std::path::PathBuf;
 
 /// Paint the content picture in the style of the style picture(s) by minimising
@@ -66,7 +66,10 @@ pub fn run(args: Args) -> nst::Result<()> {
     let finish = |x: &Tensor4<f32>| {
         let rgb = conv.deprocess(x.view());
         if keep_colors {
-            nst::color::original_colors(content_rgb.view(), rgb.mapv(|v| v.clamp(0.0, 1.0)).view())
+            nst::formats::image_io::color::original_colors(
+                content_rgb.view(),
+                rgb.mapv(|v| v.clamp(0.0, 1.0)).view(),
+            )
         } else {
             rgb
         }

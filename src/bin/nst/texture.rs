@@ -4,8 +4,8 @@ use crate::common::{NetArgs, PictureArgs};
 use crate::optimise::{initial, Init, OptimArgs};
 use crate::parse::{parse_side, parse_size, LayerList};
 use nst::gatys::{LossSpec, Objective};
-use nst::im2col::Padding;
-use nst::losses::Normalisation;
+use nst::loss::Normalisation;
+use nst::math::im2col::Padding;
 use std::path::PathBuf;
 
 /// Synthesise a texture from white noise by matching the Gram matrices of a sample at

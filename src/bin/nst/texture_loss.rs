@@ -3,7 +3,7 @@
 use crate::common::{NetArgs, PictureArgs};
 use crate::parse::{parse_count, parse_side, LayerList};
 use nst::gatys::{LossSpec, Objective};
-use nst::losses::Normalisation;
+use nst::loss::Normalisation;
 use nst::texture_net::diversity::{gram_split, layout_correlation};
 use std::collections::hash_map::{Entry, HashMap};
 use std::path::PathBuf;
@@ -186,7 +186,7 @@ fn random_crops(
              so it has no crops of their size"
         );
     }
-    let mut rng = nst::rng::Rng::new(seed);
+    let mut rng = nst::math::rng::Rng::new(seed);
     Ok((0..n)
         .map(|_| {
             let (y, x) = (rng.below(ph - h + 1), rng.below(pw - w + 1));

@@ -4,10 +4,10 @@ use crate::common::PictureArgs;
 use crate::parse::{parse_loss_weight, parse_positive, parse_side, LayerList};
 use crate::trainargs::{announce, path_setting, Loop, TrainArgs};
 use ndarray::{s, Array3, Array4};
-use nst::rng::Rng;
-use nst::tensor::Tensor4;
+use nst::formats::tfrecord::{ImageSource, StreamOptions};
+use nst::math::rng::Rng;
+use nst::math::tensor::Tensor4;
 use nst::texture_net::{stylise, GeneratorConfig, TrainLoss, Trainer};
-use nst::tfrecord::{ImageSource, StreamOptions};
 use std::path::PathBuf;
 
 /// Train a feed-forward stylisation network (Ulyanov et al. 2016, §3.3): the generator
@@ -83,7 +83,7 @@ impl Crops {
             ((h as f64 * k).round() as usize).max(ch),
             ((w as f64 * k).round() as usize).max(cw),
         );
-        let img = nst::image_io::resize(img.view(), nh, nw);
+        let img = nst::formats::image_io::resize(img.view(), nh, nw);
         let (y, x) = (self.rng.below(nh - ch + 1), self.rng.below(nw - cw + 1));
         img.slice(s![y..y + ch, x..x + cw, ..]).to_owned()
     }

@@ -6,9 +6,9 @@ use crate::parse::{parse_count, parse_positive, parse_size};
 use crate::progress::{fmt_duration, interrupted, Progress};
 use crate::runlog::RunLog;
 use nst::gatys::Control;
-use nst::im2col::Padding;
 use nst::layers::Activation;
-use nst::tensor::Tensor4;
+use nst::math::im2col::Padding;
+use nst::math::tensor::Tensor4;
 use nst::texture_net::checkpoint::{
     list_checkpoints, load_checkpoint, load_newest, save_checkpoint, save_model, Checkpoint,
 };
@@ -203,14 +203,14 @@ impl TrainArgs {
                 existing.display()
             );
         }
-        nst::files::check_writable(&existing.join("preview.png")).map_err(|e| {
+        nst::formats::files::check_writable(&existing.join("preview.png")).map_err(|e| {
             nst::Error(format!(
                 "cannot make the training folder {}: {e}",
                 self.output.display()
             ))
         })?;
         let (h, w) = options.size;
-        let needed = nst::memory::training_bytes(h, w, options.batch);
+        let needed = nst::tools::memory::training_bytes(h, w, options.batch);
         let what = format!(
             "training on batches of {} pictures of {w}×{h}",
             options.batch
@@ -361,7 +361,7 @@ impl Loop<'_> {
         let dir = &self.args.output;
         let c = save_checkpoint(dir, t, &self.settings)?;
         let preview = (self.preview)(t.generator())?;
-        nst::image_io::save_rgb(&dir.join("preview.png"), preview.view())?;
+        nst::formats::image_io::save_rgb(&dir.join("preview.png"), preview.view())?;
         if !self.args.quiet {
             progress.finish();
             eprintln!("checkpoint {} (iteration {})", c.display(), t.iteration());

@@ -1,8 +1,8 @@
 //! `nst weights import|info|verify`: convert and inspect pretrained weight folders.
 
 use clap::Subcommand;
-use nst::npy::shape_str;
-use nst::weights::{onnx, Convention, WeightSet, DEFAULT_DIR};
+use nst::formats::npy::shape_str;
+use nst::net::weights::{onnx, Convention, WeightSet, DEFAULT_DIR};
 use std::path::PathBuf;
 
 /// Convert, inspect and check pretrained weight folders.

@@ -209,7 +209,7 @@ fn runs_in_f32() {
 /// Pairs `(s, y)` from a small convex quadratic `½xᵀQx` (so `y = Q s` and every
 /// `yᵀs > 0`), with random steps: what the two-loop recursion is fed in a run.
 fn quadratic_pairs(n: usize, m: usize, seed: u64) -> Vec<(Vec<f64>, Vec<f64>)> {
-    let mut rng = crate::rng::Rng::new(seed);
+    let mut rng = crate::math::rng::Rng::new(seed);
     let a: Vec<Vec<f64>> = (0..n)
         .map(|_| (0..n).map(|_| rng.range(-1.0, 1.0)).collect())
         .collect();
@@ -237,7 +237,7 @@ fn two_loop_equals_the_dense_bfgs_inverse() {
     let (s, y) = pairs.last().unwrap();
     let h_diag = dot(s, y) / dot(y, y);
     let b = dense_bfgs_inverse(&pairs, h_diag, n);
-    let mut rng = crate::rng::Rng::new(9);
+    let mut rng = crate::math::rng::Rng::new(9);
     for _ in 0..3 {
         let g: Vec<f64> = (0..n).map(|_| rng.range(-1.0, 1.0)).collect();
         let d = two_loop_direction(&pairs, h_diag, &g);

@@ -21,8 +21,8 @@
 //! same trial points are evaluated.
 
 use super::{py_max, py_min};
+use crate::math::tensor::Real;
 use crate::optim::{dot, max_abs};
-use crate::tensor::Real;
 
 const C1: f64 = 1e-4;
 const C2: f64 = 0.9;

@@ -8,7 +8,7 @@
 //! strides 1 and 2, square and oblong kernels.
 
 use ndarray::{Array2, ArrayView3};
-use nst::im2col::ConvGeom;
+use nst::math::im2col::ConvGeom;
 
 /// The column matrix `A(X)` of one item `x` (C, H, W) for the window geometry `g`:
 /// shape (C·KH·KW, OH·OW). Row `(c·KH + ki)·KW + kj`, column `oy·OW + ox` holds

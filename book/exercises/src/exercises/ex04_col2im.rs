@@ -8,7 +8,7 @@
 //! `⟨im2col(x), y⟩ = ⟨x, col2im(y)⟩` to round-off.
 
 use ndarray::{Array3, ArrayView2};
-use nst::im2col::ConvGeom;
+use nst::math::im2col::ConvGeom;
 
 /// `Aᵀ(cols)`: every entry of `cols` (C·KH·KW, OH·OW) goes back to the input pixel
 /// (C, H, W) that im2col copied it from. Returns (C, H, W).

@@ -11,16 +11,16 @@ use crate::AdamState;
 use ndarray::{
     Array1, Array2, Array3, Array4, ArrayView1, ArrayView2, ArrayView3, ArrayView4, Zip,
 };
-use nst::checks::{away_from_zero, spread_groups, without_ties, H, LAYER_TOL, NORM_TOL};
+use nst::gradcheck::layers::{away_from_zero, spread_groups, without_ties, H, LAYER_TOL, NORM_TOL};
 use nst::gradcheck::{dot, numeric_gradient};
-use nst::im2col::{col2im_naive, im2col_naive, ConvGeom, Padding};
+use nst::math::im2col::{col2im_naive, im2col_naive, ConvGeom, Padding};
 use nst::layers::winograd::WinogradTile;
 use nst::layers::{
     batchnorm_forward_train, conv2d_forward, maxpool2_forward, relu_forward, ConvSpec, NORM_EPS,
 };
-use nst::losses::{content_loss, gram, style_loss, tv_loss, Normalisation};
+use nst::loss::{content_loss, gram, style_loss, tv_loss, Normalisation};
 use nst::optim::{Adam, FirstOrder};
-use nst::rng::Rng;
+use nst::math::rng::Rng;
 
 /// The window geometries the im2col/col2im graders try: zero and circular padding,
 /// strides 1 and 2, square and oblong kernels, a 1×1 kernel.
@@ -683,18 +683,18 @@ pub fn grade_crc_mask(mask: &dyn Fn(u32) -> u32, unmask: &dyn Fn(u32) -> u32) ->
         0x8000,
         0xffff_ffff,
         0x8000_0000,
-        nst::crc32c::crc32c(b"123456789"),
+        nst::formats::crc32c::crc32c(b"123456789"),
     ];
     let mut rng = Rng::new(160);
     values.extend((0..50).map(|_| rng.next_u64() as u32));
     for &v in &values {
         let got = attempt(|| mask(v))?;
-        let exp = nst::crc32c::mask(v);
+        let exp = nst::formats::crc32c::mask(v);
         if got != exp {
-            let hint = if got == (v >> 15).wrapping_add(nst::crc32c::MASK_DELTA) {
+            let hint = if got == (v >> 15).wrapping_add(nst::formats::crc32c::MASK_DELTA) {
                 "a right shift drops the low 15 bits; a rotation brings them round to the top"
-            } else if got == v.rotate_right(15) | nst::crc32c::MASK_DELTA
-                || got == v.rotate_right(15) ^ nst::crc32c::MASK_DELTA
+            } else if got == v.rotate_right(15) | nst::formats::crc32c::MASK_DELTA
+                || got == v.rotate_right(15) ^ nst::formats::crc32c::MASK_DELTA
             {
                 "add the constant (wrapping_add), don't OR or XOR it"
             } else {

@@ -3,7 +3,7 @@
 //! [`GradCheck`] so that a failure says *where* and *by how much*, with a hint.
 //!
 //! The checks themselves are nst's: central differences ([`nst::gradcheck`]), adjoint
-//! tests, the tolerances of [`nst::checks`], and the library's functions as references.
+//! tests, the tolerances of [`nst::gradcheck::layers`], and the library's functions as references.
 
 pub mod checks;
 
@@ -156,16 +156,16 @@ pub fn plain(_: &[usize]) -> String {
 }
 
 /// An adjoint (dot-product) test: `⟨A·x, y⟩` against `⟨x, Aᵀ·y⟩` at nst's
-/// [`nst::checks::ADJOINT_TOL`].
+/// [`nst::gradcheck::layers::ADJOINT_TOL`].
 pub fn adjoint(what: &str, ax_y: f64, x_aty: f64, hint: &str) -> Grade {
     let err = adjoint_error(ax_y, x_aty);
-    if err <= nst::checks::ADJOINT_TOL && err.is_finite() {
+    if err <= nst::gradcheck::layers::ADJOINT_TOL && err.is_finite() {
         Ok(())
     } else {
         wrong(format!(
             "adjoint test of your {what} fails: ⟨A·x, y⟩ = {ax_y:.12e} but ⟨x, Aᵀ·y⟩ = \
              {x_aty:.12e} (relative difference {err:.1e}, tolerance {:.0e})\n  hint: {hint}",
-            nst::checks::ADJOINT_TOL
+            nst::gradcheck::layers::ADJOINT_TOL
         ))
     }
 }

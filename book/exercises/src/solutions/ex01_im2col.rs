@@ -1,7 +1,7 @@
 //! Solution to exercise 1 (im2col). Try the exercise before reading this.
 
 use ndarray::{Array2, ArrayView3};
-use nst::im2col::{ConvGeom, Padding};
+use nst::math::im2col::{ConvGeom, Padding};
 
 /// The pixel a window reads at (iy, ix), or `None` on zero padding.
 fn source(g: &ConvGeom, iy: isize, ix: isize) -> Option<(usize, usize)> {

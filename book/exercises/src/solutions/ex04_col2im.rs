@@ -1,7 +1,7 @@
 //! Solution to exercise 4 (col2im). Try the exercise before reading this.
 
 use ndarray::{Array3, ArrayView2};
-use nst::im2col::{ConvGeom, Padding};
+use nst::math::im2col::{ConvGeom, Padding};
 
 pub fn col2im(cols: ArrayView2<f64>, g: &ConvGeom) -> Array3<f64> {
     let (oh, ow) = (g.out_h(), g.out_w());

@@ -190,11 +190,11 @@ fn crc_mask_grader() {
     discriminates(|k| {
         grade_crc_mask(
             &|v| match k {
-                0 => nst::crc32c::mask(v),
-                1 => nst::crc32c::mask(v) ^ 1,
+                0 => nst::formats::crc32c::mask(v),
+                1 => nst::formats::crc32c::mask(v) ^ 1,
                 _ => todo!(),
             },
-            &nst::crc32c::unmask,
+            &nst::formats::crc32c::unmask,
         )
     });
 }
@@ -207,7 +207,7 @@ fn winograd_grader() {
     let spec = nst::layers::ConvSpec {
         stride: 1,
         pad: 0,
-        padding: nst::im2col::Padding::Zero,
+        padding: nst::math::im2col::Padding::Zero,
     };
     let w4 = |g: [[f64; 3]; 3]| Array4::from_shape_fn((1, 1, 3, 3), |(_, _, i, j)| g[i][j]);
     let tile = |d: [[f64; 4]; 4], g: [[f64; 3]; 3]| {

@@ -1,0 +1,469 @@
+//! Will a run fit in this machine's memory? An estimate made before the run starts, so
+//! that a picture too large for the machine fails at once with one line, instead of the
+//! kernel killing the process minutes into the work.
+//!
+//! Optimising a picture holds VGG16's weights, the activations its backward pass needs,
+//! the tapped features and targets, and the optimiser's state. All but the weights grow
+//! with the picture's area, so the estimate is `base + pixels × bytes per pixel`, with
+//! the VGG part measured (peak RSS of `nst stylize --iterations 2` at 256, 512 and 1024
+//! px: 186, 490 and 1683 MB for 49 K, 197 K and 786 K pixels, 2.0–2.1 KB per pixel over
+//! about 90 MB) and the optimiser's part counted: each state vector is one value per
+//! pixel and channel, 12 bytes per pixel in `f32`. With L-BFGS's default history of 100
+//! that is 2.5 KB per pixel more (207 vectors); `docs/performance.md` has the measured peaks it
+//! predicts.
+
+use crate::bail;
+use crate::error::Result;
+
+/// Bytes per output pixel of VGG16's forward and backward passes to relu5_1 with their
+/// caches, the style and content features and the loss's temporaries (measured; see the
+/// module comment).
+pub const VGG_BYTES_PER_PIXEL: u64 = 2_100;
+
+/// Bytes that do not grow with the picture: VGG16's convolution weights (59 MB), the
+/// program and its buffers (measured with `--conv im2col`).
+pub const BASE_BYTES: u64 = 90 << 20;
+
+/// Bytes of the Winograd kernel transforms (see [`crate::layers::WinogradKernel`]) that
+/// `algo` keeps for `arch`'s convolutions through conv5_1 (the deepest layer of Gatys'
+/// default style layers): α² values per filter slice where a 3×3 kernel has 9, so F(4,3)
+/// holds 4× the weights of the layers it runs. For VGG16 with `auto`: 152 MB.
+pub fn winograd_kernel_bytes(arch: crate::net::vgg::Arch, algo: crate::layers::ConvAlgo) -> u64 {
+    use crate::net::vgg::{layers, LayerKind, WIDTHS};
+    let mut total = 0u64;
+    for layer in layers(arch, WIDTHS) {
+        if let LayerKind::Conv { in_ch, out_ch, .. } = layer.kind {
+            // `auto` does not depend on the size; a forced algorithm does not either.
+            if let Some(tile) = algo.choose(in_ch, out_ch, (224, 224), (3, 3, 1, 1)) {
+                let a = tile.alpha() as u64;
+                total += a * a * (in_ch * out_ch) as u64 * 4;
+            }
+        }
+        if layer.name == "conv5_1" {
+            break;
+        }
+    }
+    total
+}
+
+/// [`BASE_BYTES`] plus the default (`auto`) kernel transforms of VGG16: what every
+/// estimate below starts from.
+fn base_bytes() -> u64 {
+    BASE_BYTES + winograd_kernel_bytes(crate::net::vgg::Arch::Vgg16, crate::layers::ConvAlgo::Auto)
+}
+
+/// Memory for optimising an `h`×`w` picture whose optimiser keeps `state_vectors`
+/// picture-sized vectors (iterate, gradient, history, moments …).
+pub fn optimisation_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
+    let pixels = (h as u64).saturating_mul(w as u64);
+    base_bytes()
+        .saturating_add(pixels.saturating_mul(VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64))
+}
+
+/// Bytes per pixel of the whole picture in a tiled run, besides the optimiser's state
+/// vectors: the loop's copies of the picture (its start, the last good one, the
+/// observer's, the evaluation's input and the gradient: 5 × 12 bytes) and the content
+/// targets (relu4_2 keeps 512 values every 8×8 pixels: 32 bytes), counted, with room for
+/// the style and content pictures' own copies while the targets are made.
+pub const TILED_BYTES_PER_PIXEL: u64 = 120;
+
+/// Memory for optimising an `h`×`w` picture tile by tile, with crops of at most
+/// `crop`×`crop` pixels: the whole picture's vectors ([`TILED_BYTES_PER_PIXEL`] and the
+/// optimiser's `state_vectors`), and VGG's passes over one crop at a time
+/// ([`VGG_BYTES_PER_PIXEL`] of the crop's pixels).
+pub fn tiled_optimisation_bytes(h: usize, w: usize, state_vectors: usize, crop: usize) -> u64 {
+    let pixels = (h as u64).saturating_mul(w as u64);
+    let crop = (crop.min(h) as u64).saturating_mul(crop.min(w) as u64);
+    base_bytes()
+        .saturating_add(pixels.saturating_mul(TILED_BYTES_PER_PIXEL + 12 * state_vectors as u64))
+        .saturating_add(crop.saturating_mul(VGG_BYTES_PER_PIXEL))
+}
+
+/// How a run fits a memory budget ([`plan_optimisation`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plan {
+    /// Tile cores of this many pixels, or `None` for the whole picture at once.
+    pub tile: Option<usize>,
+    /// The optimiser, with L-BFGS's history possibly shortened.
+    pub choice: crate::optim::OptimizerChoice,
+    /// The estimate, in bytes.
+    pub bytes: u64,
+}
+
+/// The smallest tile core a plan uses: below it the margins (144 pixels each side for
+/// relu5_1) make the crops more than 10 times the core's area.
+pub const MIN_TILE: usize = 64;
+
+// ANCHOR: plan
+/// Choose how to optimise an `h`×`w` picture within `budget` bytes: the whole picture
+/// when it fits; else tiles, whose crops are a core plus `margin` pixels each side, with
+/// cores a multiple of `align`. L-BFGS's history is kept if cores of at least 512 pixels
+/// then fit (smaller cores cost more in margins than a shorter history costs in
+/// steps), else shortened (to 50, 20, 10, 5) until they do; failing that, the smallest
+/// history with the largest core that fits. Fails, naming the smallest budget that would
+/// work, when not even [`MIN_TILE`] cores with a history of 5 fit.
+pub fn plan_optimisation(
+    (h, w): (usize, usize),
+    choice: &crate::optim::OptimizerChoice,
+    (margin, align): (usize, usize),
+    budget: u64,
+) -> Result<Plan> {
+    use crate::optim::OptimizerChoice;
+    let whole = optimisation_bytes(h, w, choice.state_vectors());
+    if whole <= budget {
+        return Ok(Plan {
+            tile: None,
+            choice: choice.clone(),
+            bytes: whole,
+        });
+    }
+    let with_history = |n: usize| match choice {
+        OptimizerChoice::Lbfgs {
+            lr, line_search, ..
+        } => OptimizerChoice::Lbfgs {
+            history: n,
+            lr: *lr,
+            line_search: *line_search,
+        },
+        other => other.clone(),
+    };
+    let histories: Vec<usize> = match choice {
+        OptimizerChoice::Lbfgs { history, .. } => {
+            let mut v: Vec<usize> = [*history, 50, 20, 10, 5]
+                .into_iter()
+                .filter(|n| n <= history)
+                .collect();
+            v.dedup();
+            v
+        }
+        _ => vec![0],
+    };
+    let align = align.max(1);
+    let largest = h.max(w).div_ceil(align) * align;
+    // The largest core that fits with `c`, if any of at least `min`.
+    let fit = |c: &OptimizerChoice, min: usize| {
+        (min..=largest).rev().step_by(align).find_map(|core| {
+            let bytes = tiled_optimisation_bytes(h, w, c.state_vectors(), core + 2 * margin);
+            (bytes <= budget).then_some((core, bytes))
+        })
+    };
+    let min = MIN_TILE.div_ceil(align) * align;
+    let plans = histories
+        .iter()
+        .map(|&n| (with_history(n), 512.max(min)))
+        .chain(histories.last().map(|&n| (with_history(n), min)));
+    for (c, min_core) in plans {
+        if let Some((core, bytes)) = fit(&c, min_core.min(largest)) {
+            return Ok(Plan {
+                tile: Some(core),
+                choice: c,
+                bytes,
+            });
+        }
+    }
+    let smallest = with_history(*histories.last().expect("at least one"));
+    let need = tiled_optimisation_bytes(h, w, smallest.state_vectors(), min + 2 * margin);
+    let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+    bail!(
+        "a {w}×{h} picture does not fit in {:.2} GB: even tiles of {min} pixels{} need {:.2} GB \
+         (give at least --max-memory {:.2}G, or use a smaller --size)",
+        gb(budget),
+        if matches!(choice, OptimizerChoice::Lbfgs { .. }) {
+            " and an L-BFGS history of 5"
+        } else {
+            ""
+        },
+        gb(need),
+        (gb(need) * 100.0).ceil() / 100.0
+    )
+}
+// ANCHOR_END: plan
+
+/// Bytes per pixel of each training picture when training a Texture Networks generator:
+/// VGG's passes on the picture, the generator's caches for its backward pass, the batch's
+/// gradients. Measured (peak RSS of 3 iterations of `train-texture` and `train-style` at
+/// 128² and 256², batch 4: 333 and 1096 MB, 360 and 1211 MB; 4.0 and 4.4 KB per pixel and
+/// picture over about 80 MB); `train-texture` at 256², batch 16 (the seed's setting): 3.82
+/// GB, where this gives 4.1 GB.
+pub const TRAIN_BYTES_PER_PIXEL: u64 = 4_100;
+
+/// Memory for training on batches of `batch` pictures of `h`×`w`.
+pub fn training_bytes(h: usize, w: usize, batch: usize) -> u64 {
+    let pictures = (h as u64)
+        .saturating_mul(w as u64)
+        .saturating_mul(batch as u64);
+    base_bytes().saturating_add(pictures.saturating_mul(TRAIN_BYTES_PER_PIXEL))
+}
+
+// ANCHOR: forward_bytes
+/// Memory for one forward pass of VGG (no caches for a backward pass) on an `h`×`w`
+/// picture that keeps the activations of the layers `taps` (`nst features`).
+///
+/// Counted, not fitted: walking the layers, the live values at layer `i` are the taps
+/// already taken, the layer's input and output (a ReLU works in place, so only its
+/// output), and a copy of the output if `i` is tapped; the peak over the walk, in `f32`,
+/// plus the picture's two copies (decoded and preprocessed, 6 values per pixel), over the
+/// same 90 MB base. Peak RSS of `nst features` at 2048², measured against counted: relu5_1
+/// alone 2233 MB against 2234; the default six layers 3298 against 3258; conv1_1,
+/// relu1_1 and relu1_2 4281 against 4282 (and within 3 % at 512² and 1024²).
+pub fn forward_bytes(arch: crate::net::vgg::Arch, h: usize, w: usize, taps: &[usize]) -> u64 {
+    use crate::net::vgg::{layers, shape_at, WIDTHS};
+    let walk = layers(arch, WIDTHS);
+    let last = taps.iter().copied().max().unwrap_or(0);
+    let size = |(c, h, w): (usize, usize, usize)| (c * h * w) as u64;
+    let (mut kept, mut peak) = (0u64, 0u64);
+    for (i, layer) in walk.iter().enumerate().take(last + 1) {
+        let input = if i == 0 {
+            size((3, h, w))
+        } else {
+            size(shape_at(&walk, i - 1, (h, w)))
+        };
+        // A ReLU works in place: only its output is live.
+        let live_in = match layer.kind {
+            crate::net::vgg::LayerKind::Relu => 0,
+            _ => input,
+        };
+        let out = size(shape_at(&walk, i, (h, w)));
+        let tapped = if taps.contains(&i) { out } else { 0 };
+        peak = peak.max(kept + live_in + out + tapped);
+        kept += tapped;
+    }
+    base_bytes() + 4 * (peak + 6 * (h * w) as u64)
+}
+// ANCHOR_END: forward_bytes
+
+/// A memory size as people write it: `6G`, `6GB`, `6.5g`, `512M`, `2048MiB`, or a
+/// number of bytes. `K`, `M`, `G`, `T` are powers of 1024 (as `free -h` and
+/// `/proc/meminfo` count); a trailing `B` or `iB` is optional.
+pub fn parse_size(s: &str) -> Result<u64> {
+    let t = s.trim();
+    let lower = t.to_ascii_lowercase();
+    let body = lower
+        .strip_suffix("ib")
+        .or_else(|| lower.strip_suffix('b'))
+        .unwrap_or(&lower);
+    let (digits, shift) = match body.chars().last() {
+        Some('k') => (&body[..body.len() - 1], 10),
+        Some('m') => (&body[..body.len() - 1], 20),
+        Some('g') => (&body[..body.len() - 1], 30),
+        Some('t') => (&body[..body.len() - 1], 40),
+        _ => (body, 0),
+    };
+    match digits.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v * ((1u64 << shift) as f64) < u64::MAX as f64 => {
+            Ok((v * (1u64 << shift) as f64) as u64)
+        }
+        _ => bail!("'{s}' is not a memory size (write it like 6G, 512M or 6.5GB)"),
+    }
+}
+
+/// The machine's memory, from `/proc/meminfo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MachineMemory {
+    /// What can be allocated now without swapping (`MemAvailable`), bytes.
+    pub available: u64,
+    /// RAM and swap together (`MemTotal + SwapTotal`), bytes: more can never be had.
+    pub total_with_swap: u64,
+}
+
+/// This machine's memory (Linux), or `None` where it cannot be read.
+pub fn machine_memory() -> Option<MachineMemory> {
+    parse_meminfo(&std::fs::read_to_string("/proc/meminfo").ok()?)
+}
+
+/// Read `MemAvailable`, `MemTotal` and `SwapTotal` (in kB) from `/proc/meminfo` text.
+pub fn parse_meminfo(text: &str) -> Option<MachineMemory> {
+    let field = |name: &str| -> Option<u64> {
+        let line = text.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line[name.len()..].split_whitespace().next()?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    Some(MachineMemory {
+        available: field("MemAvailable:")?,
+        total_with_swap: field("MemTotal:")? + field("SwapTotal:").unwrap_or(0),
+    })
+}
+
+/// Compare `needed` bytes for `what` (e.g. "optimising a 4000×3000 picture") with the
+/// machine: an error ending in `advice` when it exceeds RAM and swap together (the run
+/// cannot finish), a note (returned, for the caller to print) when it exceeds what is
+/// available now.
+pub fn check_fits(
+    needed: u64,
+    what: &str,
+    advice: &str,
+    machine: Option<MachineMemory>,
+) -> Result<Option<String>> {
+    let Some(m) = machine else { return Ok(None) };
+    let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+    if needed > m.total_with_swap {
+        bail!(
+            "{what} needs about {:.1} GB of memory; this machine has {:.1} GB (RAM and swap): {advice}",
+            gb(needed),
+            gb(m.total_with_swap)
+        );
+    }
+    Ok((needed > m.available).then(|| {
+        format!(
+            "note: {what} needs about {:.1} GB of memory and {:.1} GB is free now; it may swap",
+            gb(needed),
+            gb(m.available)
+        )
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MEMINFO: &str = "MemTotal:       16000000 kB\nMemFree:         1000000 kB\n\
+        MemAvailable:    8000000 kB\nSwapTotal:       2000000 kB\nSwapFree:        2000000 kB\n";
+
+    #[test]
+    fn meminfo_fields_are_read_in_bytes() {
+        let m = parse_meminfo(MEMINFO).unwrap();
+        assert_eq!(m.available, 8_000_000 * 1024);
+        assert_eq!(m.total_with_swap, 18_000_000 * 1024);
+        assert_eq!(parse_meminfo("MemTotal: 1 kB\n"), None);
+    }
+
+    #[test]
+    fn too_big_is_an_error_big_is_a_note_small_is_nothing() {
+        let m = parse_meminfo(MEMINFO);
+        let gib = 1u64 << 30;
+        let err = check_fits(20 * gib, "optimising a big picture", "smaller", m).unwrap_err();
+        let err = err.to_string();
+        assert!(err.contains("20.0 GB") && err.contains("17.2 GB"), "{err}");
+        assert!(err.ends_with("(RAM and swap): smaller"), "{err}");
+        let note = check_fits(10 * gib, "x", "", m).unwrap().unwrap();
+        assert!(
+            note.contains("10.0 GB") && note.contains("7.6 GB"),
+            "{note}"
+        );
+        assert_eq!(check_fits(gib, "x", "", m).unwrap(), None);
+        assert_eq!(check_fits(1 << 50, "x", "", None).unwrap(), None);
+    }
+
+    #[test]
+    fn forward_peak_is_where_full_resolution_layers_meet() {
+        use crate::net::vgg::{layers, Arch, WIDTHS};
+        let net = layers(Arch::Vgg16, WIDTHS);
+        let at = |n: &str| net.iter().position(|l| l.name == n).unwrap();
+        let (h, w) = (100, 60);
+        let per_pixel = |values: u64| base_bytes() + 4 * values * (h * w) as u64;
+        // Deep taps alone: the peak is conv1_2, its 64-channel input and output.
+        assert_eq!(
+            forward_bytes(Arch::Vgg16, h, w, &[at("relu5_1")]),
+            per_pixel(128 + 6)
+        );
+        // Three full-resolution taps: two kept, relu1_2's output and its copy.
+        let shallow = [at("conv1_1"), at("relu1_1"), at("relu1_2")];
+        assert_eq!(
+            forward_bytes(Arch::Vgg16, h, w, &shallow),
+            per_pixel(256 + 6)
+        );
+        // Taps only add: the default set costs more than its deepest layer.
+        let all = [
+            "relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2", "relu5_1",
+        ]
+        .map(at);
+        assert!(forward_bytes(Arch::Vgg16, h, w, &all) > per_pixel(128 + 6));
+    }
+
+    #[test]
+    fn winograd_kernels_are_counted_per_layer() {
+        use crate::layers::ConvAlgo;
+        use crate::net::vgg::Arch;
+        // VGG16 through conv5_1: 3·64·9 + 64·64·9 + … weights; F(4,3) keeps 36 values per
+        // 9, F(2,3) 16; auto leaves conv1_1 (3 input channels) to im2col.
+        let through_conv5_1: u64 = [
+            (64, 64),
+            (64, 128),
+            (128, 128),
+            (128, 256),
+            (256, 256),
+            (256, 256),
+            (256, 512),
+            (512, 512),
+            (512, 512),
+            (512, 512),
+        ]
+        .iter()
+        .map(|&(c, o): &(u64, u64)| c * o)
+        .sum();
+        let f4 = 36 * 4 * (through_conv5_1 + 3 * 64);
+        assert_eq!(winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::WinogradF4), f4);
+        assert_eq!(
+            winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::WinogradF2),
+            16 * 4 * (through_conv5_1 + 3 * 64)
+        );
+        assert_eq!(
+            winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::Auto),
+            36 * 4 * through_conv5_1
+        );
+        assert_eq!(winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::Im2col), 0);
+        let mb = winograd_kernel_bytes(Arch::Vgg16, ConvAlgo::Auto) as f64 / (1 << 20) as f64;
+        assert!((mb - 152.4).abs() < 0.1, "{mb}");
+    }
+
+    #[test]
+    fn a_plan_takes_the_whole_picture_when_it_fits_and_tiles_when_not() {
+        use crate::optim::{LineSearch, OptimizerChoice};
+        let gib = 1u64 << 30;
+        let lbfgs = |history| OptimizerChoice::Lbfgs {
+            history,
+            lr: 1.0,
+            line_search: LineSearch::None,
+        };
+        let grid = (144, 16);
+        // 512² with history 100: about 1.2 GB, whole.
+        let p = plan_optimisation((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();
+        assert_eq!((p.tile, &p.choice), (None, &lbfgs(100)));
+        // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened to
+        // the longest that leaves room for cores of at least 512 pixels.
+        let p = plan_optimisation((2160, 3840), &lbfgs(100), grid, 6 * gib).unwrap();
+        let core = p.tile.expect("tiled");
+        assert!(core >= 512 && core % 16 == 0, "{p:?}");
+        assert!(p.bytes <= 6 * gib, "{p:?}");
+        assert_eq!(p.choice, lbfgs(10), "{p:?}");
+        // The next core up would not fit.
+        let bigger =
+            tiled_optimisation_bytes(2160, 3840, p.choice.state_vectors(), core + 16 + 288);
+        assert!(bigger > 6 * gib);
+        // Adam keeps 4 vectors: no history to shorten.
+        let adam = OptimizerChoice::Adam {
+            lr: 1.0,
+            beta1: 0.9,
+            beta2: 0.999,
+        };
+        let p = plan_optimisation((2160, 3840), &adam, grid, 6 * gib).unwrap();
+        assert_eq!(p.choice, adam);
+        // Too small for anything: the error names a budget that works, and it does.
+        let err = plan_optimisation((2160, 3840), &lbfgs(100), grid, gib).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("does not fit in 1.00 GB"), "{msg}");
+        let need: f64 = msg
+            .split("--max-memory ")
+            .nth(1)
+            .and_then(|t| t.split('G').next())
+            .and_then(|t| t.parse().ok())
+            .expect("a budget in the message");
+        let enough = (need * gib as f64) as u64;
+        assert!(plan_optimisation((2160, 3840), &lbfgs(100), grid, enough).is_ok());
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        let gib = 1u64 << 30;
+        assert_eq!(parse_size("6G").unwrap(), 6 * gib);
+        assert_eq!(parse_size("6GB").unwrap(), 6 * gib);
+        assert_eq!(parse_size("6 GiB").unwrap(), 6 * gib);
+        assert_eq!(parse_size("1.5g").unwrap(), 3 * gib / 2);
+        assert_eq!(parse_size("512M").unwrap(), gib / 2);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        for bad in ["", "G", "six", "-1G", "0", "1e30T", "NaN"] {
+            let e = parse_size(bad).unwrap_err().to_string();
+            assert!(e.contains("is not a memory size"), "{bad}: {e}");
+        }
+    }
+}
