@@ -140,8 +140,8 @@ fn missing_inputs_and_unwritable_outputs_fail_before_work() {
     let d = tmp("bad");
     let out = d.join("out.png").display().to_string();
     // A picture scaled past the pixel limit is refused before it is scaled; one larger
-    // than the machine's memory (RAM and swap) fails at once, before VGG is loaded,
-    // naming the memory it would need.
+    // than the memory allowed fails before the optimisation starts, naming the memory
+    // it would need.
     let stylize: &[&str] = &["stylize", "--content", &c, "--style", &s];
     let reconstruct: &[&str] = &["reconstruct", "style", &c, "--layers", "relu1_1"];
     let at_size = |commands: &[&[&str]], size: &str, needle: &str| {
@@ -156,13 +156,22 @@ fn missing_inputs_and_unwritable_outputs_fail_before_work() {
         "200000",
         "over the limit of 40000000 pixels",
     );
-    // (6000 px: 6000×4500 with L-BFGS's 100 pairs, about 115 GB.)
-    let big = nst::tools::memory::optimisation_bytes(4500, 6000, 204);
-    if nst::tools::memory::machine_memory().is_some_and(|m| big > m.total_with_swap) {
-        let memory = "GB of memory; this machine has";
-        at_size(&[stylize, reconstruct], "6000", memory);
-        at_size(&[&["texture", &s]], "200000", memory);
-    }
+    // A picture too large for the memory allowed, even tile by tile with a short
+    // L-BFGS history: the error names a budget that would do.
+    let small: Vec<&str> = [stylize, &["--max-memory", "1G"]].concat();
+    let small_r: Vec<&str> = [reconstruct, &["--max-memory", "1G"]].concat();
+    at_size(
+        &[&small, &small_r],
+        "6000",
+        "does not fit in 1.00 GB: even tiles of 64 pixels",
+    );
+    // A tileable texture cannot be tiled: optimised whole, it is refused with the memory
+    // it would need.
+    at_size(
+        &[&["texture", &s, "--tileable", "--max-memory", "1G"]],
+        "4096",
+        "and --max-memory allows 1.0 GB: a tileable texture is optimised whole",
+    );
     // A forward pass alone keeps fewer values: four full-resolution taps at 6000 px.
     let taps = "conv1_1,relu1_1,conv1_2,relu1_2";
     let net = nst::net::vgg::layers(nst::net::vgg::Arch::Vgg16, nst::net::vgg::WIDTHS);

@@ -4,15 +4,20 @@
 //! log, intermediate pictures, Ctrl-C, the final save and report). The only module of
 //! the binary that calls the library's optimisation loop.
 
-use crate::parse::parse_positive;
+use crate::parse::{parse_positive, parse_side};
 use crate::progress::{interrupted, Progress};
 use crate::runlog::RunLog;
-use nst::gatys::{optimize_bounded, Control, Ending, Objective, OptimizerChoice, PixelBounds};
+use nst::gatys::{
+    optimize_bounded, Control, Ending, LossSpec, Objective, OptimizerChoice, PixelBounds,
+};
+use nst::loss::objective::TileGrid;
 use nst::loss::Normalisation;
 use nst::math::rng::Rng;
 use nst::math::tensor::Tensor4;
+use nst::net::vgg::Vgg;
 use nst::net::weights::Convention;
 use nst::optim::LineSearch;
+use nst::tools::memory::Plan;
 use std::path::{Path, PathBuf};
 
 /// What to start from.
@@ -91,9 +96,42 @@ pub struct OptimArgs {
     /// and are clamped only when saved, which can change the saved picture's loss a lot.
     #[arg(long)]
     pub clamp: bool,
+    /// Memory the run may use, e.g. 6G or 512M [default: what the machine has free].
+    /// A picture that does not fit whole is optimised tile by tile, with the same
+    /// result (book chapter 12), and with a shorter L-BFGS history if that is needed
+    /// too; the run says what it chose.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub max_memory: Option<u64>,
+    /// Evaluate the loss tile by tile with cores of about N pixels (rounded up to the
+    /// deepest layer's stride, 16 for relu5_1), whatever the memory.
+    #[arg(long, value_name = "N", value_parser = parse_side)]
+    pub tile: Option<usize>,
+    /// Render coarse to fine: the longest sides of the stages, e.g. 512,1024,2048,3840
+    /// (the last is the output's size, in place of --size). Each stage starts from the
+    /// previous one's result, upsampled, and saves its own as OUT_s<side>.png.
+    #[arg(long, value_name = "SIDE,SIDE,…", value_parser = parse_scales)]
+    pub scales: Option<Scales>,
+    /// Iterations of each --scales stage, e.g. 300,100,50,20 [default: --iterations for
+    /// the first, then half as many at each finer stage, at least 10].
+    #[arg(long, value_name = "N,N,…", value_parser = parse_scales)]
+    pub scale_iterations: Option<Scales>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// A comma-separated list of positive whole numbers (`--scales`, `--scale-iterations`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scales(pub Vec<usize>);
+
+fn parse_scales(s: &str) -> Result<Scales, String> {
+    let v: Result<Vec<usize>, String> = s.split(',').map(|p| parse_side(p.trim())).collect();
+    Ok(Scales(v?))
+}
+
+/// `--max-memory`'s value: `6G`, `512M`, … ([`nst::tools::memory::parse_size`]).
+fn parse_memory(s: &str) -> Result<u64, String> {
+    nst::tools::memory::parse_size(s).map_err(|e| e.0)
 }
 
 impl OptimArgs {
@@ -133,13 +171,137 @@ impl OptimArgs {
     }
     // ANCHOR_END: optimizer_choice
 
-    /// Will optimising an `h`×`w` picture fit in memory? An error when it cannot
-    /// ([`crate::common::ensure_fits`]); a note on stderr when it may swap.
-    pub fn check_memory(&self, norm: Normalisation, (h, w): (usize, usize)) -> nst::Result<()> {
-        let needed =
-            nst::tools::memory::optimisation_bytes(h, w, self.choice(norm).state_vectors());
-        let what = format!("optimising a {w}×{h} picture");
-        crate::common::ensure_fits(needed, &what, "use a smaller --size")
+    /// How to fit the run into `--max-memory` (default: the machine's free memory):
+    /// the whole picture at once, or tiles of the objective's layers and perhaps a
+    /// shorter L-BFGS history (`tools::memory::plan_optimisation`); `--tile` forces tiles.
+    /// `tileable`: the network wraps around (circular padding), which only the whole
+    /// picture can do.
+    pub fn plan(
+        &self,
+        norm: Normalisation,
+        (h, w): (usize, usize),
+        grid: Option<&TileGrid>,
+        tileable: bool,
+    ) -> nst::Result<Plan> {
+        let choice = self.choice(norm);
+        let machine = nst::tools::memory::machine_memory();
+        let budget = self
+            .max_memory
+            .or(machine.map(|m| m.available))
+            .unwrap_or(u64::MAX);
+        let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+        if let Some(m) = machine {
+            if self.max_memory.is_some_and(|b| b > m.total_with_swap) {
+                eprintln!(
+                    "note: --max-memory {:.1}G is more than this machine has ({:.1} GB with swap)",
+                    gb(budget),
+                    gb(m.total_with_swap)
+                );
+            }
+        }
+        let plan = match (grid, self.tile) {
+            (Some(g), _) if !tileable => match self.tile {
+                Some(core) => {
+                    let core2 = core.div_ceil(g.align) * g.align;
+                    if core2 != core {
+                        eprintln!("--tile {core} rounded up to {core2}, a multiple of {}", g.align);
+                    }
+                    let bytes = nst::tools::memory::tiled_optimisation_bytes(
+                        h,
+                        w,
+                        choice.state_vectors(),
+                        core2 + 2 * g.grad_margin,
+                    );
+                    Plan {
+                        tile: Some(core2),
+                        choice: choice.clone(),
+                        bytes,
+                    }
+                }
+                None => nst::tools::memory::plan_optimisation(
+                    (h, w),
+                    &choice,
+                    (g.grad_margin, g.align),
+                    budget,
+                )?,
+            },
+            (_, Some(_)) => nst::bail!(
+                "--tile cannot be used with --tileable: a tileable texture's network wraps around the picture, which tiles cannot"
+            ),
+            _ => {
+                let bytes = nst::tools::memory::optimisation_bytes(h, w, choice.state_vectors());
+                let what = format!("optimising a {w}×{h} picture");
+                let advice = if tileable {
+                    "a tileable texture is optimised whole (its network wraps around the picture, which tiles cannot): use a smaller --size"
+                } else {
+                    "use a smaller --size"
+                };
+                match self.max_memory {
+                    Some(b) if bytes > b => nst::bail!(
+                        "{what} needs about {:.1} GB of memory and --max-memory allows {:.1} GB: {advice}",
+                        gb(bytes),
+                        gb(b)
+                    ),
+                    Some(_) => {}
+                    None => crate::common::ensure_fits(bytes, &what, advice)?,
+                }
+                Plan {
+                    tile: None,
+                    choice: choice.clone(),
+                    bytes,
+                }
+            }
+        };
+        if let Some(core) = plan.tile {
+            let history = |c: &OptimizerChoice| match c {
+                OptimizerChoice::Lbfgs { history, .. } => Some(*history),
+                _ => None,
+            };
+            let shortened = match (history(&choice), history(&plan.choice)) {
+                (Some(a), Some(b)) if a != b => format!(", L-BFGS history {b} (asked {a})"),
+                _ => String::new(),
+            };
+            let margin = grid.map_or(0, |g| g.grad_margin);
+            eprintln!(
+                "memory: {w}×{h} tile by tile: cores of {core} px, crops up to {} px{shortened}; about {:.1} GB{}",
+                core + 2 * margin,
+                gb(plan.bytes),
+                if budget < u64::MAX {
+                    format!(" of {:.1} GB allowed", gb(budget))
+                } else {
+                    String::new()
+                }
+            );
+        }
+        Ok(plan)
+    }
+
+    /// The run's objective under its memory plan: whole, or tile by tile
+    /// ([`Objective::new_tiled`]); and the plan (its optimiser settings and estimate).
+    #[allow(clippy::too_many_arguments)]
+    pub fn objective<'a>(
+        &self,
+        vgg: &'a Vgg<f32>,
+        spec: LossSpec,
+        content: Option<&Tensor4<f32>>,
+        styles: &[(Tensor4<f32>, f64)],
+        hw: (usize, usize),
+        tileable: bool,
+    ) -> nst::Result<(Objective<'a>, Plan)> {
+        let names: Vec<&String> = spec
+            .content_layers
+            .iter()
+            .chain(&spec.style_layers)
+            .map(|(n, _)| n)
+            .collect();
+        let taps = vgg.layer_indices(&names)?;
+        let grid = TileGrid::for_layers(vgg, &taps, 16).ok();
+        let plan = self.plan(spec.norm, hw, grid.as_ref(), tileable)?;
+        let obj = match plan.tile {
+            None => Objective::new(vgg, spec, content, styles, hw)?,
+            Some(core) => Objective::new_tiled(vgg, spec, content, styles, hw, core)?,
+        };
+        Ok((obj, plan))
     }
 
     /// Check, before any work, that the picture (and the loss log, if one is asked
@@ -156,6 +318,38 @@ impl OptimArgs {
         Ok(())
     }
 
+    /// The stages of the run: `(longest side, iterations)`, one stage of `size` unless
+    /// `--scales` asks for several. Checks that the scales increase and that
+    /// `--scale-iterations` has one count per scale.
+    pub fn stages(&self, size: usize, norm: Normalisation) -> nst::Result<Vec<(usize, usize)>> {
+        let first = self.iterations(norm);
+        let Some(Scales(scales)) = &self.scales else {
+            if self.scale_iterations.is_some() {
+                nst::bail!("--scale-iterations needs --scales");
+            }
+            return Ok(vec![(size, first)]);
+        };
+        if let Some(w) = scales.windows(2).find(|w| w[1] <= w[0]) {
+            nst::bail!(
+                "--scales must increase, coarse to fine: {} comes after {}",
+                w[1],
+                w[0]
+            );
+        }
+        let iterations = match &self.scale_iterations {
+            Some(Scales(its)) if its.len() == scales.len() => its.clone(),
+            Some(Scales(its)) => nst::bail!(
+                "--scale-iterations has {} count(s) but --scales has {} stage(s)",
+                its.len(),
+                scales.len()
+            ),
+            None => (0..scales.len())
+                .map(|k| (first >> k).max(first.min(10)))
+                .collect(),
+        };
+        Ok(scales.iter().copied().zip(iterations).collect())
+    }
+
     /// Iterations with the preset's default.
     pub fn iterations(&self, norm: Normalisation) -> usize {
         self.iterations
@@ -169,19 +363,20 @@ impl OptimArgs {
     /// Run the optimisation with progress, logging, intermediate saves and Ctrl-C, then
     /// save the result through `finish` (which may post-process it). Returns an error
     /// after saving when the loss became NaN.
+    #[allow(clippy::too_many_arguments)]
     pub fn drive(
         &self,
         label: &str,
         obj: &Objective,
+        choice: &OptimizerChoice,
+        iterations: usize,
         x0: Tensor4<f32>,
         output: &Path,
         conv: &nst::net::weights::Convention,
         finish: &dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32>,
-    ) -> nst::Result<()> {
+    ) -> nst::Result<Tensor4<f32>> {
         crate::signals::install();
-        let norm = obj.spec().norm;
-        let iterations = self.iterations(norm);
-        let choice = self.choice(norm);
+        let choice = choice.clone();
         let log_path = self
             .log
             .clone()
@@ -287,7 +482,7 @@ impl OptimArgs {
                 );
             }
         }
-        Ok(())
+        Ok(outcome.x)
     }
 }
 

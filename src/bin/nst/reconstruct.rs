@@ -4,7 +4,7 @@
 use crate::common::{NetArgs, PictureArgs};
 use crate::optimise::{initial, Init, OptimArgs};
 use crate::parse::{parse_side, LayerList};
-use nst::gatys::{LossSpec, Objective};
+use nst::gatys::LossSpec;
 use nst::loss::Normalisation;
 use std::path::PathBuf;
 
@@ -60,7 +60,6 @@ pub fn run(args: Args) -> nst::Result<()> {
     let rgb = args.picture_args.load(&args.picture, Some(args.size))?;
     let x = conv.preprocess(rgb.view());
     let (h, w) = (x.dim().2, x.dim().3);
-    args.run.check_memory(args.norm, (h, w))?;
     let share = 1.0 / layers.len() as f64;
     let spec = LossSpec {
         content_layers: if args.mode == Mode::Content {
@@ -84,7 +83,9 @@ pub fn run(args: Args) -> nst::Result<()> {
         vec![]
     };
     let content = (args.mode == Mode::Content).then_some(&x);
-    let obj = Objective::new(&vgg, spec, content, &styles, (h, w))?;
+    let (obj, plan) = args
+        .run
+        .objective(&vgg, spec, content, &styles, (h, w), false)?;
     let x0 = initial(
         args.run.init.unwrap_or(Init::Noise),
         (h, w),
@@ -102,7 +103,16 @@ pub fn run(args: Args) -> nst::Result<()> {
         },
         layers.join("+")
     );
-    args.run.drive(&label, &obj, x0, &args.output, &conv, &|x| {
-        conv.deprocess(x.view())
-    })
+    let iterations = args.run.iterations(args.norm);
+    args.run.drive(
+        &label,
+        &obj,
+        &plan.choice,
+        iterations,
+        x0,
+        &args.output,
+        &conv,
+        &|x| conv.deprocess(x.view()),
+    )?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 use crate::common::{NetArgs, PictureArgs};
 use crate::optimise::{initial, Init, OptimArgs};
 use crate::parse::{parse_side, parse_size, LayerList};
-use nst::gatys::{LossSpec, Objective};
+use nst::gatys::LossSpec;
 use nst::loss::Normalisation;
 use nst::math::im2col::Padding;
 use std::path::PathBuf;
@@ -47,7 +47,6 @@ pub fn run(args: Args) -> nst::Result<()> {
             "--tileable needs a width and height that are multiples of 32 (five 2×2 poolings must tile exactly), got {w}x{h}"
         );
     }
-    args.run.check_memory(Normalisation::Gatys, (h, w))?;
     let (vgg, conv) = args.net.load()?;
     let sample = conv.preprocess(args.picture.load(&args.sample, args.sample_size)?.view());
     nst::gatys::check_picture_size(&vgg, &args.layers.0, sample.dim().2, sample.dim().3).map_err(
@@ -69,7 +68,9 @@ pub fn run(args: Args) -> nst::Result<()> {
         tv_weight: 0.0,
         norm: Normalisation::Gatys,
     };
-    let mut obj = Objective::new(&vgg, spec, None, &[(sample, 1.0)], (h, w))?;
+    let (mut obj, plan) =
+        args.run
+            .objective(&vgg, spec, None, &[(sample, 1.0)], (h, w), args.tileable)?;
     let circular = vgg.with_padding(Padding::Circular);
     if args.tileable {
         obj.set_network(&circular);
@@ -83,8 +84,15 @@ pub fn run(args: Args) -> nst::Result<()> {
         &conv,
         args.run.seed,
     )?;
-    args.run
-        .drive("texture", &obj, x0, &args.output, &conv, &|x| {
-            conv.deprocess(x.view())
-        })
+    args.run.drive(
+        "texture",
+        &obj,
+        &plan.choice,
+        args.run.iterations(Normalisation::Gatys),
+        x0,
+        &args.output,
+        &conv,
+        &|x| conv.deprocess(x.view()),
+    )?;
+    Ok(())
 }
