@@ -20,7 +20,7 @@ commands=(
   "draw-net|nst draw-net --arch vgg19 --size 300 -o vgg19.svg\nnst draw-net -o vgg16.dot && dot -Tpng vgg16.dot -o vgg16.png"
   "draw-idea|nst draw-idea im2col -o im2col.svg\nnst draw-idea backward-walk -o backward_walk.svg"
   "features|nst features docs/samples/tubingen.jpg --layers relu1_1,relu4_2 --size 256 -o out/features"
-  "stylize|nst stylize --content docs/samples/tubingen.jpg --style docs/samples/starry_night.jpg --size 256 --iterations 200 -o out/tubingen_starry.png"
+  "stylize|nst stylize --content docs/samples/tubingen.jpg --style docs/samples/starry_night.jpg --size 256 --iterations 200 -o out/tubingen_starry.png\nnst stylize --content docs/samples/tubingen_wide.jpg --style docs/samples/starry_night.jpg --scales 512,1024,2048,3840 --scale-iterations 200,60,15,8 --max-memory 6G -o out/poster.png"
   "loss|nst loss --content docs/samples/tubingen.jpg --style docs/samples/starry_night.jpg --image out/tubingen_starry.png --size 256 --grad-out out/grad.npy"
   "reconstruct|nst reconstruct content docs/samples/tubingen.jpg --layers relu4_2 --size 256 -o out/content_relu4_2.png"
   "montage|nst montage docs/samples/tubingen.jpg docs/samples/starry_night.jpg docs/samples/the_scream.jpg --cols 3 -o out/samples.png"

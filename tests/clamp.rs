@@ -8,7 +8,7 @@ use ndarray::{Array3, Array4};
 use nst::gatys::{
     optimize, optimize_bounded, Control, LossSpec, Objective, OptimizerChoice, PixelBounds,
 };
-use nst::loss::Normalisation;
+use nst::loss::Normalization;
 use nst::math::rng::Rng;
 use nst::net::vgg::{Arch, Pooling, Vgg};
 use nst::net::weights::Convention;
@@ -37,7 +37,7 @@ fn bounds_are_the_preprocessed_black_and_white() {
 /// A large Adam step on a tiny random network's texture loss pushes pixels out of the
 /// range; the bounded run keeps every one of them in it, and still lowers the loss.
 #[test]
-fn bounded_optimisation_stays_in_range() {
+fn bounded_optimization_stays_in_range() {
     let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [4, 4, 6, 6, 6], 3);
     let conv = Convention::caffe();
     let sample = conv.preprocess(Rng::new(1).uniform_array((40, 40, 3), 0.0, 1.0).view());
@@ -47,7 +47,7 @@ fn bounded_optimisation_stays_in_range() {
         content_weight: 0.0,
         style_weight: 1.0,
         tv_weight: 0.0,
-        norm: Normalisation::Gatys,
+        norm: Normalization::Gatys,
     };
     let obj = Objective::new(&vgg, spec, None, &[(sample, 1.0)], (32, 32)).unwrap();
     let x0: Array4<f32> = conv.preprocess(Rng::new(2).uniform_array((32, 32, 3), 0.0, 1.0).view());

@@ -126,6 +126,34 @@ fn nonsense_flag_values_are_one_line() {
         "for '--layout-block <N>': '0' is not a whole number ≥ 1",
     );
     one_error_line(
+        &[
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "--max-memory",
+            "six",
+            "-o",
+            "/tmp/nst-never.png",
+        ],
+        "for '--max-memory <SIZE>': 'six' is not a memory size (write it like 6G, 512M or 6.5GB)",
+    );
+    one_error_line(
+        &[
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "--scales",
+            "64,x",
+            "-o",
+            "/tmp/nst-never.png",
+        ],
+        "for '--scales <SIDE,SIDE,…>'",
+    );
+    one_error_line(
         &["bench", "--gemm", "64x576"],
         "for '--gemm [<GEMM>...]': '64x576' is not a GEMM size (expected MxKxN",
     );
@@ -164,6 +192,48 @@ fn missing_inputs_and_unwritable_outputs_fail_before_work() {
         &[&small, &small_r],
         "6000",
         "does not fit in 1.00 GB: even tiles of 64 pixels",
+    );
+    // Coarse to fine: the scales must increase, with one iteration count each.
+    let run = |extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = stylize.iter().map(|s| s.to_string()).collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.extend(["-o".to_string(), out.clone()]);
+        a
+    };
+    for (extra, needle) in [
+        (
+            &["--scales", "256,128"][..],
+            "--scales must increase, coarse to fine: 128 comes after 256",
+        ),
+        (
+            &["--scales", "64,128", "--scale-iterations", "5"][..],
+            "--scale-iterations has 1 count(s) but --scales has 2 stage(s)",
+        ),
+        (
+            &["--scale-iterations", "5"][..],
+            "--scale-iterations needs --scales",
+        ),
+        (
+            &["--scales", "64,300000"][..],
+            "over the limit of 40000000 pixels",
+        ),
+    ] {
+        let a = run(extra);
+        one_error_line(&a.iter().map(String::as_str).collect::<Vec<_>>(), needle);
+    }
+    one_error_line(
+        &[
+            "texture",
+            &s,
+            "--tileable",
+            "--tile",
+            "64",
+            "--size",
+            "64",
+            "-o",
+            &out,
+        ],
+        "--tile cannot be used with --tileable",
     );
     // A tileable texture cannot be tiled: optimised whole, it is refused with the memory
     // it would need.
@@ -418,7 +488,7 @@ fn tiny_model(tag: &str, stylisation: bool, norm: nst::texture_net::NormKind) ->
     use nst::texture_net::{Generator, GeneratorConfig};
     let d = tmp(tag).join("model");
     let base = if stylisation {
-        GeneratorConfig::stylisation()
+        GeneratorConfig::stylization()
     } else {
         GeneratorConfig::texture()
     };

@@ -11,7 +11,7 @@ use nst::math::im2col::Padding;
 use nst::math::rng::Rng;
 use nst::math::tensor::rel_error;
 use nst::texture_net::{
-    noise_inputs, stylisation_inputs, Generator, GeneratorConfig, Mode, NormKind,
+    noise_inputs, stylization_inputs, Generator, GeneratorConfig, Mode, NormKind,
 };
 
 /// The paper's texture generator (K = 5, B = 8, 3 noise channels):
@@ -31,7 +31,7 @@ use nst::texture_net::{
 fn parameter_count_of_the_paper_configurations() {
     let g = Generator::<f32>::new(GeneratorConfig::texture(), 0).unwrap();
     assert_eq!(g.parameter_count(), 71_659);
-    let style = Generator::<f32>::new(GeneratorConfig::stylisation(), 0).unwrap();
+    let style = Generator::<f32>::new(GeneratorConfig::stylization(), 0).unwrap();
     // One more scale (a join of 48 channels: 19·48² + 11·48 = 44 304, plus a branch of
     // 6 input channels) and 3 more input channels on every branch (6 · 3·8·9 = 1 296).
     let branch6 = 6 * 8 * 9 + 8 + 584 + 72 + 48;
@@ -139,7 +139,7 @@ fn generate_with_folded_batch_norm_equals_the_eval_forward() {
         },
         GeneratorConfig {
             scales: 3,
-            ..GeneratorConfig::stylisation()
+            ..GeneratorConfig::stylization()
         },
     ];
     for config in variants {
@@ -214,11 +214,11 @@ fn running_statistics_move_after_a_training_forward() {
 fn stylisation_inputs_stack_downsampled_content_and_noise() {
     let config = GeneratorConfig {
         scales: 3,
-        ..GeneratorConfig::stylisation()
+        ..GeneratorConfig::stylization()
     };
     let mut rng = Rng::new(7);
     let content: Array4<f64> = rng.uniform_array((1, 3, 8, 8), 0.0, 1.0);
-    let z = stylisation_inputs(&config, &mut rng, content.view(), 0.5).unwrap();
+    let z = stylization_inputs(&config, &mut rng, content.view(), 0.5).unwrap();
     assert_eq!(z.len(), 3);
     assert_eq!(z[0].dim(), (1, 6, 8, 8));
     assert_eq!(z[2].dim(), (1, 6, 2, 2));

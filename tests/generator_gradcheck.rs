@@ -232,7 +232,7 @@ fn generator_variants_directional() {
         GeneratorConfig {
             scales: 3,
             branch_channels: 4,
-            ..GeneratorConfig::stylisation()
+            ..GeneratorConfig::stylization()
         },
         GeneratorConfig {
             scales: 1,

@@ -11,7 +11,7 @@
 
 use ndarray::{s, Array4};
 use nst::gatys::{LossSpec, Objective};
-use nst::loss::Normalisation;
+use nst::loss::Normalization;
 use nst::math::im2col::Padding;
 use nst::math::rng::Rng;
 use nst::net::vgg::{Arch, Pooling, Vgg};
@@ -35,7 +35,7 @@ fn a_tiled_style_picture_gives_the_originals_gram_targets() {
         content_weight: 0.0,
         style_weight: 1.0,
         tv_weight: 0.0,
-        norm: Normalisation::Gatys,
+        norm: Normalization::Gatys,
     };
     let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [4, 6, 6, 8, 8], 7)
         .with_padding(Padding::Circular);

@@ -8,7 +8,7 @@
 mod torch_fixtures;
 
 use ndarray::{Array2, Array3, Ix2, Ix3};
-use nst::loss::{content_grad_paper, content_loss, gram, style_loss, tv_loss, Normalisation};
+use nst::loss::{content_grad_paper, content_loss, gram, style_loss, tv_loss, Normalization};
 use nst::math::tensor::rel_error;
 use torch_fixtures::{f64s, rel, scalar};
 
@@ -39,8 +39,8 @@ fn gram_matches() {
 fn content_matches() {
     let (f, p) = (item("F"), item("P"));
     for (norm, name) in [
-        (Normalisation::Gatys, "content_gatys"),
-        (Normalisation::Seed002, "content_seed002"),
+        (Normalization::Gatys, "content_gatys"),
+        (Normalization::Seed002, "content_seed002"),
     ] {
         let l = content_loss(f.view(), p.view(), norm);
         let value = scalar(&format!("{name}.value"));
@@ -55,8 +55,8 @@ fn content_matches() {
 fn style_matches() {
     let (f, a) = (item("F"), matrix("A"));
     for (norm, name) in [
-        (Normalisation::Gatys, "style_gatys"),
-        (Normalisation::Seed002, "style_seed002"),
+        (Normalization::Gatys, "style_gatys"),
+        (Normalization::Seed002, "style_seed002"),
     ] {
         let l = style_loss(f.view(), a.view(), norm);
         let value = scalar(&format!("{name}.value"));

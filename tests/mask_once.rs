@@ -4,7 +4,7 @@
 use ndarray::{Array3, Array4, Axis};
 use nst::layers::{relu_backward, relu_forward};
 use nst::loss::{
-    content_grad_paper, content_loss, gram, style_grad_paper, style_loss, Normalisation,
+    content_grad_paper, content_loss, gram, style_grad_paper, style_loss, Normalization,
 };
 use nst::math::rng::Rng;
 use nst::math::tensor::rel_error;
@@ -33,11 +33,11 @@ proptest! {
         let other: Array3<f64> = rng.uniform_array((c, h, w), 0.0, 1.0);
         let a = gram(other.view());
 
-        let ours = through_relu(&z, &content_loss(f.view(), p.view(), Normalisation::Gatys).grad);
+        let ours = through_relu(&z, &content_loss(f.view(), p.view(), Normalization::Gatys).grad);
         let paper = content_grad_paper(f.view(), p.view());
         prop_assert!(rel_error(&ours.view(), &paper.view()) < 1e-14);
 
-        let ours = through_relu(&z, &style_loss(f.view(), a.view(), Normalisation::Gatys).grad);
+        let ours = through_relu(&z, &style_loss(f.view(), a.view(), Normalization::Gatys).grad);
         let paper = style_grad_paper(f.view(), a.view());
         prop_assert!(rel_error(&ours.view(), &paper.view()) < 1e-12);
     }

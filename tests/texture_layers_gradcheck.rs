@@ -72,7 +72,7 @@ proptest! {
     /// Train-mode output: every channel has mean β and standard deviation γ·σ/√(σ²+ε)
     /// over (n, y, x); instance norm: the same for every (item, channel) plane.
     #[test]
-    fn normalised_groups_have_mean_beta_and_spread_gamma(shape in shape4(), seed: u64) {
+    fn normalized_groups_have_mean_beta_and_spread_gamma(shape in shape4(), seed: u64) {
         prop_assume!(shape.0 * shape.2 * shape.3 >= 2 && shape.2 * shape.3 >= 2);
         let mut rng = Rng::new(seed);
         let x = spread_groups(&mut rng, shape, false);

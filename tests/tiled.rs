@@ -12,7 +12,7 @@ mod common;
 use ndarray::Array4;
 use nst::layers::ConvAlgo;
 use nst::loss::objective::{LossSpec, Objective};
-use nst::loss::Normalisation;
+use nst::loss::Normalization;
 use nst::math::rng::Rng;
 use nst::math::tensor::Real;
 use nst::net::vgg::{Arch, Pooling, Vgg};
@@ -81,10 +81,10 @@ fn compare<T: Real>(obj: &Objective<T>, x: &Array4<T>, core: usize, tol: f64, wh
     );
 }
 
-fn spec(norm: Normalisation, on_convs: bool, tv: f64) -> LossSpec {
+fn spec(norm: Normalization, on_convs: bool, tv: f64) -> LossSpec {
     let mut s = match norm {
-        Normalisation::Gatys => LossSpec::gatys(),
-        Normalisation::Seed002 => LossSpec::seed002(),
+        Normalization::Gatys => LossSpec::gatys(),
+        Normalization::Seed002 => LossSpec::seed002(),
     };
     if !on_convs {
         // The ReLU layers with the same names.
@@ -98,7 +98,7 @@ fn spec(norm: Normalisation, on_convs: bool, tv: f64) -> LossSpec {
 
 /// Style at relu1_1, relu2_1, relu3_1 and content at relu2_2: margins of 12 and 24
 /// pixels, so that pictures of a few dozen pixels already cut into real crops.
-fn shallow(norm: Normalisation, on_convs: bool, tv: f64) -> LossSpec {
+fn shallow(norm: Normalization, on_convs: bool, tv: f64) -> LossSpec {
     let prefix = if on_convs { "conv" } else { "relu" };
     let mut s = spec(norm, on_convs, tv);
     s.style_layers = ["1_1", "2_1", "3_1"]
@@ -111,7 +111,7 @@ fn shallow(norm: Normalisation, on_convs: bool, tv: f64) -> LossSpec {
 
 /// A spec maker, the picture sizes and the tile cores to try with it.
 type Case = (
-    fn(Normalisation, bool, f64) -> LossSpec,
+    fn(Normalization, bool, f64) -> LossSpec,
     &'static [(usize, usize)],
     &'static [usize],
 );
@@ -133,8 +133,8 @@ fn tiled_equals_whole_in_f64_on_a_random_network() {
             let content: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
             let x: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
             for (norm, on_convs, tv) in [
-                (Normalisation::Gatys, false, 0.0),
-                (Normalisation::Seed002, true, 1e-3),
+                (Normalization::Gatys, false, 0.0),
+                (Normalization::Seed002, true, 1e-3),
             ] {
                 let s = make(norm, on_convs, tv);
                 let obj = Objective::new(&vgg, s, Some(&content), &[(style.clone(), 1.0)], (h, w))
@@ -257,7 +257,7 @@ fn margins_smaller_than_derived_are_not_exact() {
     let (h, w) = (64, 64);
     let content: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
     let x: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
-    let s = shallow(Normalisation::Gatys, false, 0.0);
+    let s = shallow(Normalization::Gatys, false, 0.0);
     let obj = Objective::new(&vgg, s, Some(&content), &[(content.clone(), 1.0)], (h, w)).unwrap();
     let (_, g_whole) = obj.evaluate(&x);
     let exact = obj.tile_grid(16).unwrap();

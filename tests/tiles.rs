@@ -95,7 +95,7 @@ fn receptive_radius_bounds_what_an_output_pixel_sees() {
 fn a_picture_made_in_tiles_is_the_picture_made_whole() {
     let stylisation = GeneratorConfig {
         scales: 3,
-        ..GeneratorConfig::stylisation()
+        ..GeneratorConfig::stylization()
     };
     for (config, (h, w)) in [
         (small(3), (88, 72)),

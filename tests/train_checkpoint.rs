@@ -257,16 +257,16 @@ fn a_sample_smaller_than_the_receptive_field_is_refused() {
 
 #[test]
 fn inconsistent_trainer_parts_are_refused() {
-    let stylise = Generator::<f32>::new(
+    let stylize = Generator::<f32>::new(
         GeneratorConfig {
             scales: 3,
             branch_channels: 3,
-            ..GeneratorConfig::stylisation()
+            ..GeneratorConfig::stylization()
         },
         1,
     )
     .unwrap();
-    let e = Trainer::new(stylise, loss(132).unwrap(), options(2))
+    let e = Trainer::new(stylize, loss(132).unwrap(), options(2))
         .err()
         .unwrap()
         .0;

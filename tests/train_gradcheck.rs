@@ -20,7 +20,7 @@ use nst::gradcheck::{check_directions, check_range};
 use nst::math::rng::Rng;
 use nst::net::vgg::{Arch, Pooling, Vgg};
 use nst::net::weights::Convention;
-use nst::texture_net::{noise_inputs, stylisation_inputs, Generator, GeneratorConfig, TrainLoss};
+use nst::texture_net::{noise_inputs, stylization_inputs, Generator, GeneratorConfig, TrainLoss};
 
 const H: f64 = 1e-6;
 const TOL: f64 = 1e-5;
@@ -131,12 +131,12 @@ fn texture_training_gradient_matches_finite_differences() {
 }
 
 #[test]
-fn stylisation_training_gradient_matches_finite_differences() {
+fn stylization_training_gradient_matches_finite_differences() {
     let gen = Generator::<f64>::new(tiny(3), 4).unwrap();
     let content: Array4<f64> = Rng::new(8).uniform_array((2, 3, SIDE, SIDE), 0.0, 1.0);
-    let inputs = stylisation_inputs(gen.config(), &mut Rng::new(9), content.view(), 1.0).unwrap();
+    let inputs = stylization_inputs(gen.config(), &mut Rng::new(9), content.view(), 1.0).unwrap();
     let make = |alpha: f64| {
-        TrainLoss::stylisation(
+        TrainLoss::stylization(
             vgg(),
             Convention::caffe(),
             &sample(2),
@@ -168,9 +168,9 @@ fn stylisation_training_gradient_matches_finite_differences() {
 /// the mean of its items' — so a generator's samples and optimisation results can be
 /// compared number for number. f32; tolerance 1e-5 relative (summation order differs).
 #[test]
-fn training_loss_is_the_optimisation_objective_averaged_over_the_batch() {
+fn training_loss_is_the_optimization_objective_averaged_over_the_batch() {
     use nst::gatys::{LossSpec, Objective};
-    use nst::loss::Normalisation;
+    use nst::loss::Normalization;
     let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [4, 4, 6, 6, 6], 11);
     let conv = Convention::caffe();
     let rgb =
@@ -200,7 +200,7 @@ fn training_loss_is_the_optimisation_objective_averaged_over_the_batch() {
     )
     .unwrap();
     let alpha = 1e3;
-    let train = TrainLoss::stylisation(
+    let train = TrainLoss::stylization(
         vgg.clone(),
         conv,
         &style,
@@ -217,7 +217,7 @@ fn training_loss_is_the_optimisation_objective_averaged_over_the_batch() {
         content_weight: 1.0,
         style_weight: alpha,
         tv_weight: 0.0,
-        norm: Normalisation::Gatys,
+        norm: Normalization::Gatys,
     };
     let mut mean = 0.0;
     for i in 0..2 {

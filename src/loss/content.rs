@@ -7,7 +7,7 @@
 //! Seed 002 takes the mean instead: `L = Σ (F − P)² / K` with `K = C·H·W` elements, so
 //! `∂L/∂F = 2(F − P) / K`.
 
-use super::{LossGrad, Normalisation};
+use super::{LossGrad, Normalization};
 use crate::math::tensor::Real;
 use ndarray::{Array3, ArrayView3, Zip};
 
@@ -24,7 +24,7 @@ use ndarray::{Array3, ArrayView3, Zip};
 pub fn content_loss<T: Real>(
     f: ArrayView3<T>,
     p: ArrayView3<T>,
-    norm: Normalisation,
+    norm: Normalization,
 ) -> LossGrad<T> {
     assert_eq!(
         f.shape(),
@@ -44,14 +44,14 @@ pub fn content_loss_of_part<T: Real>(
     f: ArrayView3<T>,
     p: ArrayView3<T>,
     k: usize,
-    norm: Normalisation,
+    norm: Normalization,
 ) -> LossGrad<T> {
     let diff = &f - &p; // F − P
     let sum_sq: f64 = diff.iter().map(|d| d.f64() * d.f64()).sum();
     let k = k.max(1) as f64;
     let (value, scale) = match norm {
-        Normalisation::Gatys => (0.5 * sum_sq, 1.0),
-        Normalisation::Seed002 => (sum_sq / k, 2.0 / k),
+        Normalization::Gatys => (0.5 * sum_sq, 1.0),
+        Normalization::Seed002 => (sum_sq / k, 2.0 / k),
     };
     let grad = diff.mapv_into(|d| d * T::of(scale));
     LossGrad { value, grad }
@@ -106,7 +106,7 @@ mod tests {
             c in 1usize..=6, h in 1usize..=7, w in 1usize..=7, seed in any::<u64>()
         ) {
             let (f, p) = pair(seed, c, h, w);
-            for norm in Normalisation::ALL {
+            for norm in Normalization::ALL {
                 let analytic = content_loss(f.view(), p.view(), norm).grad;
                 let numeric = numeric_gradient(&f, 1e-5, |x| content_loss(x.view(), p.view(), norm).value);
                 let check = GradCheck::compare(format!("content {norm}"), &analytic.view(), &numeric.view(), TOL);
@@ -117,7 +117,7 @@ mod tests {
         #[test]
         fn zero_at_the_target(c in 1usize..=6, h in 1usize..=7, w in 1usize..=7, seed in any::<u64>()) {
             let (f, _) = pair(seed, c, h, w);
-            for norm in Normalisation::ALL {
+            for norm in Normalization::ALL {
                 let l = content_loss(f.view(), f.view(), norm);
                 prop_assert_eq!(l.value, 0.0);
                 prop_assert!(l.grad.iter().all(|&g| g == 0.0));
@@ -129,7 +129,7 @@ mod tests {
             c in 1usize..=6, h in 1usize..=7, w in 1usize..=7, seed in any::<u64>()
         ) {
             let (f, p) = pair(seed, c, h, w);
-            let ours = content_loss(f.view(), p.view(), Normalisation::Gatys).grad;
+            let ours = content_loss(f.view(), p.view(), Normalization::Gatys).grad;
             let masked = Array3::from_shape_fn(f.dim(), |i| if f[i] > 0.0 { ours[i] } else { 0.0 });
             prop_assert_eq!(content_grad_paper(f.view(), p.view()), masked);
         }
@@ -139,8 +139,8 @@ mod tests {
     fn values_match_the_written_formulas() {
         let (f, p) = pair(7, 3, 4, 5);
         let sum_sq: f64 = f.iter().zip(p.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-        let gatys = content_loss(f.view(), p.view(), Normalisation::Gatys).value;
-        let seed002 = content_loss(f.view(), p.view(), Normalisation::Seed002).value;
+        let gatys = content_loss(f.view(), p.view(), Normalization::Gatys).value;
+        let seed002 = content_loss(f.view(), p.view(), Normalization::Seed002).value;
         assert!((gatys - 0.5 * sum_sq).abs() <= 1e-14 * sum_sq);
         assert!((seed002 - sum_sq / 60.0).abs() <= 1e-14 * sum_sq);
     }
@@ -152,7 +152,7 @@ mod tests {
             crate::math::tensor::cast(&f.view()),
             crate::math::tensor::cast(&p.view()),
         );
-        for norm in Normalisation::ALL {
+        for norm in Normalization::ALL {
             let a = content_loss(f.view(), p.view(), norm);
             let b = content_loss(f32f.view(), f32p.view(), norm);
             assert!((a.value - b.value).abs() <= 1e-5 * a.value);

@@ -24,7 +24,7 @@
 //! # Two normalisations
 //!
 //! The constants in front of the sums differ between sources, and they change which
-//! content/style weights give a good picture. [`Normalisation`] names the two this project
+//! content/style weights give a good picture. [`Normalization`] names the two this project
 //! reproduces, so one flag switches a whole run.
 
 pub mod content;
@@ -68,7 +68,7 @@ pub struct LossGrad<T> {
 /// The style gradients assume `A` symmetric (it is a Gram matrix); the code uses
 /// [`gram_backward`], which does not need that assumption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Normalisation {
+pub enum Normalization {
     /// Gatys, Ecker & Bethge (CVPR 2016), eqs. 1 and 4–6:
     /// content `½ Σ (F − P)²`, style `Σ (G − A)² / (4N²M²)` per layer.
     #[default]
@@ -80,31 +80,31 @@ pub enum Normalisation {
 }
 // ANCHOR_END: normalisation
 
-impl Normalisation {
+impl Normalization {
     /// Both variants, in the order of the book's table.
-    pub const ALL: [Normalisation; 2] = [Normalisation::Gatys, Normalisation::Seed002];
+    pub const ALL: [Normalization; 2] = [Normalization::Gatys, Normalization::Seed002];
 
     /// The name used on the command line and in the book: `gatys` or `seed002`.
     pub fn name(self) -> &'static str {
         match self {
-            Normalisation::Gatys => "gatys",
-            Normalisation::Seed002 => "seed002",
+            Normalization::Gatys => "gatys",
+            Normalization::Seed002 => "seed002",
         }
     }
 }
 
-impl fmt::Display for Normalisation {
+impl fmt::Display for Normalization {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
 }
 
-impl FromStr for Normalisation {
+impl FromStr for Normalization {
     type Err = Error;
 
     /// Parse `gatys` or `seed002` (case-insensitive).
     fn from_str(s: &str) -> Result<Self, Error> {
-        Normalisation::ALL
+        Normalization::ALL
             .into_iter()
             .find(|n| n.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
@@ -120,13 +120,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn normalisation_names_round_trip() {
-        for n in Normalisation::ALL {
-            assert_eq!(n.name().parse::<Normalisation>(), Ok(n));
+    fn normalization_names_round_trip() {
+        for n in Normalization::ALL {
+            assert_eq!(n.name().parse::<Normalization>(), Ok(n));
             assert_eq!(n.to_string(), n.name());
         }
-        assert_eq!("GATYS".parse::<Normalisation>(), Ok(Normalisation::Gatys));
-        let e = "mse".parse::<Normalisation>().unwrap_err();
+        assert_eq!("GATYS".parse::<Normalization>(), Ok(Normalization::Gatys));
+        let e = "mse".parse::<Normalization>().unwrap_err();
         assert!(e.0.contains("'mse'"), "{e}");
     }
 }

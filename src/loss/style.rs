@@ -23,7 +23,7 @@
 //! Seed 002 instead divides the mean of `(G − A)²` over the `N²` entries by `C·H·W = N·M`:
 //! `E = Σ (G − A)² / (N³M)`, so `∂E/∂G = 2(G − A) / (N³M)` and `∂E/∂F = 4(G − A)·F / (N³M)`.
 
-use super::{LossGrad, Normalisation};
+use super::{LossGrad, Normalization};
 use crate::math::gemm::gemm;
 use crate::math::tensor::Real;
 use ndarray::{Array2, Array3, ArrayView2, ArrayView3, CowArray, Ix3};
@@ -83,7 +83,7 @@ pub fn gram_backward<T: Real>(f: ArrayView3<T>, dgram: ArrayView2<T>) -> Array3<
 /// `N = C`, `M = H·W`. In both, `∂E/∂G = 2(G − A) / D` for the denominator `D`, and
 /// [`gram_backward`] turns that into `∂E/∂F` (module documentation for the algebra).
 /// The gradient is not masked by `F > 0`.
-pub fn style_loss<T: Real>(f: ArrayView3<T>, a: ArrayView2<T>, norm: Normalisation) -> LossGrad<T> {
+pub fn style_loss<T: Real>(f: ArrayView3<T>, a: ArrayView2<T>, norm: Normalization) -> LossGrad<T> {
     let (c, h, w) = f.dim();
     assert_eq!(
         a.dim(),
@@ -103,7 +103,7 @@ pub fn style_loss_at_gram<T: Real>(
     g: Array2<T>,
     a: ArrayView2<T>,
     m: usize,
-    norm: Normalisation,
+    norm: Normalization,
 ) -> (f64, Array2<T>) {
     let denom = style_denominator(g.nrows(), m, norm);
     let diff = g - a; // G − A
@@ -114,11 +114,11 @@ pub fn style_loss_at_gram<T: Real>(
 
 /// The denominator `D` of [`style_loss`], `E = Σ (G − A)² / D`, for `n` channels at `m`
 /// positions: `4N²M²` (Gatys) or `N²·(N·M)` (seed 002).
-pub fn style_denominator(n: usize, m: usize, norm: Normalisation) -> f64 {
+pub fn style_denominator(n: usize, m: usize, norm: Normalization) -> f64 {
     let (n, m) = (n as f64, m as f64);
     match norm {
-        Normalisation::Gatys => 4.0 * n * n * m * m,
-        Normalisation::Seed002 => n * n * (n * m),
+        Normalization::Gatys => 4.0 * n * n * m * m,
+        Normalization::Seed002 => n * n * (n * m),
     }
 }
 
@@ -129,7 +129,7 @@ pub fn style_loss_of_gram<T: Real>(
     g: ArrayView2<T>,
     a: ArrayView2<T>,
     m: usize,
-    norm: Normalisation,
+    norm: Normalization,
 ) -> f64 {
     assert_eq!(
         g.dim(),
@@ -246,7 +246,7 @@ mod tests {
             // With A = Gram(S), draws where G ≈ A give ~3e-8 once in a few thousand cases.
             let (f, a) = case(seed, c, h, w);
             let a = -a;
-            for norm in Normalisation::ALL {
+            for norm in Normalization::ALL {
                 let analytic = style_loss(f.view(), a.view(), norm).grad;
                 let numeric = numeric_gradient(&f, 1e-5, |x| style_loss(x.view(), a.view(), norm).value);
                 let check = GradCheck::compare(format!("style {norm}"), &analytic.view(), &numeric.view(), TOL);
@@ -258,7 +258,7 @@ mod tests {
         fn zero_at_the_target(c in 1usize..=6, h in 1usize..=7, w in 1usize..=7, seed in any::<u64>()) {
             let (f, _) = case(seed, c, h, w);
             let a = gram(f.view());
-            for norm in Normalisation::ALL {
+            for norm in Normalization::ALL {
                 let l = style_loss(f.view(), a.view(), norm);
                 prop_assert_eq!(l.value, 0.0);
                 prop_assert!(l.grad.iter().all(|&g| g == 0.0));
@@ -267,15 +267,15 @@ mod tests {
 
         #[test]
         fn closed_forms_hold(c in 1usize..=6, h in 1usize..=7, w in 1usize..=7, seed in any::<u64>()) {
-            // The gradients of the table in `Normalisation`: (G − A)·F / (N²M²) and
+            // The gradients of the table in `Normalization`: (G − A)·F / (N²M²) and
             // 4(G − A)·F / (N³M), computed directly.
             let (f, a) = case(seed, c, h, w);
             let (n, m) = (c as f64, (h * w) as f64);
             let diff = gram(f.view()) - &a;
             let fm = f.to_shape((c, h * w)).unwrap();
             let df = diff.dot(&fm).into_shape_with_order((c, h, w)).unwrap();
-            let gatys = style_loss(f.view(), a.view(), Normalisation::Gatys).grad;
-            let seed002 = style_loss(f.view(), a.view(), Normalisation::Seed002).grad;
+            let gatys = style_loss(f.view(), a.view(), Normalization::Gatys).grad;
+            let seed002 = style_loss(f.view(), a.view(), Normalization::Seed002).grad;
             prop_assert!(rel_error(&gatys.view(), &(&df / (n * n * m * m)).view()) <= 1e-13);
             prop_assert!(rel_error(&seed002.view(), &(&df * (4.0 / (n * n * n * m))).view()) <= 1e-13);
         }
@@ -285,7 +285,7 @@ mod tests {
             c in 1usize..=6, h in 1usize..=7, w in 1usize..=7, seed in any::<u64>()
         ) {
             let (f, a) = case(seed, c, h, w);
-            let ours = style_loss(f.view(), a.view(), Normalisation::Gatys).grad;
+            let ours = style_loss(f.view(), a.view(), Normalization::Gatys).grad;
             let masked = Array3::from_shape_fn(f.dim(), |i| if f[i] > 0.0 { ours[i] } else { 0.0 });
             prop_assert!(rel_error(&style_grad_paper(f.view(), a.view()).view(), &masked.view()) <= 1e-13);
         }
@@ -298,8 +298,8 @@ mod tests {
         let diff = gram(f.view()) - &a;
         let sum_sq: f64 = diff.iter().map(|d| d * d).sum();
         let mean = sum_sq / 16.0;
-        let seed002 = style_loss(f.view(), a.view(), Normalisation::Seed002).value;
-        let gatys = style_loss(f.view(), a.view(), Normalisation::Gatys).value;
+        let seed002 = style_loss(f.view(), a.view(), Normalization::Seed002).value;
+        let gatys = style_loss(f.view(), a.view(), Normalization::Gatys).value;
         assert!((seed002 - mean / 60.0).abs() <= 1e-14 * seed002);
         assert!((gatys - sum_sq / (4.0 * 16.0 * 225.0)).abs() <= 1e-14 * gatys);
     }
@@ -315,8 +315,8 @@ mod tests {
             .into_owned();
         let view = swapped.view().permuted_axes([0, 2, 1]);
         assert!(!view.is_standard_layout());
-        let l1 = style_loss(f.view(), a.view(), Normalisation::Gatys);
-        let l2 = style_loss(view, a.view(), Normalisation::Gatys);
+        let l1 = style_loss(f.view(), a.view(), Normalization::Gatys);
+        let l2 = style_loss(view, a.view(), Normalization::Gatys);
         assert_eq!(l1.value, l2.value);
         assert_eq!(l1.grad, l2.grad);
     }
@@ -325,7 +325,7 @@ mod tests {
     fn f32_agrees_with_f64() {
         let (f, a) = case(9, 5, 6, 7);
         let (f32f, f32a): (Array3<f32>, Array2<f32>) = (cast(&f.view()), cast(&a.view()));
-        for norm in Normalisation::ALL {
+        for norm in Normalization::ALL {
             let l64 = style_loss(f.view(), a.view(), norm);
             let l32 = style_loss(f32f.view(), f32a.view(), norm);
             assert!((l64.value - l32.value).abs() <= 1e-5 * l64.value, "{norm}");

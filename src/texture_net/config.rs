@@ -55,7 +55,7 @@ pub struct GeneratorConfig {
     /// Output channels of each branch's conv block (8 in the paper). A join of `i`
     /// branches has `i` times as many, so the finest join of K scales has K times.
     pub branch_channels: usize,
-    /// Normalisation after every convolution and before every join.
+    /// Normalization after every convolution and before every join.
     pub norm: NormKind,
     /// Nonlinearity after every normalisation.
     pub activation: Activation,
@@ -92,7 +92,7 @@ impl GeneratorConfig {
     /// Stylisation as in the paper: K = 6 scales ("changing K from 5 to 6 gave better
     /// results"), each fed the content image downsampled to its size (3 channels)
     /// besides the noise.
-    pub fn stylisation() -> Self {
+    pub fn stylization() -> Self {
         GeneratorConfig {
             scales: 6,
             content_channels: 3,
@@ -263,7 +263,7 @@ mod tests {
                 norm: NormKind::Instance,
                 activation: Activation::LeakyRelu(0.2),
                 padding: Padding::Zero,
-                ..GeneratorConfig::stylisation()
+                ..GeneratorConfig::stylization()
             },
         ] {
             let (back, extra) = GeneratorConfig::from_text(&c.to_text()).unwrap();

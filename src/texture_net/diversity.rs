@@ -203,7 +203,7 @@ mod tests {
     #[test]
     fn gram_split_adds_up_to_the_mean_loss() {
         use crate::gatys::LossSpec;
-        use crate::loss::Normalisation;
+        use crate::loss::Normalization;
         use crate::net::vgg::{Arch, Pooling, Vgg};
         let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [4, 4, 6, 6, 6], 3);
         let conv = crate::net::weights::Convention::caffe();
@@ -213,7 +213,7 @@ mod tests {
             content_weight: 0.0,
             style_weight: 2.0,
             tv_weight: 0.0,
-            norm: Normalisation::Gatys,
+            norm: Normalization::Gatys,
         };
         let sample = conv.preprocess(Rng::new(1).uniform_array((40, 40, 3), 0.0, 1.0).view());
         let obj = Objective::new(&vgg, spec, None, &[(sample, 1.0)], (32, 32)).unwrap();

@@ -38,7 +38,7 @@ pub fn noise_inputs<T: Real>(
 
 /// Inputs for a stylisation generator: at scale k, the content (N, C_content, H, W)
 /// averaged over 2^k × 2^k blocks, then noise uniform in [0, `noise_scale`).
-pub fn stylisation_inputs<T: Real>(
+pub fn stylization_inputs<T: Real>(
     config: &GeneratorConfig,
     rng: &mut Rng,
     content: ArrayView4<T>,

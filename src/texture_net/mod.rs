@@ -27,10 +27,10 @@ pub mod train;
 
 pub use config::{GeneratorConfig, NormKind};
 pub use generator::{Forward, Generator, Gradients, Mode};
-pub use inputs::{noise_inputs, stylisation_inputs};
+pub use inputs::{noise_inputs, stylization_inputs};
 pub use layout::TensorSlot;
 pub use sample::{
-    pictures, sample_textures, sample_textures_with_progress, stylise, stylise_with_progress,
+    pictures, sample_textures, sample_textures_with_progress, stylize, stylize_with_progress,
 };
 pub use tiles::{generate_tiled, generation_bytes};
 pub use train::{

@@ -2,7 +2,7 @@
 //! mode only — batch norm with its running statistics, no caches, no VGG, no backward.
 
 use super::generator::Generator;
-use super::inputs::{noise_inputs, stylisation_inputs};
+use super::inputs::{noise_inputs, stylization_inputs};
 use super::tiles::generate_tiled;
 use super::train::output_to_rgb;
 use crate::bail;
@@ -53,18 +53,18 @@ pub fn sample_textures_with_progress<T: Real>(
 /// The noise amplitude is the test-time knob of seed 001's Fig. 5: the network was
 /// trained with noise U[0, s₀); feeding less makes the output follow the content more,
 /// more makes it more textured.
-pub fn stylise<T: Real>(
+pub fn stylize<T: Real>(
     gen: &Generator<T>,
     content: ArrayView3<T>,
     noise_scale: f64,
     seed: u64,
     tile: usize,
 ) -> Result<Array3<T>> {
-    stylise_with_progress(gen, content, noise_scale, seed, tile, |_, _| {})
+    stylize_with_progress(gen, content, noise_scale, seed, tile, |_, _| {})
 }
 
 /// [`stylise`], calling `progress(done, total)` after each tile (see [`generate_tiled`]).
-pub fn stylise_with_progress<T: Real>(
+pub fn stylize_with_progress<T: Real>(
     gen: &Generator<T>,
     content: ArrayView3<T>,
     noise_scale: f64,
@@ -83,7 +83,7 @@ pub fn stylise_with_progress<T: Real>(
         .insert_axis(Axis(0))
         .as_standard_layout()
         .into_owned();
-    let inputs = stylisation_inputs(gen.config(), &mut Rng::new(seed), c.view(), noise_scale)?;
+    let inputs = stylization_inputs(gen.config(), &mut Rng::new(seed), c.view(), noise_scale)?;
     let out = output_to_rgb(&generate_tiled(gen, &inputs, tile, progress)?);
     Ok(pictures(&out).remove(0))
 }

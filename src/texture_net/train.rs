@@ -42,12 +42,12 @@
 //! then multiplied by 0.7 every 200 iterations up to 2000, batches of 16.
 
 use super::generator::{Forward, Generator, Mode};
-use super::inputs::{noise_inputs, stylisation_inputs};
+use super::inputs::{noise_inputs, stylization_inputs};
 use crate::bail;
 use crate::error::Result;
 use crate::gatys::Control;
 use crate::loss::objective::{LossSpec, Objective, Terms};
-use crate::loss::Normalisation;
+use crate::loss::Normalization;
 use crate::math::rng::Rng;
 use crate::math::tensor::{Real, Tensor4};
 use crate::net::vgg::{receptive_field_at, Vgg};
@@ -173,7 +173,7 @@ impl<T: Real> TrainLoss<T> {
 
     /// A stylisation loss: style as for [`TrainLoss::texture`], plus content at
     /// `content_layers` (name, weight); `alpha` multiplies the style term.
-    pub fn stylisation(
+    pub fn stylization(
         vgg: Vgg<T>,
         convention: Convention,
         style: &Tensor4<T>,
@@ -233,7 +233,7 @@ impl<T: Real> TrainLoss<T> {
             content_weight: 1.0,
             style_weight,
             tv_weight: 0.0,
-            norm: Normalisation::Gatys,
+            norm: Normalization::Gatys,
         };
         let objective =
             Objective::with_content_per_item(vgg, spec, &[(sample.clone(), 1.0)], out_hw)?;
@@ -417,12 +417,12 @@ impl<T: Real> Trainer<T> {
                 (h, w)
             );
         }
-        let stylise = generator.config().content_channels > 0;
-        if stylise != loss.needs_content() {
+        let stylize = generator.config().content_channels > 0;
+        if stylize != loss.needs_content() {
             bail!(
                 "a {} generator needs a {} loss",
-                if stylise { "stylisation" } else { "texture" },
-                if stylise {
+                if stylize { "stylisation" } else { "texture" },
+                if stylize {
                     "content + style"
                 } else {
                     "texture"
@@ -499,7 +499,7 @@ impl<T: Real> Trainer<T> {
                         self.options.batch
                     );
                 }
-                stylisation_inputs(cfg, &mut self.rng, c, self.options.noise_scale)
+                stylization_inputs(cfg, &mut self.rng, c, self.options.noise_scale)
             }
         }
     }

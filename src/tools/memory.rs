@@ -54,7 +54,7 @@ fn base_bytes() -> u64 {
 
 /// Memory for optimising an `h`×`w` picture whose optimiser keeps `state_vectors`
 /// picture-sized vectors (iterate, gradient, history, moments …).
-pub fn optimisation_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
+pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
     let pixels = (h as u64).saturating_mul(w as u64);
     base_bytes()
         .saturating_add(pixels.saturating_mul(VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64))
@@ -71,7 +71,7 @@ pub const TILED_BYTES_PER_PIXEL: u64 = 120;
 /// `crop`×`crop` pixels: the whole picture's vectors ([`TILED_BYTES_PER_PIXEL`] and the
 /// optimiser's `state_vectors`), and VGG's passes over one crop at a time
 /// ([`VGG_BYTES_PER_PIXEL`] of the crop's pixels).
-pub fn tiled_optimisation_bytes(h: usize, w: usize, state_vectors: usize, crop: usize) -> u64 {
+pub fn tiled_optimization_bytes(h: usize, w: usize, state_vectors: usize, crop: usize) -> u64 {
     let pixels = (h as u64).saturating_mul(w as u64);
     let crop = (crop.min(h) as u64).saturating_mul(crop.min(w) as u64);
     base_bytes()
@@ -79,7 +79,7 @@ pub fn tiled_optimisation_bytes(h: usize, w: usize, state_vectors: usize, crop: 
         .saturating_add(crop.saturating_mul(VGG_BYTES_PER_PIXEL))
 }
 
-/// How a run fits a memory budget ([`plan_optimisation`]).
+/// How a run fits a memory budget ([`plan_optimization`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Plan {
     /// Tile cores of this many pixels, or `None` for the whole picture at once.
@@ -101,15 +101,16 @@ pub const MIN_TILE: usize = 64;
 /// then fit (smaller cores cost more in margins than a shorter history costs in
 /// steps), else shortened (to 50, 20, 10, 5) until they do; failing that, the smallest
 /// history with the largest core that fits. Fails, naming the smallest budget that would
-/// work, when not even [`MIN_TILE`] cores with a history of 5 fit.
-pub fn plan_optimisation(
+/// work, when not even [`MIN_TILE`] cores with a history of 5 fit. At each history the
+/// whole picture is tried first: it needs no second pass.
+pub fn plan_optimization(
     (h, w): (usize, usize),
     choice: &crate::optim::OptimizerChoice,
     (margin, align): (usize, usize),
     budget: u64,
 ) -> Result<Plan> {
     use crate::optim::OptimizerChoice;
-    let whole = optimisation_bytes(h, w, choice.state_vectors());
+    let whole = optimization_bytes(h, w, choice.state_vectors());
     if whole <= budget {
         return Ok(Plan {
             tile: None,
@@ -143,7 +144,7 @@ pub fn plan_optimisation(
     // The largest core that fits with `c`, if any of at least `min`.
     let fit = |c: &OptimizerChoice, min: usize| {
         (min..=largest).rev().step_by(align).find_map(|core| {
-            let bytes = tiled_optimisation_bytes(h, w, c.state_vectors(), core + 2 * margin);
+            let bytes = tiled_optimization_bytes(h, w, c.state_vectors(), core + 2 * margin);
             (bytes <= budget).then_some((core, bytes))
         })
     };
@@ -153,6 +154,15 @@ pub fn plan_optimisation(
         .map(|&n| (with_history(n), 512.max(min)))
         .chain(histories.last().map(|&n| (with_history(n), min)));
     for (c, min_core) in plans {
+        // A shorter history alone may do: the whole picture needs no second pass.
+        let whole = optimization_bytes(h, w, c.state_vectors());
+        if whole <= budget {
+            return Ok(Plan {
+                tile: None,
+                choice: c,
+                bytes: whole,
+            });
+        }
         if let Some((core, bytes)) = fit(&c, min_core.min(largest)) {
             return Ok(Plan {
                 tile: Some(core),
@@ -162,7 +172,7 @@ pub fn plan_optimisation(
         }
     }
     let smallest = with_history(*histories.last().expect("at least one"));
-    let need = tiled_optimisation_bytes(h, w, smallest.state_vectors(), min + 2 * margin);
+    let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), min + 2 * margin);
     let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
     bail!(
         "a {w}×{h} picture does not fit in {:.2} GB: even tiles of {min} pixels{} need {:.2} GB \
@@ -417,18 +427,18 @@ mod tests {
         };
         let grid = (144, 16);
         // 512² with history 100: about 1.2 GB, whole.
-        let p = plan_optimisation((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();
+        let p = plan_optimization((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();
         assert_eq!((p.tile, &p.choice), (None, &lbfgs(100)));
         // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened to
         // the longest that leaves room for cores of at least 512 pixels.
-        let p = plan_optimisation((2160, 3840), &lbfgs(100), grid, 6 * gib).unwrap();
+        let p = plan_optimization((2160, 3840), &lbfgs(100), grid, 6 * gib).unwrap();
         let core = p.tile.expect("tiled");
         assert!(core >= 512 && core % 16 == 0, "{p:?}");
         assert!(p.bytes <= 6 * gib, "{p:?}");
         assert_eq!(p.choice, lbfgs(10), "{p:?}");
         // The next core up would not fit.
         let bigger =
-            tiled_optimisation_bytes(2160, 3840, p.choice.state_vectors(), core + 16 + 288);
+            tiled_optimization_bytes(2160, 3840, p.choice.state_vectors(), core + 16 + 288);
         assert!(bigger > 6 * gib);
         // Adam keeps 4 vectors: no history to shorten.
         let adam = OptimizerChoice::Adam {
@@ -436,10 +446,10 @@ mod tests {
             beta1: 0.9,
             beta2: 0.999,
         };
-        let p = plan_optimisation((2160, 3840), &adam, grid, 6 * gib).unwrap();
+        let p = plan_optimization((2160, 3840), &adam, grid, 6 * gib).unwrap();
         assert_eq!(p.choice, adam);
         // Too small for anything: the error names a budget that works, and it does.
-        let err = plan_optimisation((2160, 3840), &lbfgs(100), grid, gib).unwrap_err();
+        let err = plan_optimization((2160, 3840), &lbfgs(100), grid, gib).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("does not fit in 1.00 GB"), "{msg}");
         let need: f64 = msg
@@ -449,7 +459,7 @@ mod tests {
             .and_then(|t| t.parse().ok())
             .expect("a budget in the message");
         let enough = (need * gib as f64) as u64;
-        assert!(plan_optimisation((2160, 3840), &lbfgs(100), grid, enough).is_ok());
+        assert!(plan_optimization((2160, 3840), &lbfgs(100), grid, enough).is_ok());
     }
 
     #[test]

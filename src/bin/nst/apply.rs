@@ -4,7 +4,7 @@ use crate::common::{PictureArgs, TileArgs};
 use crate::parse::{parse_nonneg, parse_side};
 use crate::progress::with_bar;
 use nst::texture_net::checkpoint::resolve_model;
-use nst::texture_net::{generation_bytes, stylise_with_progress, Generator};
+use nst::texture_net::{generation_bytes, stylize_with_progress, Generator};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -77,7 +77,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     let t = Instant::now();
     let out = with_bar("tiles", false, |progress| {
         let (noise, seed, tile) = (args.noise_scale, args.seed, args.tiles.tile);
-        stylise_with_progress(&gen, rgb.view(), noise, seed, tile, progress)
+        stylize_with_progress(&gen, rgb.view(), noise, seed, tile, progress)
     })?;
     let secs = t.elapsed().as_secs_f64();
     nst::formats::image_io::save_rgb(&args.output, out.view())?;

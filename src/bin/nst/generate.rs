@@ -1,7 +1,7 @@
 //! `nst generate`: texture samples from a trained texture generator.
 
 use crate::common::TileArgs;
-use crate::optimise::numbered;
+use crate::optimize::numbered;
 use crate::parse::{parse_count, parse_size};
 use crate::progress::with_bar;
 use nst::texture_net::checkpoint::resolve_model;

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> nst::Result<()> {
     let x_rgb = args.loss.picture.load(&args.image, Some(args.loss.size))?;
     let (h, w, _) = x_rgb.dim();
     // One evaluation: VGG's passes, the picture and its gradient.
-    let needed = nst::tools::memory::optimisation_bytes(h, w, 2);
+    let needed = nst::tools::memory::optimization_bytes(h, w, 2);
     let what = format!("measuring a {w}×{h} picture");
     crate::common::ensure_fits(needed, &what, "use a smaller --size")?;
     let content_rgb =

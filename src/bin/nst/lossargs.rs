@@ -3,7 +3,7 @@
 use crate::common::{NetArgs, PictureArgs};
 use crate::parse::{parse_loss_weight, parse_positive, parse_side, Blend, LayerWeights};
 use nst::gatys::LossSpec;
-use nst::loss::Normalisation;
+use nst::loss::Normalization;
 use nst::math::tensor::Tensor4;
 use nst::net::weights::Convention;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ pub struct LossArgs {
     /// errors at conv1_1…conv5_1 for both, style weight 100, Adam lr 0.003 in its normalised space
     /// with betas 0.5/0.999, 2000 steps). Flags given explicitly override the preset.
     #[arg(long = "loss", default_value = "gatys")]
-    pub norm: Normalisation,
+    pub norm: Normalization,
     /// Content layers with optional weights, e.g. relu4_2 or conv4_2:1.0 [default: by --loss].
     #[arg(long, value_name = "LAYERS")]
     pub content_layers: Option<LayerWeights>,
@@ -52,10 +52,10 @@ impl LossArgs {
     /// The loss definition: the preset of `--loss`, with explicit flags on top.
     pub fn spec(&self) -> LossSpec {
         let preset = match self.norm {
-            Normalisation::Gatys => LossSpec::gatys(),
-            Normalisation::Seed002 => LossSpec::seed002(),
+            Normalization::Gatys => LossSpec::gatys(),
+            Normalization::Seed002 => LossSpec::seed002(),
         };
-        let equal_share = self.norm == Normalisation::Gatys;
+        let equal_share = self.norm == Normalization::Gatys;
         let fill =
             |given: &Option<LayerWeights>, default: Vec<(String, f64)>, share: bool| match given {
                 None => default,

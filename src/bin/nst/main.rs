@@ -14,7 +14,7 @@ mod loss;
 mod lossargs;
 mod malloc;
 mod montage;
-mod optimise;
+mod optimize;
 mod parse;
 mod progress;
 mod reconstruct;

@@ -2,10 +2,10 @@
 //! by its style alone from a set of layers (Gatys et al., Fig. 1; seed 000).
 
 use crate::common::{NetArgs, PictureArgs};
-use crate::optimise::{initial, Init, OptimArgs};
+use crate::optimize::{initial, Init, OptimArgs};
 use crate::parse::{parse_side, LayerList};
 use nst::gatys::LossSpec;
-use nst::loss::Normalisation;
+use nst::loss::Normalization;
 use std::path::PathBuf;
 
 /// What to keep of the picture.
@@ -38,7 +38,7 @@ pub struct Args {
     size: usize,
     /// Loss normalisation: gatys or seed002.
     #[arg(long = "loss", default_value = "gatys")]
-    norm: Normalisation,
+    norm: Normalization,
     #[command(flatten)]
     run: OptimArgs,
     #[command(flatten)]

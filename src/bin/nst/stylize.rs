@@ -1,7 +1,7 @@
 //! `nst stylize`: Gatys style transfer by optimising the picture.
 
 use crate::lossargs::LossArgs;
-use crate::optimise::{initial, Init, OptimArgs};
+use crate::optimize::{initial, Init, OptimArgs};
 use crate::progress::{fmt_duration, interrupted};
 use nst::math::tensor::Tensor4;
 use std::path::PathBuf;
@@ -175,5 +175,5 @@ fn stage_path(output: &std::path::Path, side: usize) -> PathBuf {
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
-    crate::optimise::with_suffix(output, &format!("_s{side}{ext}"))
+    crate::optimize::with_suffix(output, &format!("_s{side}{ext}"))
 }

@@ -1,10 +1,10 @@
 //! `nst texture`: texture synthesis by optimisation (Gatys, Ecker & Bethge 2015).
 
 use crate::common::{NetArgs, PictureArgs};
-use crate::optimise::{initial, Init, OptimArgs};
+use crate::optimize::{initial, Init, OptimArgs};
 use crate::parse::{parse_side, parse_size, LayerList};
 use nst::gatys::LossSpec;
-use nst::loss::Normalisation;
+use nst::loss::Normalization;
 use nst::math::im2col::Padding;
 use std::path::PathBuf;
 
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         content_weight: 0.0,
         style_weight: 1.0,
         tv_weight: 0.0,
-        norm: Normalisation::Gatys,
+        norm: Normalization::Gatys,
     };
     let (mut obj, plan) =
         args.run
@@ -88,7 +88,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         "texture",
         &obj,
         &plan.choice,
-        args.run.iterations(Normalisation::Gatys),
+        args.run.iterations(Normalization::Gatys),
         x0,
         &args.output,
         &conv,

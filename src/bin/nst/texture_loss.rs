@@ -3,7 +3,7 @@
 use crate::common::{NetArgs, PictureArgs};
 use crate::parse::{parse_count, parse_side, LayerList};
 use nst::gatys::{LossSpec, Objective};
-use nst::loss::Normalisation;
+use nst::loss::Normalization;
 use nst::texture_net::diversity::{gram_split, layout_correlation};
 use std::collections::hash_map::{Entry, HashMap};
 use std::path::PathBuf;
@@ -66,7 +66,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         content_weight: 0.0,
         style_weight: 1.0,
         tv_weight: 0.0,
-        norm: Normalisation::Gatys,
+        norm: Normalization::Gatys,
     };
     let rgbs = args
         .pictures

@@ -7,7 +7,7 @@ use ndarray::{s, Array3, Array4};
 use nst::formats::tfrecord::{ImageSource, StreamOptions};
 use nst::math::rng::Rng;
 use nst::math::tensor::Tensor4;
-use nst::texture_net::{stylise, GeneratorConfig, TrainLoss, Trainer};
+use nst::texture_net::{stylize, GeneratorConfig, TrainLoss, Trainer};
 use std::path::PathBuf;
 
 /// Train a feed-forward stylisation network (Ulyanov et al. 2016, §3.3): the generator
@@ -114,7 +114,7 @@ impl Crops {
 pub fn run(args: Args) -> nst::Result<()> {
     let start = args
         .train
-        .start(GeneratorConfig::stylisation(), args.noise_scale)?;
+        .start(GeneratorConfig::stylization(), args.noise_scale)?;
     let (h, w) = start.options.size;
     let twice = 2 * h.max(w);
     let mut source = ImageSource::open(
@@ -146,7 +146,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         .picture
         .load(&args.style, Some(args.style_size.unwrap_or(twice)))?;
     let style = conv.preprocess(style_rgb.view());
-    let loss = TrainLoss::stylisation(
+    let loss = TrainLoss::stylization(
         vgg,
         conv,
         &style,
@@ -191,7 +191,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         .to_owned();
     let noise_scale = start.options.noise_scale;
     let preview = move |g: &nst::texture_net::Generator<f32>| {
-        let out = stylise(g, probe_rgb.view(), noise_scale, 1, 0)?;
+        let out = stylize(g, probe_rgb.view(), noise_scale, 1, 0)?;
         Ok(
             ndarray::concatenate(ndarray::Axis(1), &[probe_rgb.view(), out.view()])
                 .expect("same height"),

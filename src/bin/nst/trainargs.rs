@@ -90,7 +90,7 @@ pub struct ArchArgs {
     /// Channels of each branch; the finest join has K times as many [default: 8].
     #[arg(long, value_name = "N")]
     pub channels: Option<usize>,
-    /// Normalisation: batch (the 2016 paper) or instance (Improved Texture Networks)
+    /// Normalization: batch (the 2016 paper) or instance (Improved Texture Networks)
     /// [default: batch].
     #[arg(long)]
     pub norm: Option<NormKind>,

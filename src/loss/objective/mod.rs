@@ -38,7 +38,7 @@
 
 use crate::bail;
 use crate::error::Result;
-use crate::loss::{content_loss, gram, style_loss, style_loss_of_gram, tv_loss, Normalisation};
+use crate::loss::{content_loss, gram, style_loss, style_loss_of_gram, tv_loss, Normalization};
 use crate::math::tensor::{Real, Tensor4};
 use crate::net::vgg::{Forward, Vgg};
 use ndarray::{Array2, Array3, Array4, Axis};
@@ -61,7 +61,7 @@ pub struct LossSpec {
     /// λ_tv (0 turns the term off).
     pub tv_weight: f64,
     /// Which constants the per-layer losses carry.
-    pub norm: Normalisation,
+    pub norm: Normalization,
 }
 
 // ANCHOR: loss_spec
@@ -78,7 +78,7 @@ impl LossSpec {
             content_weight: 1.0,
             style_weight: 1e3,
             tv_weight: 0.0,
-            norm: Normalisation::Gatys,
+            norm: Normalization::Gatys,
         }
     }
 
@@ -95,7 +95,7 @@ impl LossSpec {
             content_weight: 1.0,
             style_weight: 100.0,
             tv_weight: 0.0,
-            norm: Normalisation::Seed002,
+            norm: Normalization::Seed002,
         }
     }
 }

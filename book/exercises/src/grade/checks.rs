@@ -18,7 +18,7 @@ use nst::layers::winograd::WinogradTile;
 use nst::layers::{
     batchnorm_forward_train, conv2d_forward, maxpool2_forward, relu_forward, ConvSpec, NORM_EPS,
 };
-use nst::loss::{content_loss, gram, style_loss, tv_loss, Normalisation};
+use nst::loss::{content_loss, gram, style_loss, tv_loss, Normalization};
 use nst::optim::{Adam, FirstOrder};
 use nst::math::rng::Rng;
 
@@ -357,7 +357,7 @@ pub fn grade_content_grad_through_relu(
         let p: Array3<f64> = Rng::new(90 + i as u64).uniform_array((c, h, w), 0.0, 1.0);
         let loss = |x: &Array3<f64>| {
             let f = x.mapv(|v| v.max(0.0)); // relu(x)
-            content_loss(f.view(), p.view(), Normalisation::Gatys).value
+            content_loss(f.view(), p.view(), Normalization::Gatys).value
         };
         let num = numeric_gradient(&x, H, loss);
         let got = attempt(|| candidate(x.view(), p.view()))?;
@@ -420,7 +420,7 @@ pub fn grade_style_loss_grad(
         let other: Array3<f64> = rng.uniform_array((c, h, w), -1.0, 1.0);
         let a = gram(other.view());
         let num = numeric_gradient(&f, H, |f| {
-            style_loss(f.view(), a.view(), Normalisation::Gatys).value
+            style_loss(f.view(), a.view(), Normalization::Gatys).value
         });
         let got = attempt(|| candidate(f.view(), a.view()))?;
         compare(

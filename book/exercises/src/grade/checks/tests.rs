@@ -111,7 +111,7 @@ fn content_grader() {
     discriminates(|k| {
         grade_content_grad_through_relu(&|x, p| {
             let f = x.mapv(|v| v.max(0.0));
-            let mut g = content_loss(f.view(), p, Normalisation::Gatys).grad;
+            let mut g = content_loss(f.view(), p, Normalization::Gatys).grad;
             Zip::from(&mut g).and(&x).for_each(|g, &x| {
                 if x <= 0.0 {
                     *g = 0.0
@@ -130,7 +130,7 @@ fn gram_grader() {
 #[test]
 fn style_grader() {
     discriminates(|k| {
-        grade_style_loss_grad(&|f, a| spoil_nd(style_loss(f, a, Normalisation::Gatys).grad, k))
+        grade_style_loss_grad(&|f, a| spoil_nd(style_loss(f, a, Normalization::Gatys).grad, k))
     });
 }
 

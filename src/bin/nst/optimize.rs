@@ -11,7 +11,7 @@ use nst::gatys::{
     optimize_bounded, Control, Ending, LossSpec, Objective, OptimizerChoice, PixelBounds,
 };
 use nst::loss::objective::TileGrid;
-use nst::loss::Normalisation;
+use nst::loss::Normalization;
 use nst::math::rng::Rng;
 use nst::math::tensor::Tensor4;
 use nst::net::vgg::Vgg;
@@ -137,8 +137,8 @@ fn parse_memory(s: &str) -> Result<u64, String> {
 impl OptimArgs {
     // ANCHOR: optimizer_choice
     /// The optimiser with its defaults filled in.
-    pub fn choice(&self, norm: Normalisation) -> OptimizerChoice {
-        let opt = self.optimizer.unwrap_or(if norm == Normalisation::Seed002 {
+    pub fn choice(&self, norm: Normalization) -> OptimizerChoice {
+        let opt = self.optimizer.unwrap_or(if norm == Normalization::Seed002 {
             Optimizer::Adam
         } else {
             Optimizer::Lbfgs
@@ -155,8 +155,8 @@ impl OptimArgs {
             Optimizer::Adam => {
                 let (lr, b1) = match norm {
                     // 0.003 in torchvision-normalised units is 0.003·255·0.226 ≈ 0.17 here.
-                    Normalisation::Seed002 => (0.17, 0.5),
-                    Normalisation::Gatys => (10.0, 0.9),
+                    Normalization::Seed002 => (0.17, 0.5),
+                    Normalization::Gatys => (10.0, 0.9),
                 };
                 OptimizerChoice::Adam {
                     lr: self.lr.unwrap_or(lr),
@@ -173,12 +173,12 @@ impl OptimArgs {
 
     /// How to fit the run into `--max-memory` (default: the machine's free memory):
     /// the whole picture at once, or tiles of the objective's layers and perhaps a
-    /// shorter L-BFGS history (`tools::memory::plan_optimisation`); `--tile` forces tiles.
+    /// shorter L-BFGS history (`tools::memory::plan_optimization`); `--tile` forces tiles.
     /// `tileable`: the network wraps around (circular padding), which only the whole
     /// picture can do.
     pub fn plan(
         &self,
-        norm: Normalisation,
+        norm: Normalization,
         (h, w): (usize, usize),
         grid: Option<&TileGrid>,
         tileable: bool,
@@ -206,7 +206,7 @@ impl OptimArgs {
                     if core2 != core {
                         eprintln!("--tile {core} rounded up to {core2}, a multiple of {}", g.align);
                     }
-                    let bytes = nst::tools::memory::tiled_optimisation_bytes(
+                    let bytes = nst::tools::memory::tiled_optimization_bytes(
                         h,
                         w,
                         choice.state_vectors(),
@@ -218,7 +218,7 @@ impl OptimArgs {
                         bytes,
                     }
                 }
-                None => nst::tools::memory::plan_optimisation(
+                None => nst::tools::memory::plan_optimization(
                     (h, w),
                     &choice,
                     (g.grad_margin, g.align),
@@ -229,7 +229,7 @@ impl OptimArgs {
                 "--tile cannot be used with --tileable: a tileable texture's network wraps around the picture, which tiles cannot"
             ),
             _ => {
-                let bytes = nst::tools::memory::optimisation_bytes(h, w, choice.state_vectors());
+                let bytes = nst::tools::memory::optimization_bytes(h, w, choice.state_vectors());
                 let what = format!("optimising a {w}×{h} picture");
                 let advice = if tileable {
                     "a tileable texture is optimised whole (its network wraps around the picture, which tiles cannot): use a smaller --size"
@@ -252,7 +252,7 @@ impl OptimArgs {
                 }
             }
         };
-        if let Some(core) = plan.tile {
+        {
             let history = |c: &OptimizerChoice| match c {
                 OptimizerChoice::Lbfgs { history, .. } => Some(*history),
                 _ => None,
@@ -262,16 +262,24 @@ impl OptimArgs {
                 _ => String::new(),
             };
             let margin = grid.map_or(0, |g| g.grad_margin);
-            eprintln!(
-                "memory: {w}×{h} tile by tile: cores of {core} px, crops up to {} px{shortened}; about {:.1} GB{}",
-                core + 2 * margin,
-                gb(plan.bytes),
-                if budget < u64::MAX {
-                    format!(" of {:.1} GB allowed", gb(budget))
-                } else {
-                    String::new()
-                }
-            );
+            let how = match plan.tile {
+                Some(core) => format!(
+                    "tile by tile: cores of {core} px, crops up to {} px",
+                    core + 2 * margin
+                ),
+                None => "whole".to_string(),
+            };
+            if plan.tile.is_some() || !shortened.is_empty() {
+                eprintln!(
+                    "memory: {w}×{h} {how}{shortened}; about {:.1} GB{}",
+                    gb(plan.bytes),
+                    if budget < u64::MAX {
+                        format!(" of {:.1} GB allowed", gb(budget))
+                    } else {
+                        String::new()
+                    }
+                );
+            }
         }
         Ok(plan)
     }
@@ -321,7 +329,7 @@ impl OptimArgs {
     /// The stages of the run: `(longest side, iterations)`, one stage of `size` unless
     /// `--scales` asks for several. Checks that the scales increase and that
     /// `--scale-iterations` has one count per scale.
-    pub fn stages(&self, size: usize, norm: Normalisation) -> nst::Result<Vec<(usize, usize)>> {
+    pub fn stages(&self, size: usize, norm: Normalization) -> nst::Result<Vec<(usize, usize)>> {
         let first = self.iterations(norm);
         let Some(Scales(scales)) = &self.scales else {
             if self.scale_iterations.is_some() {
@@ -351,9 +359,9 @@ impl OptimArgs {
     }
 
     /// Iterations with the preset's default.
-    pub fn iterations(&self, norm: Normalisation) -> usize {
+    pub fn iterations(&self, norm: Normalization) -> usize {
         self.iterations
-            .unwrap_or(if norm == Normalisation::Seed002 {
+            .unwrap_or(if norm == Normalization::Seed002 {
                 2000
             } else {
                 300
