@@ -143,3 +143,47 @@ fn scales_render_coarse_to_fine_and_save_each_stage() {
     );
     assert!(err.contains("3 stages in"), "{err}");
 }
+
+#[test]
+fn nst_loss_tile_by_tile_prints_the_same_terms() {
+    if common::weights_dir().is_none() {
+        return;
+    }
+    let (c, s) = (sample("tubingen.jpg"), sample("starry_night.jpg"));
+    let run = |extra: &[&str]| -> String {
+        let mut args = vec![
+            "loss",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "--image",
+            &s,
+            "--size",
+            "160",
+            "--conv",
+            "im2col",
+        ];
+        args.extend(extra);
+        let out = Command::new(env!("CARGO_BIN_EXE_nst"))
+            .args(&args)
+            .output()
+            .expect("running nst");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into()
+    };
+    let total = |out: &str| -> f64 {
+        let line = out
+            .lines()
+            .find(|l| l.trim_start().starts_with("total"))
+            .unwrap();
+        line.split_whitespace().last().unwrap().parse().unwrap()
+    };
+    let (whole, tiled) = (run(&[]), run(&["--tile", "48"]));
+    let (a, b) = (total(&whole), total(&tiled));
+    assert!((a - b).abs() <= 1e-6 * a, "whole {a:e}, tiled {b:e}");
+}

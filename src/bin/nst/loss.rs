@@ -1,7 +1,8 @@
 //! `nst loss`: every loss term of a picture, and dLoss/dImage as .npy.
 
 use crate::lossargs::LossArgs;
-use nst::gatys::Objective;
+use crate::optimize::MemoryArgs;
+use nst::gatys::OptimizerChoice;
 use std::path::PathBuf;
 
 /// Evaluate the style-transfer loss of a picture X for given content and style pictures:
@@ -24,6 +25,8 @@ pub struct Args {
     grad_out: Option<PathBuf>,
     #[command(flatten)]
     loss: LossArgs,
+    #[command(flatten)]
+    memory: MemoryArgs,
 }
 
 pub fn run(args: Args) -> nst::Result<()> {
@@ -41,10 +44,6 @@ pub fn run(args: Args) -> nst::Result<()> {
     let (vgg, conv) = args.loss.net.load()?;
     let x_rgb = args.loss.picture.load(&args.image, Some(args.loss.size))?;
     let (h, w, _) = x_rgb.dim();
-    // One evaluation: VGG's passes, the picture and its gradient.
-    let needed = nst::tools::memory::optimization_bytes(h, w, 2);
-    let what = format!("measuring a {w}×{h} picture");
-    crate::common::ensure_fits(needed, &what, "use a smaller --size")?;
     let content_rgb =
         nst::formats::image_io::resize(args.loss.picture.load(&args.content, None)?.view(), h, w);
     let content = conv.preprocess(content_rgb.view());
@@ -56,7 +55,18 @@ pub fn run(args: Args) -> nst::Result<()> {
         &args.style,
         &styles,
     )?;
-    let obj = Objective::new(&vgg, spec.clone(), Some(&content), &styles, (h, w))?;
+    // One evaluation: VGG's passes, the picture and its gradient (as gradient descent
+    // keeps them), whole or tile by tile as the memory allows.
+    let one_evaluation = OptimizerChoice::Gd { lr: 1.0 };
+    let (obj, _) = args.memory.objective(
+        one_evaluation,
+        &vgg,
+        spec.clone(),
+        Some(&content),
+        &styles,
+        (h, w),
+        false,
+    )?;
     let (terms, dx) = obj.evaluate(&conv.preprocess(x_rgb.view()));
     println!(
         "picture {} ({h}×{w}), loss {} on {} ({})",

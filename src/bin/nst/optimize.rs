@@ -96,16 +96,8 @@ pub struct OptimArgs {
     /// and are clamped only when saved, which can change the saved picture's loss a lot.
     #[arg(long)]
     pub clamp: bool,
-    /// Memory the run may use, e.g. 6G or 512M [default: what the machine has free].
-    /// A picture that does not fit whole is optimised tile by tile, with the same
-    /// result (book chapter 12), and with a shorter L-BFGS history if that is needed
-    /// too; the run says what it chose.
-    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
-    pub max_memory: Option<u64>,
-    /// Evaluate the loss tile by tile with cores of about N pixels (rounded up to the
-    /// deepest layer's stride, 16 for relu5_1), whatever the memory.
-    #[arg(long, value_name = "N", value_parser = parse_side)]
-    pub tile: Option<usize>,
+    #[command(flatten)]
+    pub memory: MemoryArgs,
     /// Render coarse to fine: the longest sides of the stages, e.g. 512,1024,2048,3840
     /// (the last is the output's size, in place of --size). Each stage starts from the
     /// previous one's result, upsampled, and saves its own as OUT_s<side>.png.
@@ -129,48 +121,23 @@ fn parse_scales(s: &str) -> Result<Scales, String> {
     Ok(Scales(v?))
 }
 
-/// `--max-memory`'s value: `6G`, `512M`, … ([`nst::tools::memory::parse_size`]).
-fn parse_memory(s: &str) -> Result<u64, String> {
-    nst::tools::memory::parse_size(s).map_err(|e| e.0)
+/// The memory flags of every command that evaluates the loss: the budget and, to force
+/// it, the tile size.
+#[derive(clap::Args, Clone, Debug)]
+pub struct MemoryArgs {
+    /// Memory the run may use, e.g. 6G or 512M [default: what the machine has free].
+    /// A picture that does not fit whole is optimised tile by tile, with the same
+    /// result (book chapter 12), and with a shorter L-BFGS history if that is needed
+    /// too; the run says what it chose.
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    pub max_memory: Option<u64>,
+    /// Evaluate the loss tile by tile with cores of about N pixels (rounded up to the
+    /// deepest layer's stride, 16 for relu5_1), whatever the memory.
+    #[arg(long, value_name = "N", value_parser = parse_side)]
+    pub tile: Option<usize>,
 }
 
-impl OptimArgs {
-    // ANCHOR: optimizer_choice
-    /// The optimiser with its defaults filled in.
-    pub fn choice(&self, norm: Normalization) -> OptimizerChoice {
-        let opt = self.optimizer.unwrap_or(if norm == Normalization::Seed002 {
-            Optimizer::Adam
-        } else {
-            Optimizer::Lbfgs
-        });
-        match opt {
-            Optimizer::Lbfgs => OptimizerChoice::Lbfgs {
-                history: self.lbfgs_history,
-                lr: self.lr.unwrap_or(1.0),
-                line_search: match self.line_search {
-                    Search::None => LineSearch::None,
-                    Search::StrongWolfe => LineSearch::StrongWolfe,
-                },
-            },
-            Optimizer::Adam => {
-                let (lr, b1) = match norm {
-                    // 0.003 in torchvision-normalised units is 0.003·255·0.226 ≈ 0.17 here.
-                    Normalization::Seed002 => (0.17, 0.5),
-                    Normalization::Gatys => (10.0, 0.9),
-                };
-                OptimizerChoice::Adam {
-                    lr: self.lr.unwrap_or(lr),
-                    beta1: b1,
-                    beta2: 0.999,
-                }
-            }
-            Optimizer::Gd => OptimizerChoice::Gd {
-                lr: self.lr.unwrap_or(1e-4),
-            },
-        }
-    }
-    // ANCHOR_END: optimizer_choice
-
+impl MemoryArgs {
     /// How to fit the run into `--max-memory` (default: the machine's free memory):
     /// the whole picture at once, or tiles of the objective's layers and perhaps a
     /// shorter L-BFGS history (`tools::memory::plan_optimization`); `--tile` forces tiles.
@@ -178,12 +145,11 @@ impl OptimArgs {
     /// picture can do.
     pub fn plan(
         &self,
-        norm: Normalization,
+        choice: OptimizerChoice,
         (h, w): (usize, usize),
         grid: Option<&TileGrid>,
         tileable: bool,
     ) -> nst::Result<Plan> {
-        let choice = self.choice(norm);
         let machine = nst::tools::memory::machine_memory();
         let budget = self
             .max_memory
@@ -284,11 +250,12 @@ impl OptimArgs {
         Ok(plan)
     }
 
-    /// The run's objective under its memory plan: whole, or tile by tile
-    /// ([`Objective::new_tiled`]); and the plan (its optimiser settings and estimate).
+    /// The objective under the memory plan for the optimiser `choice`: whole, or tile by
+    /// tile ([`Objective::new_tiled`]); and the plan (its optimiser settings and estimate).
     #[allow(clippy::too_many_arguments)]
     pub fn objective<'a>(
         &self,
+        choice: OptimizerChoice,
         vgg: &'a Vgg<f32>,
         spec: LossSpec,
         content: Option<&Tensor4<f32>>,
@@ -304,12 +271,71 @@ impl OptimArgs {
             .collect();
         let taps = vgg.layer_indices(&names)?;
         let grid = TileGrid::for_layers(vgg, &taps, 16).ok();
-        let plan = self.plan(spec.norm, hw, grid.as_ref(), tileable)?;
+        let plan = self.plan(choice, hw, grid.as_ref(), tileable)?;
         let obj = match plan.tile {
             None => Objective::new(vgg, spec, content, styles, hw)?,
             Some(core) => Objective::new_tiled(vgg, spec, content, styles, hw, core)?,
         };
         Ok((obj, plan))
+    }
+}
+
+/// `--max-memory`'s value: `6G`, `512M`, … ([`nst::tools::memory::parse_size`]).
+fn parse_memory(s: &str) -> Result<u64, String> {
+    nst::tools::memory::parse_size(s).map_err(|e| e.0)
+}
+
+impl OptimArgs {
+    // ANCHOR: optimizer_choice
+    /// The optimiser with its defaults filled in.
+    pub fn choice(&self, norm: Normalization) -> OptimizerChoice {
+        let opt = self.optimizer.unwrap_or(if norm == Normalization::Seed002 {
+            Optimizer::Adam
+        } else {
+            Optimizer::Lbfgs
+        });
+        match opt {
+            Optimizer::Lbfgs => OptimizerChoice::Lbfgs {
+                history: self.lbfgs_history,
+                lr: self.lr.unwrap_or(1.0),
+                line_search: match self.line_search {
+                    Search::None => LineSearch::None,
+                    Search::StrongWolfe => LineSearch::StrongWolfe,
+                },
+            },
+            Optimizer::Adam => {
+                let (lr, b1) = match norm {
+                    // 0.003 in torchvision-normalised units is 0.003·255·0.226 ≈ 0.17 here.
+                    Normalization::Seed002 => (0.17, 0.5),
+                    Normalization::Gatys => (10.0, 0.9),
+                };
+                OptimizerChoice::Adam {
+                    lr: self.lr.unwrap_or(lr),
+                    beta1: b1,
+                    beta2: 0.999,
+                }
+            }
+            Optimizer::Gd => OptimizerChoice::Gd {
+                lr: self.lr.unwrap_or(1e-4),
+            },
+        }
+    }
+    // ANCHOR_END: optimizer_choice
+
+    /// The run's objective under its memory plan ([`MemoryArgs::objective`]) for this
+    /// run's optimiser.
+    pub fn objective<'a>(
+        &self,
+        vgg: &'a Vgg<f32>,
+        spec: LossSpec,
+        content: Option<&Tensor4<f32>>,
+        styles: &[(Tensor4<f32>, f64)],
+        hw: (usize, usize),
+        tileable: bool,
+    ) -> nst::Result<(Objective<'a>, Plan)> {
+        let choice = self.choice(spec.norm);
+        self.memory
+            .objective(choice, vgg, spec, content, styles, hw, tileable)
     }
 
     /// Check, before any work, that the picture (and the loss log, if one is asked
