@@ -6,29 +6,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
-fn nst(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nst"))
-        .args(args)
-        .output()
-        .expect("running nst");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into(),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
-}
-
-fn samples(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("docs/samples")
-        .join(name)
-        .display()
-        .to_string()
-}
+use common::{nst, samples};
 
 fn tmp(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("nst-cli-{tag}-{}", std::process::id()));

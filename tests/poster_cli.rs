@@ -4,26 +4,13 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 fn nst(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nst"))
-        .args(args)
-        .output()
-        .expect("running nst");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into(),
-    )
+    let (code, _, err) = common::nst(args);
+    (code, err)
 }
 
 fn sample(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("docs/samples")
-        .join(name)
-        .display()
-        .to_string()
+    common::samples(name)
 }
 
 /// The final loss the run reports (`… loss 1.2345e12 (content …`).
@@ -165,16 +152,9 @@ fn nst_loss_tile_by_tile_prints_the_same_terms() {
             "im2col",
         ];
         args.extend(extra);
-        let out = Command::new(env!("CARGO_BIN_EXE_nst"))
-            .args(&args)
-            .output()
-            .expect("running nst");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into()
+        let (code, out, err) = common::nst(&args);
+        assert_eq!(code, 0, "{err}");
+        out
     };
     let total = |out: &str| -> f64 {
         let line = out

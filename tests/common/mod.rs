@@ -7,6 +7,28 @@ use ndarray::{ArrayD, IxDyn};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Run the `nst` binary: its exit code, stdout and stderr.
+pub fn nst(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args(args)
+        .output()
+        .expect("running nst");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+/// `docs/samples/<name>`, the README's sample pictures.
+pub fn samples(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("docs/samples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
 /// `tests/fixtures/<rel>` under the crate root.
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
