@@ -335,6 +335,9 @@ mod tests {
             .replace("branch_channels = 8", "branch_channels = 1024");
         let e = GeneratorConfig::from_text(&t).unwrap_err();
         assert!(e.0.contains("parameters"), "{e}");
+        // 12 scales of 64 channels (about 51 million parameters) are still allowed.
+        let ok = t.replace("branch_channels = 1024", "branch_channels = 64");
+        assert!(GeneratorConfig::from_text(&ok).is_ok());
     }
 
     #[test]
