@@ -133,6 +133,19 @@ impl GeneratorConfig {
                 bail!("{key} must be at most {MAX_CHANNELS}, got {v}");
             }
         }
+        // Together, the bounded fields can still ask for more than any machine has
+        // (12 scales of 1024 channels: 13 billion parameters), and building the
+        // generator allocates them all.
+        let n = self.parameters();
+        if n > MAX_PARAMETERS {
+            bail!(
+                "{} scales of {} branch_channels make {n} parameters ({} MiB in f32); \
+                 at most {MAX_PARAMETERS} are allowed",
+                self.scales,
+                self.branch_channels,
+                (n * 4) >> 20
+            );
+        }
         if !(0.0..=1.0).contains(&self.momentum) {
             bail!("momentum must be in [0, 1], got {}", self.momentum);
         }
@@ -140,6 +153,18 @@ impl GeneratorConfig {
             bail!("eps must be positive, got {}", self.eps);
         }
         Ok(())
+    }
+
+    /// How many parameters the generator has (as `Generator::zeroed` lays them out): per
+    /// block of `c` inputs and `w` outputs, 3×3, 3×3 and 1×1 convolutions with biases and
+    /// three normalisations (γ, β); each join adds one normalisation of its inputs.
+    /// In `u64`, as the bounded fields give at most about 1.3·10¹⁰.
+    fn parameters(&self) -> u64 {
+        let (k, b) = (self.scales as u64, self.branch_channels as u64);
+        let block = |c: u64, w: u64| 9 * w * c + 10 * w * w + 9 * w;
+        let branches = k * block(self.input_channels() as u64, b);
+        let joins: u64 = (2..=k).map(|m| 2 * m * b + block(m * b, m * b)).sum();
+        branches + joins + 3 * k * b + 3
     }
 
     /// Check that an `h`×`w` output can be made: both multiples of `2^(K−1)`.
@@ -226,6 +251,10 @@ impl GeneratorConfig {
 /// The most channels a configuration may ask for in any of its channel counts.
 pub const MAX_CHANNELS: usize = 1024;
 
+/// The most parameters a configuration may make: 2²⁷, 512 MiB in f32 (the paper's
+/// texture generator has about 72 thousand).
+pub const MAX_PARAMETERS: u64 = 1 << 27;
+
 /// The `format` line's value.
 const FORMAT: &str = "nst-texture-generator-1";
 
@@ -281,6 +310,47 @@ mod tests {
         assert!(e.0.contains("unknown normalisation 'layer'"), "{e}");
         let e = GeneratorConfig::from_text(&t.replace("= 8", "= eight")).unwrap_err();
         assert!(e.0.contains("branch_channels: 'eight'"), "{e}");
+    }
+
+    #[test]
+    fn configs_too_large_to_allocate_are_refused() {
+        // Every field within its bound, but 12 scales of 1024 channels per branch make a
+        // generator of about 13 billion parameters (52 GB): loading such a config.txt
+        // aborted on the allocation.
+        let t = GeneratorConfig::texture()
+            .to_text()
+            .replace("scales = 5", "scales = 12")
+            .replace("branch_channels = 8", "branch_channels = 1024");
+        let e = GeneratorConfig::from_text(&t).unwrap_err();
+        assert!(e.0.contains("parameters"), "{e}");
+        // 12 scales of 64 channels (about 51 million parameters) are still allowed.
+        let ok = t.replace("branch_channels = 1024", "branch_channels = 64");
+        assert!(GeneratorConfig::from_text(&ok).is_ok());
+    }
+
+    #[test]
+    fn parameter_count_is_the_generators() {
+        use crate::texture_net::Generator;
+        let small = GeneratorConfig {
+            scales: 3,
+            noise_channels: 2,
+            content_channels: 1,
+            branch_channels: 5,
+            norm: NormKind::Instance,
+            ..GeneratorConfig::texture()
+        };
+        for c in [
+            GeneratorConfig::texture(),
+            GeneratorConfig::stylisation(),
+            small,
+            GeneratorConfig {
+                scales: 1,
+                ..GeneratorConfig::texture()
+            },
+        ] {
+            let g = Generator::<f32>::zeroed(c.clone()).unwrap();
+            assert_eq!(c.parameters(), g.parameter_count() as u64, "{c:?}");
+        }
     }
 
     #[test]
