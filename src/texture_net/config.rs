@@ -341,7 +341,7 @@ mod tests {
         };
         for c in [
             GeneratorConfig::texture(),
-            GeneratorConfig::stylisation(),
+            GeneratorConfig::stylization(),
             small,
             GeneratorConfig {
                 scales: 1,
