@@ -35,10 +35,11 @@ for arch in vgg16 vgg19; do
     "$nst" layers --arch "$arch" --size 300 > "$out/${arch}_layers_300.txt"
 done
 
-# Chapters 2, 4, 6 and 11: pictures of the ideas (im2col and col2im, the Gram matrix,
-# a Winograd tile, the backward walk through VGG), every number computed by the code
+# Chapters 2, 4, 6, 9, 11 and 12: pictures of the ideas (im2col and col2im, the Gram
+# matrix, a Winograd tile, the backward walk through VGG, the Texture Networks
+# generator, the tiles of the exact tiled objective), every number computed by the code
 # they show.
-for idea in im2col gram winograd backward-walk; do
+for idea in im2col gram winograd backward-walk tiles generator; do
     "$nst" draw-idea "$idea" -o "$out/$idea.svg" >&2
 done
 
@@ -62,6 +63,10 @@ if [ "$slow" = 1 ]; then
     # Chapter 7: the alpha/beta grid (Gatys et al. Fig. 3), 256 pixels, 150 iterations.
     bash scripts/figures/alpha_beta_grid.sh "$work" 256 150 200 >&2
     cp "$work/alpha_beta_grid.jpg" "$out/"
+
+    # Chapter 7: seed 002's course, the picture every 100 Adam steps with its loss,
+    # 192 pixels, 500 iterations.
+    bash scripts/figures/seed002_progress.sh "$out" 192 500 >&2
 
     # Chapter 8: a texture synthesised with zero and with circular padding, each shown
     # as a 2x2 tiling, so that the seams (or their absence) can be seen.

@@ -76,7 +76,7 @@ fn nonsense_flag_values_are_one_line() {
     );
     one_error_line(
         &["draw-idea", "fourier", "-o", "/tmp/nst-never.svg"],
-        "unknown picture 'fourier' (expected im2col, gram, winograd or backward-walk)",
+        "unknown picture 'fourier' (expected im2col, gram, winograd, backward-walk, tiles or generator)",
     );
     one_error_line(
         &["draw-net", "--format", "png", "-o", "/tmp/nst-never.svg"],

@@ -22,6 +22,11 @@ pub struct Args {
     /// stay within --max-pixels.
     #[arg(long, default_value_t = 4)]
     gap: usize,
+    /// Captions, one per picture in the same order, comma-separated or repeated: each is
+    /// written under its picture in a small pixel font that has the digits, `. - + e`, a
+    /// space and the letters of "it" and "loss" (e.g. `--labels "it 0,it 100 loss 2.5e6"`).
+    #[arg(long, value_delimiter = ',', value_name = "TEXT")]
+    labels: Vec<String>,
     /// Where to write the grid.
     #[arg(long, short, value_name = "FILE")]
     output: PathBuf,
@@ -31,6 +36,23 @@ pub struct Args {
 
 pub fn run(args: Args) -> nst::Result<()> {
     nst::formats::image_io::check_output(&args.output)?;
+    if !args.labels.is_empty() && args.labels.len() != args.pictures.len() {
+        nst::bail!(
+            "--labels: {} captions for {} pictures (give one per picture, comma-separated)",
+            args.labels.len(),
+            args.pictures.len()
+        );
+    }
+    for label in &args.labels {
+        nst::tools::viz::plot::check_caption(label)
+            .map_err(|e| nst::Error(format!("--labels: {e}")))?;
+    }
+    // Under each row, a band for the captions: the font's height and a little room.
+    let band = if args.labels.is_empty() {
+        0
+    } else {
+        nst::tools::viz::plot::caption_size("").1 + 6
+    };
     let cells: Vec<Array3<f32>> = args
         .pictures
         .iter()
@@ -62,7 +84,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         n.saturating_mul(len)
             .saturating_add((n + 1).saturating_mul(args.gap))
     };
-    let (gh, gw) = (side(rows, args.cell), side(cols, cell_w));
+    let (gh, gw) = (side(rows, args.cell + band), side(cols, cell_w));
     let pixels = (gh as u64).saturating_mul(gw as u64);
     if pixels > args.picture.max_pixels {
         nst::bail!(
@@ -80,11 +102,17 @@ pub fn run(args: Args) -> nst::Result<()> {
     for (i, c) in cells.iter().enumerate() {
         let (r, k) = (i / args.cols, i % args.cols);
         let (y, x) = (
-            args.gap + r * (args.cell + args.gap),
+            args.gap + r * (args.cell + band + args.gap),
             args.gap + k * (cell_w + args.gap),
         );
         let (h, w, _) = c.dim();
         grid.slice_mut(s![y..y + h, x..x + w, ..]).assign(c);
+        if let Some(label) = args.labels.get(i) {
+            // Centred under the picture (cut at the grid's edge if wider).
+            let lw = nst::tools::viz::plot::caption_size(label).0;
+            let lx = (x + w / 2).saturating_sub(lw / 2);
+            nst::tools::viz::plot::caption(&mut grid, (lx, y + h + 4), label, [0.0, 0.0, 0.0])?;
+        }
     }
     nst::formats::image_io::save_rgb(&args.output, grid.view())?;
     println!(

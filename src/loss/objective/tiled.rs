@@ -77,8 +77,9 @@ impl TileGrid {
             .collect()
     }
 
-    /// The crop of a core `(a, b)` with `margin` on a side of length `n`.
-    fn crop((a, b): (usize, usize), margin: usize, n: usize) -> (usize, usize) {
+    /// The crop of a core `(a, b)` with `margin` on a side of length `n`: the core
+    /// widened by `margin` on both ends, clipped at the picture's border.
+    pub fn crop((a, b): (usize, usize), margin: usize, n: usize) -> (usize, usize) {
         (a.saturating_sub(margin), (b + margin).min(n))
     }
 

@@ -11,13 +11,25 @@
 //!   [`crate::gatys::LossSpec::gatys`]), in the order [`crate::net::vgg::Vgg::backward`] walks.
 //! * [`winograd_svg`]: one F(2×2, 3×3) tile — input patches overlapping by 2, the
 //!   transforms with [`WinogradTile::matrices`], the α² products that become GEMMs.
+//! * [`tiles_svg`]: a picture cut into the cores of [`TileGrid::for_layers`] for Gatys'
+//!   layers, one core with its Gram-pass and gradient-pass crops ([`TileGrid::crop`]),
+//!   and the window of a `relu5_1` position ([`crate::net::vgg::receptive_field_at`],
+//!   [`crate::net::vgg::stride_at`]) that shows why the gradient margin is `r − 1`.
+//! * [`generator_svg`]: the multi-scale generator of Texture Networks, its channel
+//!   counts read from the parameters [`Generator::zeroed`] lays out for a
+//!   [`GeneratorConfig`].
 
 use super::svg::{Style, Svg};
 use crate::gatys::LossSpec;
 use crate::layers::winograd::WinogradTile;
 use crate::loss::gram;
+use crate::loss::objective::TileGrid;
 use crate::math::im2col::{col2im_naive, im2col_naive, ConvGeom, Padding};
-use crate::net::vgg::{layers, Arch, LayerKind, WIDTHS};
+use crate::net::vgg::{
+    layers, receptive_field_at, stride_at, Arch, LayerKind, Pooling, Vgg, WIDTHS,
+};
+use crate::texture_net::config::GeneratorConfig;
+use crate::texture_net::generator::Generator;
 use ndarray::{Array2, Array3};
 use std::str::FromStr;
 
@@ -32,22 +44,28 @@ pub enum Idea {
     Winograd,
     /// [`backward_walk_svg`].
     BackwardWalk,
+    /// [`tiles_svg`].
+    Tiles,
+    /// [`generator_svg`] of the texture configuration at 256 pixels.
+    Generator,
 }
 
 impl Idea {
     /// Every picture, with its name.
-    pub const ALL: [(Idea, &'static str); 4] = [
+    pub const ALL: [(Idea, &'static str); 6] = [
         (Idea::Im2col, "im2col"),
         (Idea::Gram, "gram"),
         (Idea::Winograd, "winograd"),
         (Idea::BackwardWalk, "backward-walk"),
+        (Idea::Tiles, "tiles"),
+        (Idea::Generator, "generator"),
     ];
 }
 
 impl FromStr for Idea {
     type Err = crate::Error;
 
-    /// Parse `im2col`, `gram`, `winograd` or `backward-walk`.
+    /// Parse `im2col`, `gram`, `winograd`, `backward-walk`, `tiles` or `generator`.
     fn from_str(s: &str) -> crate::Result<Idea> {
         Idea::ALL
             .iter()
@@ -55,7 +73,8 @@ impl FromStr for Idea {
             .map(|(i, _)| *i)
             .ok_or_else(|| {
                 crate::Error(format!(
-                    "unknown picture '{s}' (expected im2col, gram, winograd or backward-walk)"
+                    "unknown picture '{s}' (expected im2col, gram, winograd, backward-walk, \
+                     tiles or generator)"
                 ))
             })
     }
@@ -68,6 +87,9 @@ pub fn draw_idea(idea: Idea) -> String {
         Idea::Gram => gram_svg(),
         Idea::Winograd => winograd_svg(),
         Idea::BackwardWalk => backward_walk_svg(),
+        Idea::Tiles => tiles_svg(),
+        Idea::Generator => generator_svg(&GeneratorConfig::texture(), 256)
+            .expect("the texture configuration makes 256-pixel pictures"),
     }
 }
 
@@ -672,6 +694,472 @@ pub fn winograd_svg() -> String {
     svg.finish("One Winograd F(2×2, 3×3) tile: overlapping patches and the three transforms")
 }
 
+/// The tiles drawing's setting: a 400×300 picture (`(h, w)`), the grid
+/// [`TileGrid::for_layers`] makes for Gatys' layers with cores of about 96 pixels, and
+/// the deepest of those layers (`relu5_1`). The network's widths do not matter to the
+/// grid (only its layer walk does), so a one-channel VGG16 stands in for the real one.
+pub fn tiles_setup() -> ((usize, usize), TileGrid, usize) {
+    let net = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [1; 5], 0);
+    let taps: Vec<usize> = gatys_taps().1.iter().map(|t| t.0).collect();
+    let grid = TileGrid::for_layers(&net, &taps, 96).expect("VGG pads with zeros");
+    let deepest = *taps.iter().max().expect("Gatys has taps");
+    ((300, 400), grid, deepest)
+}
+
+/// The core the tiles drawing highlights (row 1, column 1 of the grid) and the window,
+/// `(top, left, side)`, of the `deepest` layer position it shows: the one whose window
+/// holds the core's last column and reaches farthest to the right, in the core's middle
+/// rows.
+pub fn tiles_window(
+    grid: &TileGrid,
+    (h, w): (usize, usize),
+    deepest: usize,
+) -> (((usize, usize), (usize, usize)), (usize, usize, usize)) {
+    let walk = layers(Arch::Vgg16, WIDTHS);
+    let (r, st) = (
+        receptive_field_at(&walk, deepest),
+        stride_at(&walk, deepest),
+    );
+    let core = (grid.cores(h)[1], grid.cores(w)[1]);
+    let half = (r - st) / 2;
+    // Position q's window starts at q·s − (r − s)/2.
+    let qx = (core.1 .1 - 1 + half) / st;
+    let qy = ((core.0 .0 + core.0 .1) / 2 - st / 2) / st;
+    (core, (qy * st - half, qx * st - half, r))
+}
+
+const CORE: Style = Style {
+    fill: "#bcd4ee",
+    stroke: "#2e6aa8",
+};
+const GRAM_CROP: Style = Style {
+    fill: "#fde2c8",
+    stroke: "#d0782a",
+};
+const GRAD_CROP: Style = Style {
+    fill: "#ece3f6",
+    stroke: "#7d55b0",
+};
+const WINDOW_RED: &str = "#c8283c";
+
+/// A picture cut into tiles for [`crate::loss::objective::Objective::evaluate_tiled`], to
+/// scale: every core of [`TileGrid::tiles`] outlined; one core with its Gram-pass crop
+/// (margin `gram_margin`) and its gradient-pass crop (margin `grad_margin`, clipped at
+/// the picture's border), both from [`TileGrid::crop`]; and the window of a `relu5_1`
+/// position outside the core whose window reaches into it. The gradient at those core
+/// pixels needs that feature exact, so its whole window must be in the crop: a window
+/// touching the core reaches up to `r − 1` pixels beyond it.
+pub fn tiles_svg() -> String {
+    let ((h, w), grid, deepest) = tiles_setup();
+    let walk = layers(Arch::Vgg16, WIDTHS);
+    let (r, st) = (
+        receptive_field_at(&walk, deepest),
+        stride_at(&walk, deepest),
+    );
+    let (core, (wy, wx, side)) = tiles_window(&grid, (h, w), deepest);
+    let rect = |(a, b): (usize, usize), (c, d): (usize, usize)| {
+        (c as f64, a as f64, (d - c) as f64, (b - a) as f64)
+    };
+    let (px, py) = (44.0, 100.0);
+    let mut svg = Svg::new(880.0, 440.0);
+    svg.text(
+        20.0,
+        30.0,
+        "start",
+        "title",
+        "Tiled evaluation: cores, crops and a receptive field",
+    );
+    svg.text(
+        20.0,
+        54.0,
+        "start",
+        "note",
+        &format!(
+            "A {w}×{h} picture and Gatys' layers; the deepest, {}, has stride {st} and a \
+             receptive field of {r} pixels. To scale.",
+            walk[deepest].name
+        ),
+    );
+    svg.group(px, py);
+    svg.region(
+        "picture",
+        (0.0, 0.0, w as f64, h as f64),
+        "#f7f7f7",
+        "#555555",
+        1.4,
+        false,
+    );
+    let grad = (
+        TileGrid::crop(core.0, grid.grad_margin, h),
+        TileGrid::crop(core.1, grid.grad_margin, w),
+    );
+    let gram_crop = (
+        TileGrid::crop(core.0, grid.gram_margin, h),
+        TileGrid::crop(core.1, grid.gram_margin, w),
+    );
+    for (name, (rows, cols), style) in [
+        ("grad-crop", grad, GRAD_CROP),
+        ("gram-crop", gram_crop, GRAM_CROP),
+        ("core", core, CORE),
+    ] {
+        svg.region(name, rect(rows, cols), style.fill, style.stroke, 2.0, false);
+    }
+    for (rows, cols) in grid.tiles((h, w)) {
+        svg.region("cores", rect(rows, cols), "none", "#8a8a8a", 1.0, false);
+    }
+    svg.region(
+        "position",
+        (
+            (wx + (r - st) / 2) as f64,
+            (wy + (r - st) / 2) as f64,
+            st as f64,
+            st as f64,
+        ),
+        WINDOW_RED,
+        WINDOW_RED,
+        1.0,
+        false,
+    );
+    svg.region(
+        "window",
+        (wx as f64, wy as f64, side as f64, side as f64),
+        "none",
+        WINDOW_RED,
+        2.2,
+        true,
+    );
+    // The core boundaries along the top and the left side.
+    for (a, _) in grid.cores(w) {
+        svg.text(a as f64, -8.0, "middle", "detail", &a.to_string());
+    }
+    for (a, _) in grid.cores(h) {
+        svg.text(-6.0, a as f64 + 4.5, "end", "detail", &a.to_string());
+    }
+    // The margins, measured from the core's right edge.
+    for (m, y) in [
+        (grid.gram_margin, core.0 .1 + 30),
+        (grid.grad_margin, core.0 .1 + 80),
+    ] {
+        let (x0, x1, y) = (core.1 .1 as f64, (core.1 .1 + m) as f64, y as f64);
+        svg.arrow(&format!("M {x0} {y} L {} {y}", x1 - 1.0));
+        svg.text((x0 + x1) / 2.0, y - 5.0, "middle", "detail", &m.to_string());
+    }
+    svg.end_group();
+
+    // The legend, with every number from the grid and the network.
+    let (lx, mut ly) = (px + w as f64 + 40.0, py + 4.0);
+    let (last_w, last_h) = (
+        w - grid.cores(w).last().expect("cores").0,
+        h - grid.cores(h).last().expect("cores").0,
+    );
+    let items: [(Style, bool, [String; 2]); 4] = [
+        (
+            Style {
+                fill: "#ffffff",
+                stroke: "#8a8a8a",
+            },
+            false,
+            [
+                format!("cores of {0}×{0} px (blue: the one shown);", grid.core),
+                format!("the last ones end at the border: {last_w} and {last_h} px"),
+            ],
+        ),
+        (
+            GRAM_CROP,
+            false,
+            [
+                format!("Gram pass: core + {} on each side", grid.gram_margin),
+                format!(
+                    "((r − s)/2 = {} rounded up to a multiple of {})",
+                    (r - st) / 2,
+                    grid.align
+                ),
+            ],
+        ),
+        (
+            GRAD_CROP,
+            false,
+            [
+                format!("gradient pass: core + {}, clipped", grid.grad_margin),
+                format!("at the border (r − 1 = {} rounded up)", r - 1),
+            ],
+        ),
+        (
+            Style {
+                fill: "#ffffff",
+                stroke: WINDOW_RED,
+            },
+            true,
+            [
+                format!(
+                    "a {} position ({st}×{st}, filled) and its",
+                    walk[deepest].name
+                ),
+                format!("{r}×{r} window, which reaches into the core"),
+            ],
+        ),
+    ];
+    for (style, dashed, lines) in &items {
+        svg.region(
+            "legend",
+            (lx, ly - 11.0, 16.0, 16.0),
+            style.fill,
+            style.stroke,
+            if *dashed { 2.2 } else { 1.6 },
+            *dashed,
+        );
+        for (i, line) in lines.iter().enumerate() {
+            svg.text(lx + 26.0, ly + 18.0 * i as f64, "start", "note", line);
+        }
+        ly += 50.0;
+    }
+    let reach = wx + side - core.1 .1;
+    let notes = [
+        "A core pixel's gradient sums over every feature whose".to_string(),
+        "window holds it, and each of those must be exact: its".to_string(),
+        format!("whole window inside the crop. This one reaches {reach} px"),
+        "past the core; a window that touches the core reaches".to_string(),
+        format!(
+            "at most r − 1 = {} past it. It lies inside the gradient",
+            r - 1
+        ),
+        "crop, not the Gram crop, which needs only the windows".to_string(),
+        "of the core's own positions.".to_string(),
+    ];
+    for (i, n) in notes.iter().enumerate() {
+        svg.text(lx, ly + 8.0 + 18.0 * i as f64, "start", "note", n);
+    }
+    svg.finish("A picture cut into tiles: cores, the two passes' crops and a relu5_1 window")
+}
+
+/// The Texture Networks generator of `config` for `size`×`size` pictures, coarse to
+/// fine: input `z_k` (`size/2^k` pixels) through its branch's conv block; from the
+/// coarsest, the running result upsampled ×2, concatenated with the next finer branch
+/// and normalised, then a join's conv block; at full size a 1×1 convolution to RGB.
+/// Every channel count is read from the parameter tensors [`Generator::zeroed`] lays
+/// out for `config`, every size from `size`; fails when `size` does not halve
+/// `K − 1` times ([`GeneratorConfig::check_size`]).
+pub fn generator_svg(config: &GeneratorConfig, size: usize) -> crate::error::Result<String> {
+    config.check_size(size, size)?;
+    let gen = Generator::<f32>::zeroed(config.clone())?;
+    let slots = gen.param_slots();
+    let shape = |name: String| -> Vec<usize> {
+        slots
+            .iter()
+            .find(|s| s.name == name)
+            .map(|s| s.shape.clone())
+            .unwrap_or_else(|| panic!("the generator has no tensor {name}"))
+    };
+    // A conv block's (input, output) channels and kernel sides, from its weights.
+    let block = |prefix: &str| -> (usize, usize, Vec<usize>) {
+        let ws: Vec<Vec<usize>> = (0..)
+            .map(|j| format!("{prefix}.conv{j}.weight"))
+            .take_while(|n| slots.iter().any(|s| &s.name == n))
+            .map(shape)
+            .collect();
+        let last = ws.last().expect("a block has convolutions");
+        (ws[0][1], last[0], ws.iter().map(|w| w[2]).collect())
+    };
+    let k_scales = config.scales;
+    let (bx, bw, bh, pitch) = ([20.0, 185.0, 370.0, 555.0, 720.0], 150.0, 46.0, 84.0);
+    let y0 = 100.0;
+    let height = y0 + (k_scales + 1) as f64 * pitch;
+    let mut svg = Svg::new(860.0, height);
+    svg.text(
+        20.0,
+        30.0,
+        "start",
+        "title",
+        &format!("The Texture Networks generator: K = {k_scales} scales, coarse to fine"),
+    );
+    let kernels = block("branch0").2;
+    let ks: Vec<String> = kernels.iter().map(|k| format!("{k}×{k}")).collect();
+    svg.text(
+        20.0,
+        54.0,
+        "start",
+        "note",
+        &format!(
+            "A block is {} convolutions ({}), each followed by {} norm and {}. \
+             Sizes for {size}×{size} pictures.",
+            kernels.len(),
+            ks.join(", "),
+            config.norm.name(),
+            match config.activation {
+                crate::layers::Activation::Relu => "a ReLU".to_string(),
+                crate::layers::Activation::LeakyRelu(a) => format!("a leaky ReLU ({a})"),
+            }
+        ),
+    );
+    let centre = |col: usize| bx[col] + bw / 2.0;
+    let row_y = |k: usize| y0 + (k_scales - 1 - k) as f64 * pitch;
+    let a_mid = centre(4) - 20.0;
+    let mut out_ch = 0;
+    for k in (0..k_scales).rev() {
+        let (y, s) = (row_y(k), size >> k);
+        let (cin, b, _) = block(&format!("branch{k}"));
+        svg.rect(bx[0], y, bw - 30.0, bh, 6.0, UNUSED);
+        svg.text(
+            bx[0] + (bw - 30.0) / 2.0,
+            y + 19.0,
+            "middle",
+            "name",
+            &format!("z{k}"),
+        );
+        svg.cell(
+            bx[0] + (bw - 30.0) / 2.0,
+            y + 37.0,
+            "input",
+            k,
+            0,
+            &format!("{cin}×{s}²"),
+        );
+        svg.rect(bx[1], y, bw, bh, 6.0, CONV);
+        svg.text(
+            centre(1),
+            y + 19.0,
+            "middle",
+            "name",
+            &format!("branch {k}"),
+        );
+        svg.cell(
+            centre(1),
+            y + 37.0,
+            "branch",
+            k,
+            0,
+            &format!("block {cin}→{b}"),
+        );
+        svg.arrow(&format!(
+            "M {} {} L {} {}",
+            bx[0] + bw - 28.0,
+            y + bh / 2.0,
+            bx[1] - 2.0,
+            y + bh / 2.0
+        ));
+        let a = if k + 1 < k_scales {
+            let ch = shape(format!("join{k}.in_norm.gamma"))[0];
+            let (jin, jout, _) = block(&format!("join{k}"));
+            svg.rect(bx[2], y, bw, bh, 6.0, POOL);
+            svg.text(centre(2), y + 19.0, "middle", "name", "concat + norm");
+            svg.cell(
+                centre(2),
+                y + 37.0,
+                "concat",
+                k,
+                0,
+                &format!("{} + {b} = {ch}", ch - b),
+            );
+            svg.rect(bx[3], y, bw, bh, 6.0, CONV);
+            svg.text(centre(3), y + 19.0, "middle", "name", &format!("join {k}"));
+            svg.cell(
+                centre(3),
+                y + 37.0,
+                "join",
+                k,
+                0,
+                &format!("block {jin}→{jout}"),
+            );
+            for (from, to) in [(1, 2), (2, 3), (3, 4)] {
+                svg.arrow(&format!(
+                    "M {} {} L {} {}",
+                    bx[from] + bw + 2.0,
+                    y + bh / 2.0,
+                    bx[to] - 2.0,
+                    y + bh / 2.0
+                ));
+            }
+            // The coarser result comes down, upsampled, into the concatenation.
+            let (above, mid) = (row_y(k + 1) + bh + 2.0, row_y(k + 1) + bh + 20.0);
+            svg.arrow(&format!(
+                "M {a_mid} {above} L {a_mid} {mid} L {c} {mid} L {c} {}",
+                y - 2.0,
+                c = centre(2)
+            ));
+            svg.text(
+                (a_mid + centre(2)) / 2.0,
+                mid - 5.0,
+                "middle",
+                "detail",
+                "upsample ×2",
+            );
+            jout
+        } else {
+            svg.arrow(&format!(
+                "M {} {} L {} {}",
+                bx[1] + bw + 2.0,
+                y + bh / 2.0,
+                bx[4] - 2.0,
+                y + bh / 2.0
+            ));
+            b
+        };
+        svg.text(a_mid, y + 19.0, "middle", "name", &format!("a{k}"));
+        svg.cell(a_mid, y + 37.0, "a", k, 0, &format!("{a}×{s}²"));
+        out_ch = a;
+    }
+    // The output convolution.
+    let out = shape("out.conv.weight".to_string());
+    let y = row_y(0) + pitch;
+    svg.rect(bx[3], y, bw, bh, 6.0, CONTENT_LOSS);
+    svg.text(
+        centre(3),
+        y + 19.0,
+        "middle",
+        "name",
+        &format!("{0}×{0} conv", out[2]),
+    );
+    svg.cell(
+        centre(3),
+        y + 37.0,
+        "out",
+        0,
+        0,
+        &format!("{}→{}", out[1], out[0]),
+    );
+    debug_assert_eq!(out[1], out_ch);
+    svg.arrow(&format!(
+        "M {a_mid} {} L {a_mid} {m} L {c} {m} L {c} {}",
+        row_y(0) + bh + 2.0,
+        y - 2.0,
+        m = row_y(0) + bh + 20.0,
+        c = centre(3)
+    ));
+    svg.arrow(&format!(
+        "M {} {} L {} {}",
+        bx[3] + bw + 2.0,
+        y + bh / 2.0,
+        bx[4] - 2.0,
+        y + bh / 2.0
+    ));
+    svg.text(a_mid, y + 19.0, "middle", "name", "picture");
+    svg.cell(
+        a_mid,
+        y + 37.0,
+        "output",
+        0,
+        0,
+        &format!("{}×{size}²", out[0]),
+    );
+    svg.text(
+        bx[3] - 14.0,
+        y + 19.0,
+        "end",
+        "note",
+        "no norm and no activation after it:",
+    );
+    svg.text(
+        bx[3] - 14.0,
+        y + 37.0,
+        "end",
+        "note",
+        "its output is read as RGB",
+    );
+    Ok(svg.finish(&format!(
+        "The Texture Networks generator with K = {k_scales} scales"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -778,6 +1266,153 @@ mod tests {
             net.iter().position(|l| l.name == "relu4_2").unwrap(),
             "content".into()
         )));
+    }
+
+    /// The rectangles named `name` (`data-region`): (x, y, width, height).
+    fn regions(svg: &str, name: &str) -> Vec<(f64, f64, f64, f64)> {
+        svg.lines()
+            .filter(|l| l.contains(&format!("data-region=\"{name}\"")))
+            .map(|line| {
+                let attr = |k: &str| -> f64 {
+                    let s = &line[line.find(&format!(" {k}=\"")).unwrap() + k.len() + 3..];
+                    s[..s.find('"').unwrap()].parse().unwrap()
+                };
+                (attr("x"), attr("y"), attr("width"), attr("height"))
+            })
+            .collect()
+    }
+
+    fn one(svg: &str, name: &str) -> (f64, f64, f64, f64) {
+        let found = regions(svg, name);
+        assert_eq!(found.len(), 1, "{name}: {found:?}");
+        found[0]
+    }
+
+    #[test]
+    fn tiles_picture_shows_the_grid_the_crops_and_a_window() {
+        let svg = tiles_svg();
+        let ((h, w), grid, deepest) = tiles_setup();
+        let walk = layers(Arch::Vgg16, WIDTHS);
+        assert_eq!(walk[deepest].name, "relu5_1");
+        let (r, st) = (
+            receptive_field_at(&walk, deepest),
+            stride_at(&walk, deepest),
+        );
+        // What the legend explains: relu5_1 sees 132 pixels with stride 16; margins
+        // (132 − 16)/2 = 58 and 132 − 1 = 131, rounded up to multiples of 16.
+        assert_eq!((r, st), (132, 16));
+        assert_eq!(
+            (grid.core, grid.align, grid.gram_margin, grid.grad_margin),
+            (96, 16, 64, 144)
+        );
+        for t in [
+            format!("core + {} on each side", grid.gram_margin),
+            format!("core + {}, clipped", grid.grad_margin),
+            format!("r − 1 = {}", r - 1),
+            format!("{r}×{r} window"),
+        ] {
+            assert!(svg.contains(&t), "the legend lacks '{t}'");
+        }
+        assert_eq!(one(&svg, "picture"), (0.0, 0.0, w as f64, h as f64));
+        // Every core of the grid, in the library's order; together they cover the
+        // picture exactly once.
+        let cores = regions(&svg, "cores");
+        let expected: Vec<_> = grid
+            .tiles((h, w))
+            .into_iter()
+            .map(|((a, b), (c, d))| (c as f64, a as f64, (d - c) as f64, (b - a) as f64))
+            .collect();
+        assert_eq!(cores, expected);
+        assert_eq!(cores.iter().map(|c| c.2 * c.3).sum::<f64>(), (h * w) as f64);
+        // The crops are the core widened by the margins, clipped at the border.
+        let core = one(&svg, "core");
+        assert!(cores.contains(&core));
+        let widen = |m: usize| {
+            let m = m as f64;
+            let (x0, y0) = ((core.0 - m).max(0.0), (core.1 - m).max(0.0));
+            let x1 = (core.0 + core.2 + m).min(w as f64);
+            let y1 = (core.1 + core.3 + m).min(h as f64);
+            (x0, y0, x1 - x0, y1 - y0)
+        };
+        let (gram_c, grad_c) = (one(&svg, "gram-crop"), one(&svg, "grad-crop"));
+        assert_eq!(gram_c, widen(grid.gram_margin));
+        assert_eq!(grad_c, widen(grid.grad_margin));
+        assert!(grad_c.0 == 0.0 && grad_c.3 < core.3 + 2.0 * grid.grad_margin as f64);
+        // The window is relu5_1's: r pixels, around an s×s position on the stride grid,
+        // which lies outside the core while its window reaches into it.
+        let (win, pos) = (one(&svg, "window"), one(&svg, "position"));
+        assert_eq!(
+            (win.2, win.3, pos.2, pos.3),
+            (r as f64, r as f64, st as f64, st as f64)
+        );
+        let half = ((r - st) / 2) as f64;
+        assert_eq!((pos.0 - win.0, pos.1 - win.1), (half, half));
+        assert!(pos.0 % st as f64 == 0.0 && pos.1 % st as f64 == 0.0);
+        let inside = |a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)| {
+            a.0 >= b.0 && a.1 >= b.1 && a.0 + a.2 <= b.0 + b.2 && a.1 + a.3 <= b.1 + b.3
+        };
+        let overlaps = |a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)| {
+            a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
+        };
+        assert!(!overlaps(pos, core) && overlaps(win, core));
+        assert!(inside(win, grad_c) && !inside(win, gram_c));
+        let reach = win.0 + win.2 - (core.0 + core.2);
+        assert!(reach > grid.gram_margin as f64 && reach <= (r - 1) as f64);
+        assert!(r - 1 <= grid.grad_margin);
+    }
+
+    #[test]
+    fn generator_picture_has_the_generators_channels_and_sizes() {
+        use crate::texture_net::generator::Mode;
+        let config = GeneratorConfig::texture();
+        let (k, b, cin) = (
+            config.scales,
+            config.branch_channels,
+            config.input_channels(),
+        );
+        let size = 32;
+        let svg = generator_svg(&config, size).unwrap();
+        // The sizes the generator really takes and makes.
+        let gen = Generator::<f64>::new(config.clone(), 1).unwrap();
+        let inputs: Vec<_> = (0..k)
+            .map(|i| ndarray::Array4::<f64>::zeros((1, cin, size >> i, size >> i)))
+            .collect();
+        gen.check_inputs(&inputs).unwrap();
+        let out = gen.forward(&inputs, Mode::Eval).unwrap().output;
+        let text = |name: &str, r: usize| {
+            let found: Vec<String> = cells_of(&svg, name)
+                .into_iter()
+                .filter(|c| c.0 == r)
+                .map(|c| c.2)
+                .collect();
+            assert_eq!(found.len(), 1, "{name} {r}: {found:?}");
+            found[0].clone()
+        };
+        for (i, z) in inputs.iter().enumerate() {
+            assert_eq!(text("input", i), format!("{cin}×{}²", z.dim().2));
+            assert_eq!(text("branch", i), format!("block {cin}→{b}"));
+            // The result at scale i has (K − i)·B channels: 8, 16, …, 40.
+            let ch = (k - i) * b;
+            if i + 1 < k {
+                assert_eq!(text("concat", i), format!("{} + {b} = {ch}", ch - b));
+                assert_eq!(text("join", i), format!("block {ch}→{ch}"));
+            } else {
+                assert!(cells_of(&svg, "concat").iter().all(|c| c.0 != i));
+            }
+            assert_eq!(text("a", i), format!("{ch}×{}²", z.dim().2));
+        }
+        assert_eq!(text("out", 0), format!("{}→{}", k * b, out.dim().1));
+        assert_eq!(
+            text("output", 0),
+            format!("{}×{}²", out.dim().1, out.dim().2)
+        );
+        assert_eq!(out.dim(), (1, 3, size, size));
+        // The book's picture: 5 scales, 8 to 40 channels, 16² to 256².
+        let book = draw_idea(Idea::Generator);
+        assert_eq!(cells_of(&book, "a").len(), 5);
+        assert!(book.contains(">40×256²<") && book.contains(">8×16²<"));
+        // Sizes that do not halve are refused.
+        assert!(generator_svg(&config, 250).is_err());
     }
 
     /// The committed figures are what the code draws now (regenerate with

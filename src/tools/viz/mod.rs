@@ -4,7 +4,8 @@
 //!   with its name, what it computes and its output shape, coloured by kind — written
 //!   as SVG directly (no Graphviz), or as Graphviz DOT for those who have it.
 //! * [`ideas`]: pictures of the book's ideas (im2col and col2im, the Gram matrix, a
-//!   Winograd tile), every number in them computed by the function they depict.
+//!   Winograd tile, the backward walk, tiled evaluation, the Texture Networks
+//!   generator), every number in them computed by the function they depict.
 //! * [`svg`]: the few SVG primitives the drawings need, with XML escaping.
 //! * [`plot`]: line plots (loss curves) drawn into an RGB picture, for the notebooks.
 //! * [`notebook`]: pictures shown inline in the Jupyter notebooks (evcxr), heat maps and

@@ -293,8 +293,48 @@ fn glyph(ch: char) -> Option<[u8; 5]> {
         '-' => [0, 0, 7, 0, 0],
         '+' => [0, 2, 7, 2, 0],
         'e' => [0, 3, 7, 4, 3],
+        // For captions (`it 100 loss 2.5e+06`): a space and five letters.
+        ' ' => [0, 0, 0, 0, 0],
+        'i' => [2, 0, 2, 2, 2],
+        'l' => [6, 2, 2, 2, 7],
+        'o' => [0, 7, 5, 5, 7],
+        's' => [0, 3, 4, 1, 6],
+        't' => [2, 7, 2, 2, 1],
         _ => return None,
     })
+}
+
+/// The characters [`caption`] can write.
+pub const CAPTION_CHARS: &str = "0123456789.-+e ilost";
+
+/// The size `(width, height)` in pixels of [`caption`]'s text `s`.
+pub fn caption_size(s: &str) -> (usize, usize) {
+    (text_width(s), 5 * SCALE)
+}
+
+/// Check that [`caption`] can write `s`: an error naming the first character its font
+/// lacks.
+pub fn check_caption(s: &str) -> Result<()> {
+    if let Some(c) = s.chars().find(|c| glyph(*c).is_none()) {
+        bail!("the caption '{s}' has the character '{c}', which the pixel font lacks (it has: {CAPTION_CHARS})");
+    }
+    Ok(())
+}
+
+/// Write the caption `s` into `img` (H×W×3) in `color`, its top-left corner at (x, y),
+/// in the plots' pixel font ([`CAPTION_CHARS`]: digits, `. - + e`, a space and the
+/// letters of "it" and "loss"), each font pixel a 2×2 block; what falls outside the
+/// picture is cut off. Fails, drawing nothing, when the font lacks a character.
+pub fn caption(
+    img: &mut Array3<f32>,
+    (x, y): (usize, usize),
+    s: &str,
+    color: [f32; 3],
+) -> Result<()> {
+    check_caption(s)?;
+    let at = |v: usize| i64::try_from(v).unwrap_or(i64::MAX);
+    text(img, at(x), at(y), s, color);
+    Ok(())
 }
 
 /// Width in pixels of `s` in the font (characters it lacks take no room).
@@ -444,6 +484,30 @@ mod tests {
         // Every label can be drawn: the font has all its characters.
         for v in [0.0, -0.125, 3.25e-7, 9.99e12, 42.0] {
             assert!(format_number(v).chars().all(|c| glyph(c).is_some()), "{v}");
+        }
+    }
+
+    #[test]
+    fn captions_draw_their_glyphs_and_refuse_unknown_characters() {
+        let mut img = Array3::<f32>::ones((12, 100, 3));
+        caption(&mut img, (1, 1), "it 1", RED).unwrap();
+        let red: Vec<(usize, usize)> = (0..12)
+            .flat_map(|y| (0..100).map(move |x| (x, y)))
+            .filter(|&(x, y)| pixel(&img, x, y) == RED)
+            .collect();
+        // i (4 font pixels), t (7), space (0), 1 (8): 19 pixels of 2×2.
+        assert_eq!(red.len(), 19 * SCALE * SCALE);
+        let (w, h) = caption_size("it 1");
+        assert_eq!((w, h), ((4 * 4 - 1) * SCALE, 5 * SCALE));
+        assert!(red
+            .iter()
+            .all(|&(x, y)| (1..1 + w).contains(&x) && (1..1 + h).contains(&y)));
+        // Cut at the border, not a panic.
+        caption(&mut img, (95, 8), "1000", RED).unwrap();
+        let e = caption(&mut img, (0, 0), "step 3", RED).unwrap_err().0;
+        assert!(e.contains("'p'") && e.contains(CAPTION_CHARS), "{e}");
+        for c in CAPTION_CHARS.chars() {
+            assert!(glyph(c).is_some(), "{c}");
         }
     }
 

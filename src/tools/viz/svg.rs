@@ -100,6 +100,45 @@ impl Svg {
         );
     }
 
+    /// A rectangle that stands for a named region of a drawing (`data-region`), so
+    /// that tests can read its coordinates back: filled with `fill` (`none` for an
+    /// outline), edged with `stroke` of line width `width`, dashed if `dashed`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn region(
+        &mut self,
+        name: &str,
+        (x, y, w, h): (f64, f64, f64, f64),
+        fill: &str,
+        stroke: &str,
+        width: f64,
+        dashed: bool,
+    ) {
+        let dash = if dashed {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            self.body,
+            r#"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="{}" stroke="{}" stroke-width="{width:.1}"{dash} data-region="{}"/>"#,
+            escape_xml(fill),
+            escape_xml(stroke),
+            escape_xml(name)
+        );
+    }
+
+    /// Start a group whose contents are shifted by (dx, dy): inside it, coordinates
+    /// can be those of the thing drawn (a picture's pixels, say). Close it with
+    /// [`Svg::end_group`].
+    pub fn group(&mut self, dx: f64, dy: f64) {
+        let _ = writeln!(self.body, r#"<g transform="translate({dx:.1} {dy:.1})">"#);
+    }
+
+    /// Close the group opened by [`Svg::group`].
+    pub fn end_group(&mut self) {
+        self.body.push_str("</g>\n");
+    }
+
     /// The label of cell (`r`, `c`) of the drawn matrix `grid`, centred at (x, y): a
     /// `cell` text that carries its matrix and position (`data-grid`, `data-r`,
     /// `data-c`), so that tests can read a drawing's numbers back.
