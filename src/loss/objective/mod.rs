@@ -45,7 +45,7 @@ use ndarray::{Array2, Array3, Array4, Axis};
 use std::borrow::Cow;
 
 pub mod tiled;
-pub use tiled::{tiled_forward, TileGrid};
+pub use tiled::{tiled_forward, Core, TileGrid};
 
 /// The loss's definition: which layers, which weights, which normalisation.
 #[derive(Clone, Debug)]

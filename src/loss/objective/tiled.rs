@@ -54,6 +54,9 @@ use crate::math::tensor::{Real, Tensor4};
 use crate::net::vgg::{receptive_field_at, stride_at, Vgg};
 use ndarray::{s, Array2, Array3, Array4, ArrayView3, Axis};
 
+/// A tile's core: its rows `(top, bottom)` and columns `(left, right)`, ends excluded.
+pub type Core = ((usize, usize), (usize, usize));
+
 /// How a picture is cut for [`Objective::evaluate_tiled`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TileGrid {
@@ -144,7 +147,7 @@ impl TileGrid {
     }
 
     /// Every tile's core `(rows, columns)` of an `h`×`w` picture, row by row.
-    pub fn tiles(&self, (h, w): (usize, usize)) -> Vec<((usize, usize), (usize, usize))> {
+    pub fn tiles(&self, (h, w): (usize, usize)) -> Vec<Core> {
         let cols = self.cores(w);
         self.cores(h)
             .into_iter()

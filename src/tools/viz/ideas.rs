@@ -23,7 +23,7 @@ use super::svg::{Style, Svg};
 use crate::gatys::LossSpec;
 use crate::layers::winograd::WinogradTile;
 use crate::loss::gram;
-use crate::loss::objective::TileGrid;
+use crate::loss::objective::{Core, TileGrid};
 use crate::math::im2col::{col2im_naive, im2col_naive, ConvGeom, Padding};
 use crate::net::vgg::{
     layers, receptive_field_at, stride_at, Arch, LayerKind, Pooling, Vgg, WIDTHS,
@@ -714,7 +714,7 @@ pub fn tiles_window(
     grid: &TileGrid,
     (h, w): (usize, usize),
     deepest: usize,
-) -> (((usize, usize), (usize, usize)), (usize, usize, usize)) {
+) -> (Core, (usize, usize, usize)) {
     let walk = layers(Arch::Vgg16, WIDTHS);
     let (r, st) = (
         receptive_field_at(&walk, deepest),
