@@ -699,6 +699,9 @@ pub fn tiles_setup() -> ((usize, usize), TileGrid, usize) {
     ((300, 400), grid, deepest)
 }
 
+/// A tile's core: its rows and its columns, `[start, end)` each.
+type Core = ((usize, usize), (usize, usize));
+
 /// The core the tiles drawing highlights (row 1, column 1 of the grid) and the window,
 /// `(top, left, side)`, of the `deepest` layer position it shows: the one whose window
 /// holds the core's last column and reaches farthest to the right, in the core's middle
@@ -707,7 +710,7 @@ pub fn tiles_window(
     grid: &TileGrid,
     (h, w): (usize, usize),
     deepest: usize,
-) -> (((usize, usize), (usize, usize)), (usize, usize, usize)) {
+) -> (Core, (usize, usize, usize)) {
     let walk = layers(Arch::Vgg16, WIDTHS);
     let (r, st) = (
         receptive_field_at(&walk, deepest),
