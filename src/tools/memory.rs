@@ -68,12 +68,17 @@ pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
 pub const TILED_BYTES_PER_PIXEL: u64 = 120;
 
 /// Memory for optimising an `h`×`w` picture tile by tile, with crops of at most
-/// `crop`×`crop` pixels: the whole picture's vectors ([`TILED_BYTES_PER_PIXEL`] and the
-/// optimiser's `state_vectors`), and VGG's passes over one crop at a time
-/// ([`VGG_BYTES_PER_PIXEL`] of the crop's pixels).
-pub fn tiled_optimization_bytes(h: usize, w: usize, state_vectors: usize, crop: usize) -> u64 {
+/// `crop = (rows, columns)` pixels: the whole picture's vectors
+/// ([`TILED_BYTES_PER_PIXEL`] and the optimiser's `state_vectors`), and VGG's passes
+/// over one crop at a time ([`VGG_BYTES_PER_PIXEL`] of the crop's pixels).
+pub fn tiled_optimization_bytes(
+    h: usize,
+    w: usize,
+    state_vectors: usize,
+    crop: (usize, usize),
+) -> u64 {
     let pixels = (h as u64).saturating_mul(w as u64);
-    let crop = (crop.min(h) as u64).saturating_mul(crop.min(w) as u64);
+    let crop = (crop.0.min(h) as u64).saturating_mul(crop.1.min(w) as u64);
     base_bytes()
         .saturating_add(pixels.saturating_mul(TILED_BYTES_PER_PIXEL + 12 * state_vectors as u64))
         .saturating_add(crop.saturating_mul(VGG_BYTES_PER_PIXEL))
@@ -141,10 +146,20 @@ pub fn plan_optimization(
     };
     let align = align.max(1);
     let largest = h.max(w).div_ceil(align) * align;
+    // The largest crop of a grid with cores of `core` pixels.
+    let crop = |core: usize| {
+        let grid = crate::loss::objective::TileGrid {
+            core,
+            align,
+            gram_margin: 0,
+            grad_margin: margin,
+        };
+        grid.largest_crop((h, w))
+    };
     // The largest core that fits with `c`, if any of at least `min`.
     let fit = |c: &OptimizerChoice, min: usize| {
         (min..=largest).rev().step_by(align).find_map(|core| {
-            let bytes = tiled_optimization_bytes(h, w, c.state_vectors(), core + 2 * margin);
+            let bytes = tiled_optimization_bytes(h, w, c.state_vectors(), crop(core));
             (bytes <= budget).then_some((core, bytes))
         })
     };
@@ -172,7 +187,7 @@ pub fn plan_optimization(
         }
     }
     let smallest = with_history(*histories.last().expect("at least one"));
-    let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), min + 2 * margin);
+    let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), crop(min));
     let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
     bail!(
         "a {w}×{h} picture does not fit in {:.2} GB: even tiles of {min} pixels{} need {:.2} GB \
@@ -426,6 +441,15 @@ mod tests {
             line_search: LineSearch::None,
         };
         let grid = (144, 16);
+        let crop_of = |core: usize| {
+            crate::loss::objective::TileGrid {
+                core,
+                align: 16,
+                gram_margin: 64,
+                grad_margin: 144,
+            }
+            .largest_crop((2160, 3840))
+        };
         // 512² with history 100: about 1.2 GB, whole.
         let p = plan_optimization((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();
         assert_eq!((p.tile, &p.choice), (None, &lbfgs(100)));
@@ -438,7 +462,7 @@ mod tests {
         assert_eq!(p.choice, lbfgs(10), "{p:?}");
         // The next core up would not fit.
         let bigger =
-            tiled_optimization_bytes(2160, 3840, p.choice.state_vectors(), core + 16 + 288);
+            tiled_optimization_bytes(2160, 3840, p.choice.state_vectors(), crop_of(core + 16));
         assert!(bigger > 6 * gib);
         // Adam keeps 4 vectors: no history to shorten.
         let adam = OptimizerChoice::Adam {

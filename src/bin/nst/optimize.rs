@@ -176,7 +176,7 @@ impl MemoryArgs {
                         h,
                         w,
                         choice.state_vectors(),
-                        core2 + 2 * g.grad_margin,
+                        TileGrid { core: core2, ..*g }.largest_crop((h, w)),
                     );
                     Plan {
                         tile: Some(core2),
@@ -227,13 +227,12 @@ impl MemoryArgs {
                 (Some(a), Some(b)) if a != b => format!(", L-BFGS history {b} (asked {a})"),
                 _ => String::new(),
             };
-            let margin = grid.map_or(0, |g| g.grad_margin);
-            let how = match plan.tile {
-                Some(core) => format!(
-                    "tile by tile: cores of {core} px, crops up to {} px",
-                    core + 2 * margin
-                ),
-                None => "whole".to_string(),
+            let how = match (plan.tile, grid) {
+                (Some(core), Some(g)) => {
+                    let (ch, cw) = TileGrid { core, ..*g }.largest_crop((h, w));
+                    format!("tile by tile: cores of {core} px, crops up to {cw}×{ch} px")
+                }
+                _ => "whole".to_string(),
             };
             if plan.tile.is_some() || !shortened.is_empty() {
                 eprintln!(

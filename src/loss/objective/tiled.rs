@@ -86,9 +86,21 @@ impl TileGrid {
         (a.saturating_sub(margin), (b + margin).min(n))
     }
 
-    /// The largest crop side of the gradient pass (what sets the memory of a tile).
-    pub fn largest_crop(&self) -> usize {
-        self.core + 2 * self.grad_margin
+    /// The largest crop `(rows, columns)` of the gradient pass over an `h`×`w` picture:
+    /// what sets the memory of a tile. A crop at the picture's border has a margin on
+    /// one side only, and none is larger than the picture.
+    pub fn largest_crop(&self, (h, w): (usize, usize)) -> (usize, usize) {
+        let longest = |n: usize| {
+            self.cores(n)
+                .into_iter()
+                .map(|c| {
+                    let (a, b) = TileGrid::crop(c, self.grad_margin, n);
+                    b - a
+                })
+                .max()
+                .unwrap_or(0)
+        };
+        (longest(h), longest(w))
     }
 }
 
