@@ -61,11 +61,15 @@ pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
 }
 
 /// Bytes per pixel of the whole picture in a tiled run, besides the optimiser's state
-/// vectors: the loop's copies of the picture (its start, the last good one, the
-/// observer's, the evaluation's input and the gradient: 5 × 12 bytes) and the content
-/// targets (relu4_2 keeps 512 values every 8×8 pixels: 32 bytes), counted, with room for
-/// the style and content pictures' own copies while the targets are made.
-pub const TILED_BYTES_PER_PIXEL: u64 = 120;
+/// vectors (which already count the iterate and its gradient): the content targets
+/// (relu4_2 keeps 512 values every 8×8 pixels, 32 bytes) and the loop's other copies,
+/// less what the fixed step never allocates of the line search's vectors. Measured:
+/// peak RSS of four tiled runs (1024×576 and 1536×864 with a full history of 5;
+/// 2048×1152 and 3840×2160 with 15 and 8 curvature pairs held), with the crops at
+/// [`VGG_BYTES_PER_PIXEL`], lies 0.4–4.5 % under [`tiled_optimization_bytes`] at 24
+/// bytes; counting 120 (five copies and the targets) over-estimated by 7–19 %
+/// (`docs/performance.md`).
+pub const TILED_BYTES_PER_PIXEL: u64 = 24;
 
 /// Memory for optimising an `h`×`w` picture tile by tile, with crops of at most
 /// `crop = (rows, columns)` pixels: the whole picture's vectors
