@@ -45,7 +45,7 @@ enum Command {
     Layers(layers::Args),
     /// Draw VGG as boxes and arrows (SVG, or Graphviz DOT), like Caffe's draw_net.
     DrawNet(draw_net::Args),
-    /// Draw a picture of one of the book's ideas: im2col, gram, winograd, backward-walk, tiles, generator.
+    /// Draw a picture of one of the book's ideas (the list: `nst draw-idea --help`).
     DrawIdea(draw_idea::Args),
     /// Write VGG activations of a picture as .npy files.
     Features(features::Args),
