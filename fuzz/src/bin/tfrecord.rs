@@ -5,7 +5,8 @@ use std::io::Cursor;
 fn main() {
     afl::fuzz!(|data: &[u8]| {
         for skip in [false, true] {
-            let Ok(reader) = nst::formats::tfrecord::record::RecordReader::new(Cursor::new(data), "fuzz")
+            let Ok(reader) =
+                nst::formats::tfrecord::record::RecordReader::new(Cursor::new(data), "fuzz")
             else {
                 continue;
             };

@@ -13,14 +13,14 @@ use ndarray::{
 };
 use nst::gradcheck::layers::{away_from_zero, spread_groups, without_ties, H, LAYER_TOL, NORM_TOL};
 use nst::gradcheck::{dot, numeric_gradient};
-use nst::math::im2col::{col2im_naive, im2col_naive, ConvGeom, Padding};
 use nst::layers::winograd::WinogradTile;
 use nst::layers::{
     batchnorm_forward_train, conv2d_forward, maxpool2_forward, relu_forward, ConvSpec, NORM_EPS,
 };
 use nst::loss::{content_loss, gram, style_loss, tv_loss, Normalization};
-use nst::optim::{Adam, FirstOrder};
+use nst::math::im2col::{col2im_naive, im2col_naive, ConvGeom, Padding};
 use nst::math::rng::Rng;
+use nst::optim::{Adam, FirstOrder};
 
 /// The window geometries the im2col/col2im graders try: zero and circular padding,
 /// strides 1 and 2, square and oblong kernels, a 1×1 kernel.
