@@ -211,7 +211,7 @@ fn running_statistics_move_after_a_training_forward() {
 }
 
 #[test]
-fn stylisation_inputs_stack_downsampled_content_and_noise() {
+fn stylization_inputs_stack_downsampled_content_and_noise() {
     let config = GeneratorConfig {
         scales: 3,
         ..GeneratorConfig::stylization()

@@ -42,7 +42,7 @@ impl FromStr for NormKind {
 }
 
 /// The generator's architecture. [`GeneratorConfig::texture`] and
-/// [`GeneratorConfig::stylisation`] are the paper's two settings.
+/// [`GeneratorConfig::stylization`] are the paper's two settings.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GeneratorConfig {
     /// K, the number of scales: inputs at M, M/2, …, M/2^(K−1).

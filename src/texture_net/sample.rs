@@ -63,7 +63,7 @@ pub fn stylize<T: Real>(
     stylize_with_progress(gen, content, noise_scale, seed, tile, |_, _| {})
 }
 
-/// [`stylise`], calling `progress(done, total)` after each tile (see [`generate_tiled`]).
+/// [`stylize`], calling `progress(done, total)` after each tile (see [`generate_tiled`]).
 pub fn stylize_with_progress<T: Real>(
     gen: &Generator<T>,
     content: ArrayView3<T>,
