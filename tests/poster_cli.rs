@@ -9,10 +9,6 @@ fn nst(args: &[&str]) -> (i32, String) {
     (code, err)
 }
 
-fn sample(name: &str) -> String {
-    common::samples(name)
-}
-
 /// The final loss the run reports (`… loss 1.2345e12 (content …`).
 fn final_loss(err: &str) -> f64 {
     let line = err
@@ -37,7 +33,10 @@ fn a_tiled_run_follows_the_whole_pictures_run() {
     }
     let d = std::env::temp_dir().join(format!("nst-poster-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
-    let (c, s) = (sample("tubingen.jpg"), sample("starry_night.jpg"));
+    let (c, s) = (
+        common::samples("tubingen.jpg"),
+        common::samples("starry_night.jpg"),
+    );
     let run = |extra: &[&str], name: &str| {
         let out = d.join(name).display().to_string();
         let mut args = vec![
@@ -95,7 +94,10 @@ fn scales_render_coarse_to_fine_and_save_each_stage() {
     let d = std::env::temp_dir().join(format!("nst-scales-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     let out = d.join("poster.png");
-    let (c, s) = (sample("tubingen.jpg"), sample("starry_night.jpg"));
+    let (c, s) = (
+        common::samples("tubingen.jpg"),
+        common::samples("starry_night.jpg"),
+    );
     let (code, err) = nst(&[
         "stylize",
         "--content",
@@ -136,7 +138,10 @@ fn nst_loss_tile_by_tile_prints_the_same_terms() {
     if common::weights_dir().is_none() {
         return;
     }
-    let (c, s) = (sample("tubingen.jpg"), sample("starry_night.jpg"));
+    let (c, s) = (
+        common::samples("tubingen.jpg"),
+        common::samples("starry_night.jpg"),
+    );
     let run = |extra: &[&str]| -> String {
         let mut args = vec![
             "loss",

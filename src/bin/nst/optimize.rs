@@ -166,31 +166,29 @@ impl MemoryArgs {
             }
         }
         let plan = match (grid, self.tile) {
-            (Some(g), _) if !tileable => match self.tile {
-                Some(core) => {
-                    let core2 = core.div_ceil(g.align) * g.align;
-                    if core2 != core {
-                        eprintln!("--tile {core} rounded up to {core2}, a multiple of {}", g.align);
-                    }
-                    let bytes = nst::tools::memory::tiled_optimization_bytes(
-                        h,
-                        w,
-                        choice.state_vectors(),
-                        TileGrid { core: core2, ..*g }.largest_crop((h, w)),
-                    );
-                    Plan {
-                        tile: Some(core2),
-                        choice: choice.clone(),
-                        bytes,
-                    }
+            (Some(g), Some(core)) if !tileable => {
+                let core2 = core.div_ceil(g.align) * g.align;
+                if core2 != core {
+                    eprintln!("--tile {core} rounded up to {core2}, a multiple of {}", g.align);
                 }
-                None => nst::tools::memory::plan_optimization(
-                    (h, w),
-                    &choice,
-                    (g.grad_margin, g.align),
-                    budget,
-                )?,
-            },
+                let bytes = nst::tools::memory::tiled_optimization_bytes(
+                    h,
+                    w,
+                    choice.state_vectors(),
+                    TileGrid { core: core2, ..*g }.largest_crop((h, w)),
+                );
+                Plan {
+                    tile: Some(core2),
+                    choice: choice.clone(),
+                    bytes,
+                }
+            }
+            (Some(g), None) if !tileable => nst::tools::memory::plan_optimization(
+                (h, w),
+                &choice,
+                (g.grad_margin, g.align),
+                budget,
+            )?,
             (_, Some(_)) => nst::bail!(
                 "--tile cannot be used with --tileable: a tileable texture's network wraps around the picture, which tiles cannot"
             ),
