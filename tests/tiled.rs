@@ -167,12 +167,120 @@ fn the_grid_is_aligned_and_its_margins_cover_the_receptive_fields() {
     assert_eq!(grid.core, 112);
     assert_eq!((grid.gram_margin, grid.grad_margin), (64, 144));
     assert_eq!(grid.cores(250), [(0, 112), (112, 224), (224, 250)]);
-    // A circularly padded network cannot be tiled this way.
+    assert!(!grid.wrap);
+    // A circularly padded network's grid wraps around the picture, with the same margins.
     let circ = vgg.with_padding(nst::math::im2col::Padding::Circular);
     let mut o2 = obj.clone();
     o2.set_network(&circ);
-    let err = o2.tile_grid(64).unwrap_err().to_string();
-    assert!(err.contains("zero padding"), "{err}");
+    let g2 = o2.tile_grid(100).unwrap();
+    assert_eq!(g2, nst::loss::objective::TileGrid { wrap: true, ..grid });
+    // Its crops take the margin on both sides of every core.
+    assert_eq!(g2.largest_crop((250, 250)), (112 + 288, 112 + 288));
+    assert_eq!(grid.largest_crop((250, 250)), (250, 250));
+}
+
+/// A tileable texture's network is padded circularly: its features are those of the
+/// picture's periodic tiling. Tiled on a grid that wraps, every crop is a window of that
+/// tiling, so tiled and whole agree to round-off again (bar 1e-10 in `f64`): crops that
+/// wrap on one side or both, crops larger than the picture (margins of 144 pixels around
+/// a 96×80 picture), one tile, tiles that do not divide the picture, with content
+/// targets (whose crops wrap too) and without.
+#[test]
+fn a_picture_that_wraps_around_tiles_exactly() {
+    use nst::math::im2col::Padding;
+    let vgg = Vgg::<f64>::random(Arch::Vgg16, Pooling::Max, [4, 5, 6, 6, 6], 3);
+    let circ = vgg.with_padding(Padding::Circular);
+    let mut rng = Rng::new(21);
+    let style: Array4<f64> = rng.uniform_array((1, 3, 40, 36), -100.0, 100.0);
+    let cases: [Case; 2] = [
+        // Alignment 4, margins 12 and 24.
+        (
+            shallow,
+            &[(100, 120), (64, 48), (16, 24)],
+            &[4, 8, 20, 1000],
+        ),
+        // Down to relu5_1: alignment 16, margins 64 and 144.
+        (spec, &[(96, 80)], &[32, 48]),
+    ];
+    for (make, sizes, cores) in cases {
+        for &(h, w) in sizes {
+            let content: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
+            let x: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
+            for (norm, on_convs, tv, with_content) in [
+                (Normalization::Gatys, false, 0.0, false),
+                (Normalization::Seed002, true, 1e-3, true),
+            ] {
+                let mut s = make(norm, on_convs, tv);
+                if !with_content {
+                    s.content_layers.clear();
+                }
+                let content = with_content.then_some(&content);
+                // Targets through the zero-padded network, evaluation through the
+                // circular one, as `nst texture --tileable` does.
+                let mut obj =
+                    Objective::new(&vgg, s, content, &[(style.clone(), 1.0)], (h, w)).unwrap();
+                obj.set_network(&circ);
+                for &core in cores {
+                    let what = format!("wrapping {h}×{w} {norm:?} content={with_content}");
+                    assert!(obj.tile_grid(core).unwrap().wrap);
+                    compare(&obj, &x, core, 1e-10, &what);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_objective_built_tiled_wraps_once_its_network_is_circular() {
+    use nst::math::im2col::Padding;
+    let vgg = Vgg::<f64>::random(Arch::Vgg16, Pooling::Max, [4, 5, 6, 6, 6], 5);
+    let circ = vgg.with_padding(Padding::Circular);
+    let mut rng = Rng::new(8);
+    let (h, w) = (48, 64);
+    let style: Array4<f64> = rng.uniform_array((1, 3, 50, 40), -100.0, 100.0);
+    let x: Array4<f64> = rng.uniform_array((1, 3, h, w), -100.0, 100.0);
+    let mut s = shallow(Normalization::Gatys, false, 0.0);
+    s.content_layers.clear();
+    let styles = [(style, 1.0)];
+    let mut whole = Objective::new(&vgg, s.clone(), None, &styles, (h, w)).unwrap();
+    let mut tiled = Objective::new_tiled(&vgg, s, None, &styles, (h, w), 16).unwrap();
+    whole.set_network(&circ);
+    tiled.set_network(&circ);
+    assert_eq!(tiled.tiles().map(|g| g.wrap), Some(true));
+    let (t1, g1) = whole.evaluate(&x);
+    let (t2, g2) = tiled.evaluate(&x);
+    assert!(
+        rel(t2.total, t1.total) <= 1e-10,
+        "{} vs {}",
+        t2.total,
+        t1.total
+    );
+    let e = rel_max(&g2, &g1);
+    assert!(e <= 1e-10, "gradient rel {e:e}");
+    // The comparison can fail: with the gradient pass's margin cut from 24 to 8 the
+    // wrapping crops are visibly wrong.
+    let short = nst::loss::objective::TileGrid {
+        grad_margin: 8,
+        ..*tiled.tiles().unwrap()
+    };
+    let (_, g3) = tiled.evaluate_tiled(&x, &short, |_, _| {}).unwrap();
+    let e = rel_max(&g3, &g1);
+    assert!(
+        e > 1e-6,
+        "margin 8: gradient rel {e:e}, expected a visible error"
+    );
+    // Without wrapping (the zero-padded grid on the circular network) it is refused;
+    // sides that are not multiples of the alignment are refused too.
+    let flat = nst::loss::objective::TileGrid {
+        wrap: false,
+        ..*tiled.tiles().unwrap()
+    };
+    let err = tiled.evaluate_tiled(&x, &flat, |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("disagree"), "{err}");
+    let odd: Array4<f64> = rng.uniform_array((1, 3, h + 2, w), -100.0, 100.0);
+    let grid = *tiled.tiles().unwrap();
+    let err = tiled.evaluate_tiled(&odd, &grid, |_, _| {}).unwrap_err();
+    assert!(err.to_string().contains("multiples of 4"), "{err}");
 }
 
 /// On the real weights in `f32` with the im2col convolutions, tiled and whole agree to

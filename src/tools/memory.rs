@@ -105,8 +105,8 @@ pub const MIN_TILE: usize = 64;
 
 // ANCHOR: plan
 /// Choose how to optimise an `h`×`w` picture within `budget` bytes: the whole picture
-/// when it fits; else tiles, whose crops are a core plus `margin` pixels each side, with
-/// cores a multiple of `align`. L-BFGS's history is kept if cores of at least 512 pixels
+/// when it fits; else tiles of `grid` (its cores changed), whose crops are a core plus
+/// the gradient pass's margin each side, with cores a multiple of its alignment. L-BFGS's history is kept if cores of at least 512 pixels
 /// then fit (smaller cores cost more in margins than a shorter history costs in
 /// steps), else shortened (to 50, 20, 10, 5) until they do; failing that, the smallest
 /// history with the largest core that fits. Fails, naming the smallest budget that would
@@ -115,7 +115,7 @@ pub const MIN_TILE: usize = 64;
 pub fn plan_optimization(
     (h, w): (usize, usize),
     choice: &crate::optim::OptimizerChoice,
-    (margin, align): (usize, usize),
+    grid: &crate::loss::objective::TileGrid,
     budget: u64,
 ) -> Result<Plan> {
     use crate::optim::OptimizerChoice;
@@ -148,16 +148,11 @@ pub fn plan_optimization(
         }
         _ => vec![0],
     };
-    let align = align.max(1);
+    let align = grid.align.max(1);
     let largest = h.max(w).div_ceil(align) * align;
     // The largest crop of a grid with cores of `core` pixels.
     let crop = |core: usize| {
-        let grid = crate::loss::objective::TileGrid {
-            core,
-            align,
-            gram_margin: 0,
-            grad_margin: margin,
-        };
+        let grid = crate::loss::objective::TileGrid { core, ..*grid };
         grid.largest_crop((h, w))
     };
     // The largest core that fits with `c`, if any of at least `min`.
@@ -444,15 +439,15 @@ mod tests {
             lr: 1.0,
             line_search: LineSearch::None,
         };
-        let grid = (144, 16);
+        let grid = &crate::loss::objective::TileGrid {
+            core: 16,
+            align: 16,
+            gram_margin: 64,
+            grad_margin: 144,
+            wrap: false,
+        };
         let crop_of = |core: usize| {
-            crate::loss::objective::TileGrid {
-                core,
-                align: 16,
-                gram_margin: 64,
-                grad_margin: 144,
-            }
-            .largest_crop((2160, 3840))
+            crate::loss::objective::TileGrid { core, ..*grid }.largest_crop((2160, 3840))
         };
         // 512² with history 100: about 1.2 GB, whole.
         let p = plan_optimization((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();

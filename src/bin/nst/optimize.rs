@@ -141,14 +141,12 @@ impl MemoryArgs {
     /// How to fit the run into `--max-memory` (default: the machine's free memory):
     /// the whole picture at once, or tiles of the objective's layers and perhaps a
     /// shorter L-BFGS history (`tools::memory::plan_optimization`); `--tile` forces tiles.
-    /// `tileable`: the network wraps around (circular padding), which only the whole
-    /// picture can do.
+    /// `grid`: the objective's tile grid (it wraps around for a tileable texture).
     pub fn plan(
         &self,
         choice: OptimizerChoice,
         (h, w): (usize, usize),
         grid: Option<&TileGrid>,
-        tileable: bool,
     ) -> nst::Result<Plan> {
         let machine = nst::tools::memory::machine_memory();
         let budget = self
@@ -166,10 +164,13 @@ impl MemoryArgs {
             }
         }
         let plan = match (grid, self.tile) {
-            (Some(g), Some(core)) if !tileable => {
+            (Some(g), Some(core)) => {
                 let core2 = core.div_ceil(g.align) * g.align;
                 if core2 != core {
-                    eprintln!("--tile {core} rounded up to {core2}, a multiple of {}", g.align);
+                    eprintln!(
+                        "--tile {core} rounded up to {core2}, a multiple of {}",
+                        g.align
+                    );
                 }
                 let bytes = nst::tools::memory::tiled_optimization_bytes(
                     h,
@@ -183,23 +184,11 @@ impl MemoryArgs {
                     bytes,
                 }
             }
-            (Some(g), None) if !tileable => nst::tools::memory::plan_optimization(
-                (h, w),
-                &choice,
-                (g.grad_margin, g.align),
-                budget,
-            )?,
-            (_, Some(_)) => nst::bail!(
-                "--tile cannot be used with --tileable: a tileable texture's network wraps around the picture, which tiles cannot"
-            ),
-            _ => {
+            (Some(g), None) => nst::tools::memory::plan_optimization((h, w), &choice, g, budget)?,
+            (None, _) => {
                 let bytes = nst::tools::memory::optimization_bytes(h, w, choice.state_vectors());
                 let what = format!("optimising a {w}×{h} picture");
-                let advice = if tileable {
-                    "a tileable texture is optimised whole (its network wraps around the picture, which tiles cannot): use a smaller --size"
-                } else {
-                    "use a smaller --size"
-                };
+                let advice = "use a smaller --size";
                 match self.max_memory {
                     Some(b) if bytes > b => nst::bail!(
                         "{what} needs about {:.1} GB of memory and --max-memory allows {:.1} GB: {advice}",
@@ -267,8 +256,13 @@ impl MemoryArgs {
             .map(|(n, _)| n)
             .collect();
         let taps = vgg.layer_indices(&names)?;
-        let grid = TileGrid::for_layers(vgg, &taps, 16).ok();
-        let plan = self.plan(choice, hw, grid.as_ref(), tileable)?;
+        // A tileable texture is optimised through the circularly padded twin of `vgg`
+        // (`Objective::set_network`): its tiles wrap around the picture.
+        let grid = TileGrid::for_layers(vgg, &taps, 16).ok().map(|g| TileGrid {
+            wrap: tileable,
+            ..g
+        });
+        let plan = self.plan(choice, hw, grid.as_ref())?;
         let obj = match plan.tile {
             None => Objective::new(vgg, spec, content, styles, hw)?,
             Some(core) => Objective::new_tiled(vgg, spec, content, styles, hw, core)?,

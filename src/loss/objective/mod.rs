@@ -322,13 +322,17 @@ impl<'a, T: Real> Objective<'a, T> {
     // ANCHOR: set_network
     /// Evaluate through another network of the same shape from now on (the targets stay as
     /// computed). Tileable texture synthesis computes the sample's Gram matrices with zero
-    /// padding and optimises through the circularly padded network.
+    /// padding and optimises through the circularly padded network; a tile grid then wraps
+    /// around the picture as that network does.
     pub fn set_network(&mut self, vgg: &'a Vgg<T>) {
         assert_eq!(
             vgg.layers, self.vgg.layers,
             "set_network: a different architecture"
         );
         self.vgg = Cow::Borrowed(vgg);
+        if let Some(grid) = &mut self.tiles {
+            grid.wrap = tiled::wraps(vgg);
+        }
     }
     // ANCHOR_END: set_network
 

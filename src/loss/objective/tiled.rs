@@ -41,6 +41,15 @@
 //! the picture's right or bottom edge ends there, so its poolings drop the same last
 //! odd row or column as the whole picture's.
 //!
+//! **Pictures that wrap around.** A network with circular padding computes the features of
+//! the picture's periodic tiling (a seamless texture). Its picture has no border: every
+//! crop takes its margin on all four sides, wrapping around the picture's edges (row `−1`
+//! is row `H − 1`), and is then a window of that periodic tiling, so the argument above
+//! holds unchanged, with no border case. The crop's own edges are never the picture's, so
+//! the padding the network applies at them only reaches features in the margin. Sides
+//! must be multiples of the alignment, so that the poolings pair the same pixels in every
+//! period; a crop larger than the picture (a margin wider than a side) is still exact.
+//!
 //! What is reused: the Gram pass's features are not kept for the gradient pass (that
 //! would be the whole picture's activations again, the memory tiling is there to save);
 //! the gradient pass recomputes them, with the wider margin.
@@ -68,6 +77,9 @@ pub struct TileGrid {
     pub gram_margin: usize,
     /// The gradient pass's margin around a core (a multiple of `align`).
     pub grad_margin: usize,
+    /// The picture wraps around (a circularly padded network): crops take their margins
+    /// on every side, across the picture's edges.
+    pub wrap: bool,
 }
 
 impl TileGrid {
@@ -86,6 +98,30 @@ impl TileGrid {
         (a.saturating_sub(margin), (b + margin).min(n))
     }
 
+    /// The pixels (indices into a side of length `n`) of core `(a, b)`'s crop with
+    /// `margin`, and where the core starts in it: clipped at the picture's border, or,
+    /// for a grid that wraps, `margin` on both ends taken modulo `n`.
+    fn crop_indices(&self, (a, b): (usize, usize), margin: usize, n: usize) -> (Vec<usize>, usize) {
+        if self.wrap {
+            let start = a + n * margin.div_ceil(n) - margin;
+            let idx = (0..b - a + 2 * margin).map(|i| (start + i) % n).collect();
+            (idx, margin)
+        } else {
+            let (lo, hi) = TileGrid::crop((a, b), margin, n);
+            ((lo..hi).collect(), a - lo)
+        }
+    }
+
+    /// The length of core `(a, b)`'s crop with `margin` on a side of length `n`.
+    fn crop_len(&self, (a, b): (usize, usize), margin: usize, n: usize) -> usize {
+        if self.wrap {
+            b - a + 2 * margin
+        } else {
+            let (lo, hi) = TileGrid::crop((a, b), margin, n);
+            hi - lo
+        }
+    }
+
     /// The largest crop `(rows, columns)` of the gradient pass over an `h`×`w` picture:
     /// what sets the memory of a tile. A crop at the picture's border has a margin on
     /// one side only, and none is larger than the picture.
@@ -93,10 +129,7 @@ impl TileGrid {
         let longest = |n: usize| {
             self.cores(n)
                 .into_iter()
-                .map(|c| {
-                    let (a, b) = TileGrid::crop(c, self.grad_margin, n);
-                    b - a
-                })
+                .map(|c| self.crop_len(c, self.grad_margin, n))
                 .max()
                 .unwrap_or(0)
         };
@@ -104,38 +137,68 @@ impl TileGrid {
     }
 }
 
-/// One tile's place, along one axis, in layer `l`'s positions: the crop's origin (in
-/// the picture's positions at that layer) and the core's range within the crop's
-/// positions.
+/// One tile's place, along one axis, in layer `l`'s positions: the picture's position of
+/// each of the crop's positions, and the core's range within the crop's positions.
 struct AxisPlace {
-    origin: usize,
+    positions: Vec<usize>,
     core: (usize, usize),
 }
 
-/// Where core `(a, b)` of a crop starting at `o` lies among the crop's `len` positions at
-/// a layer of stride `s`; `end` is the picture's side (a core ending there takes every
-/// position up to the crop's end, as the whole picture's flooring pooling does).
-fn place((a, b): (usize, usize), o: usize, s: usize, len: usize, end: usize) -> AxisPlace {
-    let lo = (a - o) / s;
-    let hi = if b == end { len } else { (b - o) / s };
+impl AxisPlace {
+    /// The picture's position of the core's first position.
+    fn start(&self) -> usize {
+        self.positions.get(self.core.0).copied().unwrap_or(0)
+    }
+}
+
+/// Where core `(a, b)` lies among a crop's `len` positions at a layer of stride `s`, the
+/// crop's pixels being `pixels` (indices into the picture's side `end`) with the core
+/// starting at pixel `off` of the crop. A core that ends at the picture's side in a crop
+/// that ends there too takes every position up to the crop's end, as the whole
+/// picture's flooring pooling does.
+fn place(
+    (a, b): (usize, usize),
+    pixels: &[usize],
+    off: usize,
+    s: usize,
+    len: usize,
+    end: usize,
+) -> AxisPlace {
+    let lo = off / s;
+    let clipped = b == end && pixels.last() == Some(&(end - 1)) && pixels.len() == off + b - a;
+    let hi = if clipped { len } else { (off + b - a) / s };
+    // The crop starts at a multiple of `s` (module documentation), so its position `i` is
+    // the picture's `(pixels[0] / s + i)`, modulo the layer's side when the grid wraps.
+    let n = end / s;
+    let first = pixels[0] / s;
+    let positions = (0..len).map(|i| (first + i) % n.max(1)).collect();
     AxisPlace {
-        origin: o / s,
+        positions,
         core: (lo.min(len), hi.min(len)),
     }
+}
+
+/// Does `vgg` wrap around the picture (its first convolution is padded circularly)?
+pub fn wraps<T>(vgg: &Vgg<T>) -> bool {
+    vgg.convs
+        .first()
+        .is_some_and(|c| c.spec.padding == Padding::Circular)
 }
 
 impl TileGrid {
     /// The grid for the layers `taps` of `vgg`, with cores of about `core` pixels:
     /// rounded up to a multiple of the deepest tap's stride, with the margins derived
-    /// above. Fails for a network with circular padding (its crops would have to wrap
-    /// around the picture).
+    /// above. A network with circular padding gets a grid that wraps around the picture.
     pub fn for_layers<T>(vgg: &Vgg<T>, taps: &[usize], core: usize) -> Result<TileGrid> {
+        let wrap = wraps(vgg);
         if vgg
             .convs
             .iter()
-            .any(|c| c.spec.padding == Padding::Circular)
+            .any(|c| (c.spec.padding == Padding::Circular) != wrap)
         {
-            bail!("tiled evaluation needs zero padding (a circularly padded network wraps around the picture)");
+            bail!(
+                "tiled evaluation needs every convolution padded the same way (zero or circular)"
+            );
         }
         let layers = &vgg.layers;
         let align = taps
@@ -155,6 +218,7 @@ impl TileGrid {
             align,
             gram_margin: round(gram_margin),
             grad_margin: round(grad_margin),
+            wrap,
         })
     }
 
@@ -168,32 +232,53 @@ impl TileGrid {
     }
 }
 
-/// The crop of `x` (1, C, H, W) around core `(r, c)` with `margin`, and its origin.
-fn crop<T: Real>(
-    x: &Tensor4<T>,
-    (r, c): ((usize, usize), (usize, usize)),
-    margin: usize,
-) -> (Tensor4<T>, usize, usize) {
-    let (h, w) = (x.dim().2, x.dim().3);
-    let (y0, y1) = TileGrid::crop(r, margin, h);
-    let (x0, x1) = TileGrid::crop(c, margin, w);
-    (x.slice(s![.., .., y0..y1, x0..x1]).to_owned(), y0, x0)
+/// The crop of `x` (1, C, H, W) around a core with `margin` on `grid`.
+struct Crop<T> {
+    /// The crop's pixels, (1, C, rows, columns).
+    x: Tensor4<T>,
+    /// The picture's row and column of each of the crop's rows and columns.
+    rows: Vec<usize>,
+    cols: Vec<usize>,
+    /// Where the core starts in the crop: `(row, column)`.
+    off: (usize, usize),
 }
 
-/// Where the core `(r, c)` of a crop at `(oy, ox)` of an `h`×`w` picture lies in the
-/// crop's features `f` (C, H_l, W_l) at `layer`.
-fn places<T>(
+fn crop<T: Real>(x: &Tensor4<T>, grid: &TileGrid, (r, c): Core, margin: usize) -> Crop<T> {
+    let (h, w) = (x.dim().2, x.dim().3);
+    let (rows, oy) = grid.crop_indices(r, margin, h);
+    let (cols, ox) = grid.crop_indices(c, margin, w);
+    let xt = if grid.wrap {
+        // `select` along an inner axis may return another memory order; VGG's layers
+        // read standard-layout rows.
+        let xt = x.select(Axis(2), &rows).select(Axis(3), &cols);
+        xt.as_standard_layout().into_owned()
+    } else {
+        let (y0, x0) = (rows[0], cols[0]);
+        x.slice(s![.., .., y0..y0 + rows.len(), x0..x0 + cols.len()])
+            .to_owned()
+    };
+    Crop {
+        x: xt,
+        rows,
+        cols,
+        off: (oy, ox),
+    }
+}
+
+/// Where the core `(r, c)` of `crop` from an `h`×`w` picture lies in the crop's features
+/// `f` (C, H_l, W_l) at `layer`.
+fn places<T, U>(
     vgg: &Vgg<T>,
-    f: ArrayView3<T>,
+    f: ArrayView3<U>,
     layer: usize,
-    (r, c): ((usize, usize), (usize, usize)),
-    (oy, ox): (usize, usize),
+    (r, c): Core,
+    crop: &Crop<U>,
     (h, w): (usize, usize),
 ) -> (AxisPlace, AxisPlace) {
     let st = stride_at(&vgg.layers, layer);
     (
-        place(r, oy, st, f.dim().1, h),
-        place(c, ox, st, f.dim().2, w),
+        place(r, &crop.rows, crop.off.0, st, f.dim().1, h),
+        place(c, &crop.cols, crop.off.1, st, f.dim().2, w),
     )
 }
 
@@ -227,11 +312,11 @@ pub fn tiled_forward<T: Real>(
         .collect();
     for tile in grid.tiles(hw) {
         if !taps.is_empty() {
-            let (xt, oy, ox) = crop(x, tile, grid.gram_margin);
-            let fwd = vgg.forward(xt.view(), &taps, false);
+            let ct = crop(x, grid, tile, grid.gram_margin);
+            let fwd = vgg.forward(ct.x.view(), &taps, false);
             let core = |l: usize| {
                 let f = fwd.get(l).expect("tapped").index_axis(Axis(0), 0);
-                let (py, px) = places(vgg, f, l, tile, (oy, ox), hw);
+                let (py, px) = places(vgg, f, l, tile, &ct, hw);
                 let c = f.slice_move(s![.., py.core.0..py.core.1, px.core.0..px.core.1]);
                 (c, py, px)
             };
@@ -240,7 +325,7 @@ pub fn tiled_forward<T: Real>(
             }
             for (whole, &l) in features.iter_mut().zip(feature_layers) {
                 let (c, py, px) = core(l);
-                let (y, x) = (py.origin + py.core.0, px.origin + px.core.0);
+                let (y, x) = (py.start(), px.start());
                 let (ch, cw) = (c.dim().1, c.dim().2);
                 whole.slice_mut(s![.., y..y + ch, x..x + cw]).assign(&c);
             }
@@ -287,6 +372,15 @@ impl<T: Real> Objective<'_, T> {
         }
         let (h, w) = (x.dim().2, x.dim().3);
         let vgg = self.network();
+        if grid.wrap != wraps(vgg) {
+            bail!("the tile grid and the network disagree on whether the picture wraps around");
+        }
+        if grid.wrap && (h % grid.align != 0 || w % grid.align != 0) {
+            bail!(
+                "a picture that wraps around is tiled only when its sides are multiples of {}, got {w}×{h}",
+                grid.align
+            );
+        }
         let tiles = grid.tiles((h, w));
         let total_steps = 2 * tiles.len();
 
@@ -313,13 +407,13 @@ impl<T: Real> Objective<'_, T> {
         // Pass 2: forward and backward per crop; keep the core's gradient.
         let mut dx = Array4::<T>::zeros(x.raw_dim());
         for &(r, c) in &tiles {
-            let (xt, oy, ox) = crop(x, (r, c), grid.grad_margin);
+            let ct = crop(x, grid, (r, c), grid.grad_margin);
             if !self.taps.is_empty() {
-                let fwd = vgg.forward(xt.view(), &self.taps, true);
+                let fwd = vgg.forward(ct.x.view(), &self.taps, true);
                 let mut tap_grads = Vec::new();
                 for &layer in &self.taps {
                     let f = fwd.get(layer).expect("tapped").index_axis(Axis(0), 0);
-                    let (py, px) = places(vgg, f, layer, (r, c), (oy, ox), (h, w));
+                    let (py, px) = places(vgg, f, layer, (r, c), &ct, (h, w));
                     let mut g = Tensor4::<T>::zeros((1, f.dim().0, f.dim().1, f.dim().2));
                     let mut g0 = g.index_axis_mut(Axis(0), 0);
                     for (k, t) in self.content.iter().enumerate() {
@@ -327,13 +421,10 @@ impl<T: Real> Objective<'_, T> {
                             continue;
                         }
                         let p_all = t.fixed.as_ref().expect("fixed content targets");
-                        let (fh, fw) = (f.dim().1, f.dim().2);
-                        let p = p_all.slice(s![
-                            ..,
-                            py.origin..py.origin + fh,
-                            px.origin..px.origin + fw
-                        ]);
-                        let lg = content_loss_of_part(f, p, p_all.len(), self.spec.norm);
+                        let p = p_all
+                            .select(Axis(1), &py.positions)
+                            .select(Axis(2), &px.positions);
+                        let lg = content_loss_of_part(f, p.view(), p_all.len(), self.spec.norm);
                         g0.scaled_add(T::of(a * t.weight), &lg.grad);
                         // The value counts the core's positions only.
                         let (cy, cx) = (py.core, px.core);
@@ -353,7 +444,8 @@ impl<T: Real> Objective<'_, T> {
                     tap_grads.push((layer, g));
                 }
                 let dxt = vgg.backward(&fwd, &tap_grads);
-                let (cy, cx) = (r.0 - oy..r.1 - oy, c.0 - ox..c.1 - ox);
+                let (oy, ox) = ct.off;
+                let (cy, cx) = (oy..oy + r.1 - r.0, ox..ox + c.1 - c.0);
                 dx.slice_mut(s![.., .., r.0..r.1, c.0..c.1])
                     .assign(&dxt.slice(s![.., .., cy, cx]));
             }
