@@ -14,14 +14,17 @@ use nst::tools::memory::Plan;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// A stage's network-space result → the RGB picture saved (post-processing included).
+pub type Finish<'a> = Box<dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32> + 'a>;
+
 /// One stage, as the command builds it for the stage's longest side.
 pub struct Stage<'a, D> {
     /// The loss at this stage's size, under its memory plan.
     pub obj: Objective<'a>,
     /// The plan: its optimiser settings and memory estimate.
     pub plan: Plan,
-    /// The picture to save, from the network-space result (post-processing included).
-    pub finish: Box<dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32> + 'a>,
+    /// The picture to save, from the network-space result.
+    pub finish: Finish<'a>,
     /// What the command needs to make its starting picture (used at the first stage).
     pub data: D,
 }

@@ -29,6 +29,9 @@ pub struct Args {
     original_colors: bool,
 }
 
+/// A stage's content and style pictures (network space, with the styles' weights).
+type Pictures = (Tensor4<f32>, Vec<(Tensor4<f32>, f64)>);
+
 pub fn run(args: Args) -> nst::Result<()> {
     args.run.check_outputs(&args.output)?;
     let spec = args.loss.spec();
@@ -81,7 +84,7 @@ pub fn run(args: Args) -> nst::Result<()> {
             data: (content, styles),
         })
     };
-    let first = |stage: &Stage<(Tensor4<f32>, Vec<(Tensor4<f32>, f64)>)>| {
+    let first = |stage: &Stage<Pictures>| {
         let (content, styles) = &stage.data;
         let init = args.run.init.unwrap_or(Init::Content);
         let style_rgb = (init == Init::Style).then(|| conv.deprocess(styles[0].0.view()));
