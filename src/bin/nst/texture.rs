@@ -23,9 +23,9 @@ pub struct Args {
     /// stage's is the output's).
     #[arg(long, default_value = "256", value_parser = parse_size, allow_negative_numbers = true)]
     size: (usize, usize),
-    /// Scale the sample so its longest side is N pixels before measuring it [default: as is].
-    /// With --scales, the stages before the last scale it further, by their side over the
-    /// last one's.
+    /// Scale the sample so its longest side is N pixels before measuring it (with --scales,
+    /// the stages before the last scale it further, by their side over the last one's)
+    /// [default: as is].
     #[arg(long, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     sample_size: Option<usize>,
     /// Texture layers.
@@ -79,15 +79,15 @@ pub fn run(args: Args) -> nst::Result<()> {
     // The sample at a stage: as loaded at the last stage, scaled with the stage before it
     // (by its side over the last's), so that its structures keep their size relative to
     // the picture and each stage asks for the final texture at its own resolution.
-    let (sh, sw, _) = sample.dim();
+    let (ph, pw, _) = sample.dim();
     let finest = stages[stages.len() - 1].0;
     let sample_side = |side: usize| {
-        ((sh.max(sw) * side) as f64 / finest as f64)
+        ((ph.max(pw) * side) as f64 / finest as f64)
             .round()
             .max(1.0) as usize
     };
     for &(side, _) in &stages {
-        let (h2, w2) = nst::formats::image_io::longest_side_dims(sh, sw, sample_side(side));
+        let (h2, w2) = nst::formats::image_io::longest_side_dims(ph, pw, sample_side(side));
         nst::gatys::check_picture_size(&vgg, &args.layers.0, h2, w2).map_err(|e| {
             let what = if side == finest {
                 "the texture sample".to_string()
