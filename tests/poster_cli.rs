@@ -1,6 +1,7 @@
 //! Large pictures from the command line: `--tile` (the objective tile by tile) gives the
 //! run the whole picture gives, `--max-memory` chooses tiles and says so, and `--scales`
-//! renders coarse to fine, saving each stage.
+//! renders coarse to fine, saving each stage — for `stylize`, `texture` (tileable too)
+//! and `reconstruct`.
 
 mod common;
 
@@ -171,4 +172,282 @@ fn nst_loss_tile_by_tile_prints_the_same_terms() {
     let (whole, tiled) = (run(&[]), run(&["--tile", "48"]));
     let (a, b) = (total(&whole), total(&tiled));
     assert!((a - b).abs() <= 1e-6 * a, "whole {a:e}, tiled {b:e}");
+}
+
+/// A picture as RGB in [0, 1], H×W×3.
+fn rgb(path: &std::path::Path) -> ndarray::Array3<f32> {
+    let img = image::open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgb8();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    ndarray::Array3::from_shape_vec((h, w, 3), img.into_raw())
+        .unwrap()
+        .mapv(|v| v as f32 / 255.0)
+}
+
+/// Run `args` + `-o out`, expect success and the stages `(side, w, h)` in order: each
+/// announced, its peak memory reported, its picture saved at its size (`OUT_s<side>.png`,
+/// the last one as `out`). Returns stderr.
+fn staged(args: &[&str], out: &std::path::Path, sizes: &[(usize, usize, usize)]) -> String {
+    let mut a = args.to_vec();
+    a.extend(["-q", "-o", out.to_str().unwrap()]);
+    let (code, err) = nst(&a);
+    assert_eq!(code, 0, "{a:?}:\n{err}");
+    let n = sizes.len();
+    for (k, &(side, w, h)) in sizes.iter().enumerate() {
+        let header = format!("stage {}/{n}: {w}×{h}", k + 1);
+        assert!(err.contains(&header), "{header} missing:\n{err}");
+        assert!(
+            err.contains(&format!("stage {}/{n}: peak memory", k + 1)),
+            "{err}"
+        );
+        let file = if k + 1 < n {
+            let stem = out.file_stem().unwrap().to_string_lossy();
+            out.with_file_name(format!("{stem}_s{side}.png"))
+        } else {
+            out.to_path_buf()
+        };
+        let img = image::open(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(
+            (img.width(), img.height()),
+            (w as u32, h as u32),
+            "{file:?}"
+        );
+    }
+    assert!(
+        err.contains("to go (the last stage's speed per pixel)"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("{n} stages in")), "{err}");
+    err
+}
+
+/// Mean absolute difference of two pictures of one size.
+fn mean_abs(a: &ndarray::Array3<f32>, b: &ndarray::Array3<f32>) -> f32 {
+    assert_eq!(a.dim(), b.dim());
+    (a - b).mapv(f32::abs).mean().unwrap()
+}
+
+#[test]
+fn texture_and_reconstruct_render_coarse_to_fine() {
+    if common::weights_dir().is_none() {
+        return;
+    }
+    let d = std::env::temp_dir().join(format!("nst-scales-tr-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let (c, s) = (
+        common::samples("tubingen.jpg"),
+        common::samples("starry_night.jpg"),
+    );
+    // A texture's stages keep --size's shape (2:1 here), each with its side as the
+    // longest; tileable, every stage's sides are multiples of 32.
+    let tex = d.join("tex.png");
+    staged(
+        &[
+            "texture",
+            &s,
+            "--sample-size",
+            "128",
+            "--size",
+            "512x256",
+            "--tileable",
+            "--scales",
+            "64,128",
+            "--scale-iterations",
+            "4,1",
+        ],
+        &tex,
+        &[(64, 64, 32), (128, 128, 64)],
+    );
+    // The second stage starts from the first one's result, upsampled: one iteration
+    // later the picture is still close to it, unlike white noise (about 0.33 away).
+    let up = {
+        let a = rgb(&d.join("tex_s64.png"));
+        nst::formats::image_io::resize(a.view(), 64, 128)
+    };
+    let fin = rgb(&tex);
+    let near = mean_abs(&fin, &up);
+    let noise: ndarray::Array3<f32> =
+        nst::math::rng::Rng::new(7).uniform_array((64, 128, 3), 0.0, 1.0);
+    let far = mean_abs(&noise, &up);
+    eprintln!("final vs upsampled stage 1: {near}; noise vs it: {far}");
+    assert!(
+        near < 0.1 * far,
+        "final vs upsampled stage 1: {near}, noise: {far}"
+    );
+    // Earlier stages measure the sample scaled with them: 16/64 of a 64 px sample is
+    // too small for relu5_1, refused before any work, naming the stage.
+    one_error_line(
+        &[
+            "texture",
+            &s,
+            "--sample-size",
+            "64",
+            "--scales",
+            "16,64",
+            "-o",
+            tex.to_str().unwrap(),
+        ],
+        "(the texture sample, scaled for the 16 px --scales stage) is 16×10 pixels, too small for layer relu5_1",
+    );
+    // A reconstruction's stages scale the picture to each side, like --size.
+    staged(
+        &[
+            "reconstruct",
+            "content",
+            &c,
+            "--layers",
+            "relu4_2",
+            "--scales",
+            "64,96,128",
+            "--scale-iterations",
+            "3,2,2",
+        ],
+        &d.join("rec.png"),
+        &[(64, 64, 48), (96, 96, 72), (128, 128, 96)],
+    );
+    // Without --scale-iterations: --iterations at the first stage, half as many at the
+    // next (at least 10).
+    let (code, err) = nst(&[
+        "reconstruct",
+        "style",
+        &c,
+        "--layers",
+        "relu1_1,relu2_1",
+        "--scales",
+        "48,64",
+        "--iterations",
+        "24",
+        "-q",
+        "-o",
+        d.join("recs.png").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("stage 1/2: 48×36, 24 iterations"), "{err}");
+    assert!(err.contains("stage 2/2: 64×48, 12 iterations"), "{err}");
+}
+
+/// Exactly one stderr line, `error: …` containing `needle`, and a non-zero exit.
+fn one_error_line(args: &[&str], needle: &str) {
+    let (code, err) = nst(args);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_ne!(code, 0, "{args:?} succeeded");
+    assert_eq!(lines.len(), 1, "{args:?}: expected one line, got:\n{err}");
+    assert!(
+        lines[0].starts_with("error:") && lines[0].contains(needle),
+        "{args:?}: '{needle}' not in: {err}"
+    );
+}
+
+#[test]
+fn bad_scales_for_texture_and_reconstruct_are_one_line() {
+    let (c, s) = (
+        common::samples("tubingen.jpg"),
+        common::samples("starry_night.jpg"),
+    );
+    let out = std::env::temp_dir()
+        .join(format!("nst-scales-bad-{}.png", std::process::id()))
+        .display()
+        .to_string();
+    let texture: &[&str] = &["texture", &s];
+    let reconstruct: &[&str] = &["reconstruct", "content", &c, "--layers", "relu4_2"];
+    for cmd in [texture, reconstruct] {
+        for (extra, needle) in [
+            (
+                &["--scales", "128,64"][..],
+                "--scales must increase, coarse to fine: 64 comes after 128",
+            ),
+            (
+                &["--scales", "64,64"][..],
+                "--scales must increase, coarse to fine: 64 comes after 64",
+            ),
+            (
+                &["--scales", "64,128", "--scale-iterations", "5,5,5"][..],
+                "--scale-iterations has 3 count(s) but --scales has 2 stage(s)",
+            ),
+            (
+                &["--scale-iterations", "5"][..],
+                "--scale-iterations needs --scales",
+            ),
+            (&["--scales", "64,0"][..], "--scales"),
+        ] {
+            let args: Vec<&str> = [cmd, extra, &["-o", &out]].concat();
+            one_error_line(&args, needle);
+        }
+    }
+    // Tileable: every stage's sides must be multiples of 32, checked before any work.
+    for (extra, needle) in [
+        (
+            &["--scales", "48,128"][..],
+            "--tileable needs every --scales stage's width and height to be multiples of 32 (five 2×2 poolings must tile exactly): the 48 px stage is 48x48 (the shape of --size 256x256)",
+        ),
+        (
+            &["--size", "256x192", "--scales", "64,128"][..],
+            "the 64 px stage is 64x48 (the shape of --size 256x192)",
+        ),
+        (
+            &["--size", "100"][..],
+            "--tileable needs a width and height that are multiples of 32",
+        ),
+    ] {
+        let args: Vec<&str> = [texture, &["--tileable"], extra, &["-o", &out]].concat();
+        one_error_line(&args, needle);
+    }
+    assert!(!std::path::Path::new(&out).exists());
+}
+
+/// Ctrl-C during a stage saves that stage's picture (`OUT_s<side>.png`), exits with
+/// status 130 and starts no further stage, as `stylize` does.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_saves_the_current_stage_of_a_texture() {
+    if common::weights_dir().is_none() {
+        return;
+    }
+    let d = std::env::temp_dir().join(format!("nst-scales-int-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let out = d.join("t.png");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_nst"))
+        .args([
+            "texture",
+            &common::samples("starry_night.jpg"),
+            "--sample-size",
+            "64",
+            "--scales",
+            "64,128",
+            "--scale-iterations",
+            "100000,5",
+            "--save-every",
+            "2",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first stage is running once its first intermediate picture exists.
+    let first = d.join("t_s64_0002.png");
+    let t = std::time::Instant::now();
+    while !first.exists() && t.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(first.exists(), "the first stage never reached iteration 2");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let done = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted at iteration"), "{err}");
+    assert!(err.contains("saved"), "{err}");
+    let img = image::open(d.join("t_s64.png")).unwrap();
+    assert_eq!((img.width(), img.height()), (64, 64));
+    assert!(
+        !err.contains("stage 2/2"),
+        "a stage started after Ctrl-C:\n{err}"
+    );
+    assert!(!out.exists(), "the final picture was written after Ctrl-C");
 }

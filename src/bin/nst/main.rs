@@ -20,6 +20,7 @@ mod progress;
 mod reconstruct;
 mod runlog;
 mod signals;
+mod stages;
 mod stylize;
 mod texture;
 mod texture_loss;

@@ -99,8 +99,9 @@ pub struct OptimArgs {
     #[command(flatten)]
     pub memory: MemoryArgs,
     /// Render coarse to fine: the longest sides of the stages, e.g. 512,1024,2048,3840
-    /// (the last is the output's size, in place of --size). Each stage starts from the
-    /// previous one's result, upsampled, and saves its own as OUT_s<side>.png.
+    /// (the last is the output's size, in place of --size's longest side). The first
+    /// stage starts as --init says, each later one from the previous one's result,
+    /// upsampled; each saves its own as OUT_s<side>.png.
     #[arg(long, value_name = "SIDE,SIDE,…", value_parser = parse_scales)]
     pub scales: Option<Scales>,
     /// Iterations of each --scales stage, e.g. 300,100,50,20 [default: --iterations for

@@ -4,8 +4,10 @@
 use crate::common::{NetArgs, PictureArgs};
 use crate::optimize::{initial, Init, OptimArgs};
 use crate::parse::{parse_side, LayerList};
+use crate::stages::Stage;
 use nst::gatys::LossSpec;
 use nst::loss::Normalization;
+use nst::math::tensor::Tensor4;
 use std::path::PathBuf;
 
 /// What to keep of the picture.
@@ -33,7 +35,8 @@ pub struct Args {
     /// Where to write the reconstruction.
     #[arg(long, short, value_name = "FILE")]
     output: PathBuf,
-    /// Longest side in pixels.
+    /// Longest side in pixels: the picture is scaled to it, and the reconstruction has
+    /// its size (with --scales, each stage's side in its place).
     #[arg(long, default_value_t = 256, value_parser = parse_side, allow_negative_numbers = true, value_name = "N")]
     size: usize,
     /// Loss normalisation: gatys or seed002.
@@ -56,10 +59,13 @@ pub fn run(args: Args) -> nst::Result<()> {
             layers.len()
         );
     }
+    let stages = args.run.stages(args.size, args.norm)?;
     let (vgg, conv) = args.net.load()?;
-    let rgb = args.picture_args.load(&args.picture, Some(args.size))?;
-    let x = conv.preprocess(rgb.view());
-    let (h, w) = (x.dim().2, x.dim().3);
+    if stages.len() > 1 {
+        // The finest stage's picture must load (size limits) before any work.
+        args.picture_args
+            .load(&args.picture, Some(stages[stages.len() - 1].0))?;
+    }
     let share = 1.0 / layers.len() as f64;
     let spec = LossSpec {
         content_layers: if args.mode == Mode::Content {
@@ -77,23 +83,39 @@ pub fn run(args: Args) -> nst::Result<()> {
         tv_weight: 0.0,
         norm: args.norm,
     };
-    let styles = if args.mode == Mode::Style {
-        vec![(x.clone(), 1.0)]
-    } else {
-        vec![]
+    // One stage: the picture at the stage's side (its longest), and its objective.
+    let build = |side: usize| {
+        let rgb = args.picture_args.load(&args.picture, Some(side))?;
+        let x = conv.preprocess(rgb.view());
+        let (h, w) = (x.dim().2, x.dim().3);
+        let styles = if args.mode == Mode::Style {
+            vec![(x.clone(), 1.0)]
+        } else {
+            vec![]
+        };
+        let content = (args.mode == Mode::Content).then_some(&x);
+        let (obj, plan) =
+            args.run
+                .objective(&vgg, spec.clone(), content, &styles, (h, w), false)?;
+        let conv = &conv;
+        Ok(Stage {
+            obj,
+            plan,
+            finish: Box::new(move |x: &Tensor4<f32>| conv.deprocess(x.view())),
+            data: (x, rgb),
+        })
     };
-    let content = (args.mode == Mode::Content).then_some(&x);
-    let (obj, plan) = args
-        .run
-        .objective(&vgg, spec, content, &styles, (h, w), false)?;
-    let x0 = initial(
-        args.run.init.unwrap_or(Init::Noise),
-        (h, w),
-        Some(&x),
-        Some(&rgb),
-        &conv,
-        args.run.seed,
-    )?;
+    let first = |stage: &Stage<(Tensor4<f32>, ndarray::Array3<f32>)>| {
+        let (x, rgb) = &stage.data;
+        initial(
+            args.run.init.unwrap_or(Init::Noise),
+            stage.obj.shape(),
+            Some(x),
+            Some(rgb),
+            &conv,
+            args.run.seed,
+        )
+    };
     let label = format!(
         "reconstruct {} {}",
         if args.mode == Mode::Content {
@@ -103,16 +125,13 @@ pub fn run(args: Args) -> nst::Result<()> {
         },
         layers.join("+")
     );
-    let iterations = args.run.iterations(args.norm);
-    args.run.drive(
+    crate::stages::run(
+        &args.run,
         &label,
-        &obj,
-        &plan.choice,
-        iterations,
-        x0,
+        &stages,
         &args.output,
         &conv,
-        &|x| conv.deprocess(x.view()),
-    )?;
-    Ok(())
+        build,
+        first,
+    )
 }

@@ -1,0 +1,143 @@
+//! Coarse to fine (`--scales`): the stage loop that `stylize`, `texture` and `reconstruct`
+//! share. Each stage has its own objective (and memory plan) for its size; the first
+//! starts from the command's starting picture, each later one from the previous stage's
+//! result, upsampled. A stage's result is saved as `OUT_s<side>.png` (the last one as
+//! `OUT`), with progress, an ETA and the stage's peak memory; Ctrl-C saves the stage it
+//! is in and ends the run.
+
+use crate::optimize::{with_suffix, OptimArgs};
+use crate::progress::{fmt_duration, interrupted};
+use nst::gatys::Objective;
+use nst::math::tensor::Tensor4;
+use nst::net::weights::Convention;
+use nst::tools::memory::Plan;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// A stage's network-space result → the RGB picture saved (post-processing included).
+pub type Finish<'a> = Box<dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32> + 'a>;
+
+/// One stage, as the command builds it for the stage's longest side.
+pub struct Stage<'a, D> {
+    /// The loss at this stage's size, under its memory plan.
+    pub obj: Objective<'a>,
+    /// The plan: its optimiser settings and memory estimate.
+    pub plan: Plan,
+    /// The picture to save, from the network-space result.
+    pub finish: Finish<'a>,
+    /// What the command needs to make its starting picture (used at the first stage).
+    pub data: D,
+}
+
+/// Run `stages` (`(longest side, iterations)`, from [`OptimArgs::stages`]) coarse to
+/// fine. `build` makes a stage's objective for a side; `first` makes the picture the
+/// first stage starts from. One stage is a plain run of [`OptimArgs::drive`] labelled
+/// `name`, saved to `output`.
+#[allow(clippy::too_many_arguments)]
+pub fn run<'a, D>(
+    args: &OptimArgs,
+    name: &str,
+    stages: &[(usize, usize)],
+    output: &Path,
+    conv: &Convention,
+    mut build: impl FnMut(usize) -> nst::Result<Stage<'a, D>>,
+    first: impl FnOnce(&Stage<'a, D>) -> nst::Result<Tensor4<f32>>,
+) -> nst::Result<()> {
+    let many = stages.len() > 1;
+    let started = Instant::now();
+    let mut first = Some(first);
+    // The previous stage's result (RGB) and its speed: seconds per iteration per pixel.
+    let mut previous: Option<(ndarray::Array3<f32>, f64)> = None;
+    for (k, &(side, iterations)) in stages.iter().enumerate() {
+        let stage = build(side)?;
+        let (h, w) = stage.obj.shape();
+        let x0 = match (&previous, first.take()) {
+            // Coarse to fine: the last stage's picture, upsampled.
+            (Some((rgb, _)), _) => {
+                conv.preprocess(nst::formats::image_io::resize(rgb.view(), h, w).view())
+            }
+            (None, Some(first)) => first(&stage)?,
+            (None, None) => nst::bail!("internal: no starting picture for stage {}", k + 1),
+        };
+        let last = k + 1 == stages.len();
+        let out = if last {
+            output.to_path_buf()
+        } else {
+            stage_path(output, side)
+        };
+        let label = if many {
+            let eta = previous.as_ref().map(|&(_, per)| {
+                stages[k..]
+                    .iter()
+                    .map(|&(s, n)| {
+                        let (sh, sw) = nst::formats::image_io::longest_side_dims(h, w, s);
+                        per * (sh * sw) as f64 * n as f64
+                    })
+                    .sum::<f64>()
+            });
+            eprintln!(
+                "stage {}/{}: {w}×{h}, {iterations} iterations; {} so far{}",
+                k + 1,
+                stages.len(),
+                fmt_duration(started.elapsed().as_secs_f64()),
+                eta.map_or(String::new(), |e| format!(
+                    ", about {} to go (the last stage's speed per pixel)",
+                    fmt_duration(e)
+                ))
+            );
+            format!("{name} {}/{} ({side} px)", k + 1, stages.len())
+        } else {
+            name.to_string()
+        };
+        let t = Instant::now();
+        let x = args.drive(
+            &label,
+            &stage.obj,
+            &stage.plan.choice,
+            iterations,
+            x0,
+            &out,
+            conv,
+            &*stage.finish,
+        )?;
+        if interrupted() {
+            break;
+        }
+        if many {
+            if let Some(mb) = nst::tools::bench::peak_rss_mb() {
+                eprintln!(
+                    "stage {}/{}: peak memory {mb:.0} MB, estimated {:.0} MB",
+                    k + 1,
+                    stages.len(),
+                    stage.plan.bytes as f64 / (1u64 << 20) as f64
+                );
+            }
+            reset_peak_memory();
+        }
+        let per = t.elapsed().as_secs_f64() / (iterations.max(1) * h * w) as f64;
+        previous = Some((conv.deprocess(x.view()), per));
+    }
+    if many && !interrupted() {
+        eprintln!(
+            "{} stages in {}",
+            stages.len(),
+            fmt_duration(started.elapsed().as_secs_f64())
+        );
+    }
+    Ok(())
+}
+
+/// Start the process's peak memory (VmHWM) afresh, so that each stage reports its own
+/// (Linux: writing 5 to `/proc/self/clear_refs`; elsewhere nothing happens).
+fn reset_peak_memory() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// `out.png` → `out_s1024.png`: a stage's result.
+pub fn stage_path(output: &Path, side: usize) -> PathBuf {
+    let ext = output
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    with_suffix(output, &format!("_s{side}{ext}"))
+}
