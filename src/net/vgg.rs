@@ -33,7 +33,7 @@ use crate::math::tensor::{Real, Tensor4};
 use crate::net::weights::{Convention, WeightSet};
 use ndarray::{Array4, ArrayView4};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// Which VGG.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,13 +199,18 @@ pub struct Vgg<T> {
     pub pooling: Pooling,
     /// The layer walk, `conv1_1 … pool5`.
     pub layers: Vec<Layer>,
-    /// The convolutions in order, (O, C, 3, 3) each.
+    /// The convolutions in order, (O, C, 3, 3) each. Frozen: their Winograd transforms are
+    /// computed once and shared by every clone, so a network with other weights is built
+    /// anew ([`Vgg::from_convs`]), never by changing these.
     pub convs: Vec<Conv2d<T>>,
     /// How the convolutions are computed (see [`Vgg::with_conv`]).
     conv: ConvAlgo,
     /// Each convolution's Winograd kernel transforms `[F(2,3), F(4,3)]`, computed the
-    /// first time a layer runs by that algorithm and kept (the weights are frozen).
-    kernels: Vec<[OnceLock<WinogradKernel<T>>; 2]>,
+    /// first time a layer runs by that algorithm and kept (the weights are frozen). Clones
+    /// share them: the circularly padded twin of a tileable texture ([`Vgg::with_padding`])
+    /// holds the same weights, and the transforms do not depend on the padding, so one
+    /// copy serves both (152 MB for VGG16's F(4,3) transforms through conv5_1).
+    kernels: Arc<Vec<[OnceLock<WinogradKernel<T>>; 2]>>,
 }
 
 /// What one layer's backward pass needs, kept by [`Vgg::forward`] when asked.
@@ -283,7 +288,7 @@ impl<T: Real> Vgg<T> {
             arch,
             pooling,
             layers,
-            kernels: convs.iter().map(|_| Default::default()).collect(),
+            kernels: Arc::new(convs.iter().map(|_| Default::default()).collect()),
             convs,
             conv: ConvAlgo::default(),
         })
@@ -418,7 +423,7 @@ impl<T: Real> Vgg<T> {
             arch: self.arch,
             pooling: self.pooling,
             layers: self.layers.clone(),
-            kernels: self.kernels.iter().map(|_| Default::default()).collect(),
+            kernels: Arc::new(self.kernels.iter().map(|_| Default::default()).collect()),
             convs,
             conv: self.conv,
         }
@@ -688,4 +693,38 @@ pub fn receptive_field_at(layers: &[Layer], index: usize) -> usize {
         }
     }
     rf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::im2col::Padding;
+
+    /// The circularly padded twin shares the Winograd transforms (they depend on the
+    /// weights, not the padding) and still computes its own padding's convolution.
+    #[test]
+    fn the_circular_twin_shares_the_winograd_kernels() {
+        let vgg = Vgg::<f64>::random(Arch::Vgg16, Pooling::Max, [16, 16, 16, 16, 16], 1)
+            .with_conv(ConvAlgo::WinogradF4);
+        let mut rng = Rng::new(2);
+        let x: Tensor4<f64> = rng.uniform_array((1, 16, 12, 12), -1.0, 1.0);
+        let i = 1; // conv1_2: 16 → 16 channels
+        let zero = vgg.conv_forward(i, x.view());
+        let twin = vgg.with_padding(Padding::Circular);
+        let circ = twin.conv_forward(i, x.view());
+        assert!(std::ptr::eq(
+            vgg.kernel(i, WinogradTile::F4),
+            twin.kernel(i, WinogradTile::F4)
+        ));
+        // Against the direct convolutions with each padding.
+        let direct = |net: &Vgg<f64>| net.convs[i].forward(x.view());
+        let close = |a: &Tensor4<f64>, b: &Tensor4<f64>| {
+            a.iter()
+                .zip(b)
+                .all(|(p, q)| (p - q).abs() <= 1e-9 * (1.0 + q.abs()))
+        };
+        assert!(close(&zero, &direct(&vgg)));
+        assert!(close(&circ, &direct(&twin)));
+        assert!(!close(&zero, &circ), "the paddings differ at the border");
+    }
 }
