@@ -156,8 +156,13 @@ impl BitMask {
 }
 
 // The three functions below run over one word's elements. A full word (every one but a
-// tensor's last) takes the array branch, whose fixed length of 64 lets the compiler
-// unroll the loop and drop the bounds checks.
+// tensor's last) takes the array branch: two halves of 32 with fixed lengths, each
+// against a `u32`, which the compiler unrolls and vectorises without bounds checks (with
+// a `u64` shifted per element, building and applying the mask took 1.6–3.5 times as long
+// on one thread).
+
+/// Elements per half word.
+const HALF: usize = BITS / 2;
 
 /// The bits `f` returns for up to 64 elements, element `b` at bit `b`.
 #[inline(always)]
@@ -165,8 +170,12 @@ fn pack<T>(block: &mut [T], f: impl Fn(&mut T) -> bool) -> u64 {
     let mut w = 0u64;
     match <&mut [T; BITS]>::try_from(&mut *block) {
         Ok(full) => {
-            for (b, v) in full.iter_mut().enumerate() {
-                w |= (f(v) as u64) << b;
+            for (k, half) in full.chunks_exact_mut(HALF).enumerate() {
+                let mut h = 0u32;
+                for (b, v) in half.iter_mut().enumerate() {
+                    h |= (f(v) as u32) << b;
+                }
+                w |= (h as u64) << (HALF * k);
             }
         }
         Err(_) => {
@@ -183,8 +192,11 @@ fn pack<T>(block: &mut [T], f: impl Fn(&mut T) -> bool) -> u64 {
 fn unpack<T>(block: &mut [T], w: u64, f: impl Fn(&mut T, bool)) {
     match <&mut [T; BITS]>::try_from(&mut *block) {
         Ok(full) => {
-            for (b, v) in full.iter_mut().enumerate() {
-                f(v, (w >> b) & 1 != 0);
+            for (k, half) in full.chunks_exact_mut(HALF).enumerate() {
+                let h = (w >> (HALF * k)) as u32;
+                for (b, v) in half.iter_mut().enumerate() {
+                    f(v, (h >> b) & 1 != 0);
+                }
             }
         }
         Err(_) => {
@@ -203,8 +215,12 @@ fn unpack_zip<T: Copy>(xs: &mut [T], ys: &[T], w: u64, f: impl Fn(&mut T, T, boo
         <&[T; BITS]>::try_from(ys),
     ) {
         (Ok(full), Ok(gs)) => {
-            for (b, (v, &g)) in full.iter_mut().zip(gs).enumerate() {
-                f(v, g, (w >> b) & 1 != 0);
+            let halves = full.chunks_exact_mut(HALF).zip(gs.chunks_exact(HALF));
+            for (k, (half, gh)) in halves.enumerate() {
+                let h = (w >> (HALF * k)) as u32;
+                for (b, (v, &g)) in half.iter_mut().zip(gh).enumerate() {
+                    f(v, g, (h >> b) & 1 != 0);
+                }
             }
         }
         _ => {
