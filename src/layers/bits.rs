@@ -3,16 +3,16 @@
 //! ([`Switches`]).
 //!
 //! Backward needs only these facts, so the memory they take is what a forward pass with
-//! `keep` costs beyond the activations. For VGG16 to relu5_1 on an H×W picture the
-//! ReLU masks hold `128 + 2·128/4 + 3·256/16 + 3·512/64 + 512/256 = 266` values per
-//! pixel and the pooling switches `64/4 + 128/16 + 256/64 + 512/256 = 30`: 296 bytes
-//! per pixel as bytes, 33.25 + 7.5 ≈ 41 as bits, 0.8 GB less at 1920×1080.
+//! `keep` holds beyond the activations it returns. For VGG16 to relu5_1 on an H×W
+//! picture the ReLU masks hold `128 + 2·128/4 + 3·256/16 + 3·512/64 + 512/256 = 266`
+//! values per pixel and the pooling switches `64/4 + 128/16 + 256/64 + 512/256 = 30`:
+//! 296 bytes per pixel as bytes, 33.25 + 7.5 ≈ 41 as bits, 0.53 GB less at 1920×1080.
 //!
 //! A [`BitMask`] is laid out in the tensor's standard (row-major NCHW) order, 64
 //! elements to a `u64` word, element `e` at bit `e % 64` of word `e / 64`. Building and
 //! applying it walk the tensor's contiguous slice in rayon tasks of whole words
-//! ([`WORDS_PER_TASK`] at a time), so no two tasks share a word and the inner loop over a
-//! word's 64 elements has a fixed length; a view that is not contiguous takes a serial
+//! ([`WORDS_PER_TASK`] at a time), so no two tasks share a word and the inner loops over
+//! a word's elements have fixed lengths; a view that is not contiguous takes a serial
 //! path in the same element order.
 
 use ndarray::{Array4, ArrayView4, ArrayViewMut4};

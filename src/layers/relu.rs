@@ -4,10 +4,10 @@
 //! The cache is the mask `[x > 0]`, one bit per element ([`BitMask`], 64 to a `u64`
 //! word) — a 32nd of keeping the f32 input, and all that backward needs. (As one `bool`
 //! per element it took 8 times as much: for VGG16 to relu5_1, 266 bytes per input pixel
-//! against 33 packed.) This mask is the `F > 0` condition in the
-//! Gatys gradients (seed 003): when a loss taps a `relu` output, the mask is applied
-//! here, once, and the losses themselves stay unmasked. The leaky ReLU needs the very
-//! same mask, so it reuses [`ReluCache`].
+//! against 33 packed.) This mask is the `F > 0` condition in the Gatys gradients (seed
+//! 003): when a loss taps a `relu` output, the mask is applied here, once, and the
+//! losses themselves stay unmasked. The leaky ReLU needs the very same mask, so it
+//! reuses [`ReluCache`].
 
 pub use crate::layers::bits::BitMask;
 use crate::math::tensor::{Real, Tensor4};
