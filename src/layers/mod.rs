@@ -11,6 +11,7 @@
 //! `tests/texture_layers_gradcheck.rs` and `nst gradcheck`.
 
 pub mod batchnorm;
+pub mod bits;
 pub mod concat;
 pub mod conv;
 pub mod instancenorm;
@@ -25,6 +26,7 @@ pub use batchnorm::{
     batchnorm_update_running, fold_batchnorm_into_conv, BatchNormCache, BatchStats, NormGrads,
     BN_MOMENTUM,
 };
+pub use bits::{BitMask, Switches};
 pub use concat::{concat_channels, concat_channels_backward};
 
 pub use conv::{

@@ -6,8 +6,10 @@
 //! the tapped features and targets, and the optimiser's state. All but the weights grow
 //! with the picture's area, so the estimate is `base + pixels × bytes per pixel`, with
 //! the VGG part measured (peak RSS of `nst stylize --iterations 2` at 256, 512 and 1024
-//! px: 186, 490 and 1683 MB for 49 K, 197 K and 786 K pixels, 2.0–2.1 KB per pixel over
-//! about 90 MB) and the optimiser's part counted: each state vector is one value per
+//! px: 326, 586 and 1660 MB for 49 K, 197 K and 786 K pixels, 1.77–1.89 KB per pixel
+//! over the 242 MB of [`BASE_BYTES`] and the Winograd kernels; a byte per ReLU mask
+//! element and per pooling switch had made it 342, 631 and 1830 MB, 2.07–2.13 KB per
+//! pixel) and the optimiser's part counted: each state vector is one value per
 //! pixel and channel, 12 bytes per pixel in `f32`. With L-BFGS's default history of 100
 //! that is 2.5 KB per pixel more (207 vectors); `docs/performance.md` has the measured peaks it
 //! predicts.
@@ -16,9 +18,13 @@ use crate::bail;
 use crate::error::Result;
 
 /// Bytes per output pixel of VGG16's forward and backward passes to relu5_1 with their
-/// caches, the style and content features and the loss's temporaries (measured; see the
-/// module comment).
-pub const VGG_BYTES_PER_PIXEL: u64 = 2_100;
+/// caches (the ReLU masks a bit per element, the pooling switches two bits per output:
+/// 41 bytes per pixel together), the style and content features and the loss's
+/// temporaries (measured; see the module comment). Checked with L-BFGS's history full
+/// (`nst stylize --content docs/samples/tubingen.jpg --style docs/samples/starry_night.jpg
+/// --lbfgs-history 5 --iterations 8`, 17 state vectors): at 512 px, 608 MB measured
+/// against 637 MB estimated (+4.8 %); at 1024 px, 1790 MB against 1820 MB (+1.7 %).
+pub const VGG_BYTES_PER_PIXEL: u64 = 1_900;
 
 /// Bytes that do not grow with the picture: VGG16's convolution weights (59 MB), the
 /// program and its buffers (measured with `--conv im2col`).
@@ -68,7 +74,10 @@ pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
 /// 2048×1152 and 3840×2160 with 15 and 8 curvature pairs held), with the crops at
 /// [`VGG_BYTES_PER_PIXEL`], lies 0.4–4.5 % under [`tiled_optimization_bytes`] at 24
 /// bytes; counting 120 (five copies and the targets) over-estimated by 7–19 %
-/// (`docs/performance.md`).
+/// (`docs/performance.md`). Those runs kept a byte per ReLU mask element; with the masks
+/// and switches packed and the crops at 1900 bytes per pixel, the first two measured
+/// again: 1024×576 with `--tile 256`, 809 MB against 828 MB estimated (+2.4 %);
+/// 1536×864 with `--tile 448`, 1249 MB against 1320 MB (+5.7 %).
 pub const TILED_BYTES_PER_PIXEL: u64 = 24;
 
 /// Memory for optimising an `h`×`w` picture tile by tile, with crops of at most
@@ -453,12 +462,13 @@ mod tests {
         let p = plan_optimization((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();
         assert_eq!((p.tile, &p.choice), (None, &lbfgs(100)));
         // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened to
-        // the longest that leaves room for cores of at least 512 pixels.
+        // the longest that leaves room for cores of at least 512 pixels (20: cores of
+        // 528; 50 would leave too little).
         let p = plan_optimization((2160, 3840), &lbfgs(100), grid, 6 * gib).unwrap();
         let core = p.tile.expect("tiled");
         assert!(core >= 512 && core % 16 == 0, "{p:?}");
         assert!(p.bytes <= 6 * gib, "{p:?}");
-        assert_eq!(p.choice, lbfgs(10), "{p:?}");
+        assert_eq!(p.choice, lbfgs(20), "{p:?}");
         // The next core up would not fit.
         let bigger =
             tiled_optimization_bytes(2160, 3840, p.choice.state_vectors(), crop_of(core + 16));
