@@ -72,12 +72,14 @@ pub struct OptimArgs {
     /// GD 1e-4].
     #[arg(long, value_parser = parse_positive, allow_negative_numbers = true)]
     pub lr: Option<f64>,
-    /// L-BFGS history size (curvature pairs kept).
+    /// L-BFGS history size (curvature pairs kept; at most one per iteration, so a run or
+    /// --scales stage of fewer iterations keeps, and plans memory for, only that many).
     #[arg(long, default_value_t = 100, value_name = "M")]
     pub lbfgs_history: usize,
-    /// L-BFGS line search.
-    #[arg(long, value_enum, default_value = "none")]
-    pub line_search: Search,
+    /// L-BFGS line search [default: none; strong-wolfe at every --scales stage after the
+    /// first, which starts from the previous stage's picture].
+    #[arg(long, value_enum)]
+    pub line_search: Option<Search>,
     /// Save the picture every N iterations as OUT_0100.png, … (0: never).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub save_every: usize,
@@ -290,7 +292,7 @@ impl OptimArgs {
             Optimizer::Lbfgs => OptimizerChoice::Lbfgs {
                 history: self.lbfgs_history,
                 lr: self.lr.unwrap_or(1.0),
-                line_search: match self.line_search {
+                line_search: match self.line_search.unwrap_or(Search::None) {
                     Search::None => LineSearch::None,
                     Search::StrongWolfe => LineSearch::StrongWolfe,
                 },
@@ -315,7 +317,10 @@ impl OptimArgs {
     // ANCHOR_END: optimizer_choice
 
     /// The run's objective under its memory plan ([`MemoryArgs::objective`]) for this
-    /// run's optimiser.
+    /// run's optimiser over `iterations`: L-BFGS keeps at most one curvature pair per
+    /// iteration, so a history longer than the run is never filled, and the plan counts
+    /// (and the run keeps) no more than `iterations` pairs. The trajectory is the same.
+    #[allow(clippy::too_many_arguments)]
     pub fn objective<'a>(
         &self,
         vgg: &'a Vgg<f32>,
@@ -324,8 +329,20 @@ impl OptimArgs {
         styles: &[(Tensor4<f32>, f64)],
         hw: (usize, usize),
         tileable: bool,
+        iterations: usize,
     ) -> nst::Result<(Objective<'a>, Plan)> {
-        let choice = self.choice(spec.norm);
+        let choice = match self.choice(spec.norm) {
+            OptimizerChoice::Lbfgs {
+                history,
+                lr,
+                line_search,
+            } => OptimizerChoice::Lbfgs {
+                history: history.min(iterations.max(1)),
+                lr,
+                line_search,
+            },
+            other => other,
+        };
         self.memory
             .objective(choice, vgg, spec, content, styles, hw, tileable)
     }

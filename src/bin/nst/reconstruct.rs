@@ -84,7 +84,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         norm: args.norm,
     };
     // One stage: the picture at the stage's side (its longest), and its objective.
-    let build = |side: usize| {
+    let build = |side: usize, iterations: usize| {
         let rgb = args.picture_args.load(&args.picture, Some(side))?;
         let x = conv.preprocess(rgb.view());
         let (h, w) = (x.dim().2, x.dim().3);
@@ -94,9 +94,15 @@ pub fn run(args: Args) -> nst::Result<()> {
             vec![]
         };
         let content = (args.mode == Mode::Content).then_some(&x);
-        let (obj, plan) =
-            args.run
-                .objective(&vgg, spec.clone(), content, &styles, (h, w), false)?;
+        let (obj, plan) = args.run.objective(
+            &vgg,
+            spec.clone(),
+            content,
+            &styles,
+            (h, w),
+            false,
+            iterations,
+        )?;
         let conv = &conv;
         Ok(Stage {
             obj,

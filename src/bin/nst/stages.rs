@@ -10,6 +10,7 @@ use crate::progress::{fmt_duration, interrupted};
 use nst::gatys::Objective;
 use nst::math::tensor::Tensor4;
 use nst::net::weights::Convention;
+use nst::optim::{LineSearch, OptimizerChoice};
 use nst::tools::memory::Plan;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -30,7 +31,7 @@ pub struct Stage<'a, D> {
 }
 
 /// Run `stages` (`(longest side, iterations)`, from [`OptimArgs::stages`]) coarse to
-/// fine. `build` makes a stage's objective for a side; `first` makes the picture the
+/// fine. `build` makes a stage's objective for a side and its iterations; `first` makes the picture the
 /// first stage starts from. One stage is a plain run of [`OptimArgs::drive`] labelled
 /// `name`, saved to `output`.
 #[allow(clippy::too_many_arguments)]
@@ -40,7 +41,7 @@ pub fn run<'a, D>(
     stages: &[(usize, usize)],
     output: &Path,
     conv: &Convention,
-    mut build: impl FnMut(usize) -> nst::Result<Stage<'a, D>>,
+    mut build: impl FnMut(usize, usize) -> nst::Result<Stage<'a, D>>,
     first: impl FnOnce(&Stage<'a, D>) -> nst::Result<Tensor4<f32>>,
 ) -> nst::Result<()> {
     let many = stages.len() > 1;
@@ -49,7 +50,7 @@ pub fn run<'a, D>(
     // The previous stage's result (RGB) and its speed: seconds per iteration per pixel.
     let mut previous: Option<(ndarray::Array3<f32>, f64)> = None;
     for (k, &(side, iterations)) in stages.iter().enumerate() {
-        let stage = build(side)?;
+        let stage = build(side, iterations)?;
         let (h, w) = stage.obj.shape();
         let x0 = match (&previous, first.take()) {
             // Coarse to fine: the last stage's picture, upsampled.
@@ -89,11 +90,12 @@ pub fn run<'a, D>(
         } else {
             name.to_string()
         };
+        let choice = warm_start(args, &stage.plan.choice, k);
         let t = Instant::now();
         let x = args.drive(
             &label,
             &stage.obj,
-            &stage.plan.choice,
+            &choice,
             iterations,
             x0,
             &out,
@@ -126,6 +128,28 @@ pub fn run<'a, D>(
     }
     Ok(())
 }
+
+// ANCHOR: warm_start
+/// The optimiser for stage `k`: L-BFGS at the stages after the first searches its step
+/// length (strong Wolfe) unless `--line-search` says otherwise. Such a stage starts from
+/// the previous stage's picture upsampled, whose loss is far above where that stage ended
+/// (upsampling blurs away the fine strokes the new size's style statistics ask for), and
+/// the fixed step's first iterations are wasted there: torch's first step is tiny
+/// (`lr/‖g‖₁`), the curvature pair it leaves is unreliable, and the steps after it overshoot
+/// by 10¹⁴ and come back. At the top stage of a poster each evaluation costs minutes.
+fn warm_start(args: &OptimArgs, choice: &OptimizerChoice, k: usize) -> OptimizerChoice {
+    match choice {
+        OptimizerChoice::Lbfgs { history, lr, .. } if k > 0 && args.line_search.is_none() => {
+            OptimizerChoice::Lbfgs {
+                history: *history,
+                lr: *lr,
+                line_search: LineSearch::StrongWolfe,
+            }
+        }
+        other => other.clone(),
+    }
+}
+// ANCHOR_END: warm_start
 
 /// Start the process's peak memory (VmHWM) afresh, so that each stage reports its own
 /// (Linux: writing 5 to `/proc/self/clear_refs`; elsewhere nothing happens).

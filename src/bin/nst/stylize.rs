@@ -44,7 +44,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         top.load_content(&args.content, &conv)?;
     }
     let mut first_stage = true;
-    let build = |side: usize| {
+    let build = |side: usize, iterations: usize| {
         let mut loss = args.loss.clone();
         loss.size = side;
         let (content, content_rgb) = loss.load_content(&args.content, &conv)?;
@@ -61,9 +61,15 @@ pub fn run(args: Args) -> nst::Result<()> {
             eprintln!("blending {} styles equally", args.style.len());
         }
         first_stage = false;
-        let (obj, plan) =
-            args.run
-                .objective(&vgg, spec.clone(), Some(&content), &styles, (h, w), false)?;
+        let (obj, plan) = args.run.objective(
+            &vgg,
+            spec.clone(),
+            Some(&content),
+            &styles,
+            (h, w),
+            false,
+            iterations,
+        )?;
         let keep_colors = args.original_colors;
         let conv = &conv;
         let finish = move |x: &Tensor4<f32>| {

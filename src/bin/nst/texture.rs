@@ -110,12 +110,18 @@ pub fn run(args: Args) -> nst::Result<()> {
     };
     let circular = vgg.with_padding(Padding::Circular);
     // One stage's objective (`--scales`: one per stage), of the stage's size.
-    let build = |side: usize| {
+    let build = |side: usize, iterations: usize| {
         let rgb = nst::formats::image_io::scale_to_longest(sample.view(), sample_side(side));
         let styles = [(conv.preprocess(rgb.view()), 1.0)];
-        let (mut obj, plan) =
-            args.run
-                .objective(&vgg, spec.clone(), None, &styles, dims(side), args.tileable)?;
+        let (mut obj, plan) = args.run.objective(
+            &vgg,
+            spec.clone(),
+            None,
+            &styles,
+            dims(side),
+            args.tileable,
+            iterations,
+        )?;
         if args.tileable {
             obj.set_network(&circular);
         }
