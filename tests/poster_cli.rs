@@ -38,7 +38,7 @@ fn a_tiled_run_follows_the_whole_pictures_run() {
         common::samples("tubingen.jpg"),
         common::samples("starry_night.jpg"),
     );
-    let run = |extra: &[&str], name: &str| {
+    let run = |extra: &[&str], its: &str, name: &str| {
         let out = d.join(name).display().to_string();
         let mut args = vec![
             "stylize",
@@ -49,7 +49,7 @@ fn a_tiled_run_follows_the_whole_pictures_run() {
             "--size",
             "160",
             "--iterations",
-            "4",
+            its,
             "--conv",
             "im2col",
             "-q",
@@ -61,9 +61,9 @@ fn a_tiled_run_follows_the_whole_pictures_run() {
         assert_eq!(code, 0, "{args:?}:\n{err}");
         err
     };
-    let whole = run(&[], "whole.png");
+    let whole = run(&[], "4", "whole.png");
     // Cores of 48 pixels: 4×3 tiles whose crops (48 + 2·144) are cut by the picture.
-    let tiled = run(&["--tile", "40"], "tiled.png");
+    let tiled = run(&["--tile", "40"], "4", "tiled.png");
     assert!(
         tiled.contains("--tile 40 rounded up to 48, a multiple of 16"),
         "{tiled}"
@@ -76,11 +76,16 @@ fn a_tiled_run_follows_the_whole_pictures_run() {
     // Four L-BFGS steps from the same start through the same function, up to f32
     // round-off in its evaluation (1e-7 relative in the gradient: tests/tiled.rs).
     assert!((a - b).abs() <= 1e-4 * a, "whole {a:e}, tiled {b:e}");
-    // A budget just below the whole picture's need with L-BFGS's 100 pairs: a picture
-    // this small is one tile anyway, so the plan keeps it whole and halves the history.
-    let need = nst::tools::memory::optimization_bytes(120, 160, 207);
+    // Four iterations fill at most four curvature pairs, so the run plans (and keeps)
+    // four, whatever --lbfgs-history says, and says nothing about it.
+    assert!(whole.contains("Lbfgs { history: 4,"), "{whole}");
+    assert!(!whole.contains("memory:"), "{whole}");
+    // A budget just below the whole picture's need with 60 pairs (a 60-iteration run):
+    // a picture this small is one tile anyway, so the plan keeps it whole and shortens
+    // the history to 50.
+    let need = nst::tools::memory::optimization_bytes(120, 160, 2 * 60 + 7);
     let budget = format!("{}", need - 1);
-    let planned = run(&["--max-memory", &budget], "planned.png");
+    let planned = run(&["--max-memory", &budget], "60", "planned.png");
     assert!(
         planned.contains("memory: 160×120 whole, L-BFGS history 50 (asked 100)"),
         "{planned}"

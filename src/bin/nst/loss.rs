@@ -66,6 +66,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         &styles,
         (h, w),
         false,
+        1,
     )?;
     let (terms, dx) = obj.evaluate(&conv.preprocess(x_rgb.view()));
     println!(

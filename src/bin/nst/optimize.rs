@@ -145,12 +145,28 @@ impl MemoryArgs {
     /// the whole picture at once, or tiles of the objective's layers and perhaps a
     /// shorter L-BFGS history (`tools::memory::plan_optimization`); `--tile` forces tiles.
     /// `grid`: the objective's tile grid (it wraps around for a tileable texture).
+    /// L-BFGS keeps at most one curvature pair per iteration, so a history longer than
+    /// the run's `iterations` is never filled: the plan counts (and the run keeps) no more
+    /// pairs than that, with the same trajectory.
     pub fn plan(
         &self,
-        choice: OptimizerChoice,
+        asked: OptimizerChoice,
         (h, w): (usize, usize),
         grid: Option<&TileGrid>,
+        iterations: usize,
     ) -> nst::Result<Plan> {
+        let choice = match asked.clone() {
+            OptimizerChoice::Lbfgs {
+                history,
+                lr,
+                line_search,
+            } => OptimizerChoice::Lbfgs {
+                history: history.min(iterations.max(1)),
+                lr,
+                line_search,
+            },
+            other => other,
+        };
         let machine = nst::tools::memory::machine_memory();
         let budget = self
             .max_memory
@@ -213,8 +229,10 @@ impl MemoryArgs {
                 OptimizerChoice::Lbfgs { history, .. } => Some(*history),
                 _ => None,
             };
-            let shortened = match (history(&choice), history(&plan.choice)) {
-                (Some(a), Some(b)) if a != b => format!(", L-BFGS history {b} (asked {a})"),
+            let shortened = match (history(&asked), history(&choice), history(&plan.choice)) {
+                (Some(a), Some(c), Some(b)) if c != b => {
+                    format!(", L-BFGS history {b} (asked {a})")
+                }
                 _ => String::new(),
             };
             let how = match (plan.tile, grid) {
@@ -239,8 +257,9 @@ impl MemoryArgs {
         Ok(plan)
     }
 
-    /// The objective under the memory plan for the optimiser `choice`: whole, or tile by
-    /// tile ([`Objective::new_tiled`]); and the plan (its optimiser settings and estimate).
+    /// The objective under the memory plan for the optimiser `choice` over `iterations`:
+    /// whole, or tile by tile ([`Objective::new_tiled`]); and the plan (its optimiser
+    /// settings and estimate).
     #[allow(clippy::too_many_arguments)]
     pub fn objective<'a>(
         &self,
@@ -251,6 +270,7 @@ impl MemoryArgs {
         styles: &[(Tensor4<f32>, f64)],
         hw: (usize, usize),
         tileable: bool,
+        iterations: usize,
     ) -> nst::Result<(Objective<'a>, Plan)> {
         let names: Vec<&String> = spec
             .content_layers
@@ -265,7 +285,7 @@ impl MemoryArgs {
             wrap: tileable,
             ..g
         });
-        let plan = self.plan(choice, hw, grid.as_ref())?;
+        let plan = self.plan(choice, hw, grid.as_ref(), iterations)?;
         let obj = match plan.tile {
             None => Objective::new(vgg, spec, content, styles, hw)?,
             Some(core) => Objective::new_tiled(vgg, spec, content, styles, hw, core)?,
@@ -317,9 +337,7 @@ impl OptimArgs {
     // ANCHOR_END: optimizer_choice
 
     /// The run's objective under its memory plan ([`MemoryArgs::objective`]) for this
-    /// run's optimiser over `iterations`: L-BFGS keeps at most one curvature pair per
-    /// iteration, so a history longer than the run is never filled, and the plan counts
-    /// (and the run keeps) no more than `iterations` pairs. The trajectory is the same.
+    /// run's optimiser over `iterations`.
     #[allow(clippy::too_many_arguments)]
     pub fn objective<'a>(
         &self,
@@ -331,20 +349,9 @@ impl OptimArgs {
         tileable: bool,
         iterations: usize,
     ) -> nst::Result<(Objective<'a>, Plan)> {
-        let choice = match self.choice(spec.norm) {
-            OptimizerChoice::Lbfgs {
-                history,
-                lr,
-                line_search,
-            } => OptimizerChoice::Lbfgs {
-                history: history.min(iterations.max(1)),
-                lr,
-                line_search,
-            },
-            other => other,
-        };
+        let choice = self.choice(spec.norm);
         self.memory
-            .objective(choice, vgg, spec, content, styles, hw, tileable)
+            .objective(choice, vgg, spec, content, styles, hw, tileable, iterations)
     }
 
     /// Check, before any work, that the picture (and the loss log, if one is asked
