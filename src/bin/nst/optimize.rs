@@ -76,8 +76,7 @@ pub struct OptimArgs {
     /// --scales stage of fewer iterations keeps, and plans memory for, only that many).
     #[arg(long, default_value_t = 100, value_name = "M")]
     pub lbfgs_history: usize,
-    /// L-BFGS line search [default: none; strong-wolfe at every --scales stage after the
-    /// first, which starts from the previous stage's picture].
+    /// L-BFGS line search [default: none].
     #[arg(long, value_enum)]
     pub line_search: Option<Search>,
     /// Save the picture every N iterations as OUT_0100.png, … (0: never).

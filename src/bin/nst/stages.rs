@@ -10,7 +10,6 @@ use crate::progress::{fmt_duration, interrupted};
 use nst::gatys::Objective;
 use nst::math::tensor::Tensor4;
 use nst::net::weights::Convention;
-use nst::optim::{LineSearch, OptimizerChoice};
 use nst::tools::memory::Plan;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -90,12 +89,11 @@ pub fn run<'a, D>(
         } else {
             name.to_string()
         };
-        let choice = warm_start(args, &stage.plan.choice, k);
         let t = Instant::now();
         let x = args.drive(
             &label,
             &stage.obj,
-            &choice,
+            &stage.plan.choice,
             iterations,
             x0,
             &out,
@@ -128,28 +126,6 @@ pub fn run<'a, D>(
     }
     Ok(())
 }
-
-// ANCHOR: warm_start
-/// The optimiser for stage `k`: L-BFGS at the stages after the first searches its step
-/// length (strong Wolfe) unless `--line-search` says otherwise. Such a stage starts from
-/// the previous stage's picture upsampled, whose loss is far above where that stage ended
-/// (upsampling blurs away the fine strokes the new size's style statistics ask for), and
-/// the fixed step's first iterations are wasted there: torch's first step is tiny
-/// (`lr/‖g‖₁`), the curvature pair it leaves is unreliable, and the steps after it overshoot
-/// by 10¹⁴ and come back. At the top stage of a poster each evaluation costs minutes.
-fn warm_start(args: &OptimArgs, choice: &OptimizerChoice, k: usize) -> OptimizerChoice {
-    match choice {
-        OptimizerChoice::Lbfgs { history, lr, .. } if k > 0 && args.line_search.is_none() => {
-            OptimizerChoice::Lbfgs {
-                history: *history,
-                lr: *lr,
-                line_search: LineSearch::StrongWolfe,
-            }
-        }
-        other => other.clone(),
-    }
-}
-// ANCHOR_END: warm_start
 
 /// Start the process's peak memory (VmHWM) afresh, so that each stage reports its own
 /// (Linux: writing 5 to `/proc/self/clear_refs`; elsewhere nothing happens).
