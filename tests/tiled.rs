@@ -81,6 +81,13 @@ fn compare<T: Real>(obj: &Objective<T>, x: &Array4<T>, core: usize, tol: f64, wh
     );
 }
 
+/// The totals and the gradients of two evaluations agree to 1e-10 relative (`f64`).
+fn same_total_and_gradient((a, ga): (f64, &Array4<f64>), (b, gb): (f64, &Array4<f64>)) {
+    assert!(rel(b, a) <= 1e-10, "{b} vs {a}");
+    let e = rel_max(gb, ga);
+    assert!(e <= 1e-10, "gradient rel {e:e}");
+}
+
 fn spec(norm: Normalization, on_convs: bool, tv: f64) -> LossSpec {
     let mut s = match norm {
         Normalization::Gatys => LossSpec::gatys(),
@@ -249,14 +256,7 @@ fn an_objective_built_tiled_wraps_once_its_network_is_circular() {
     assert_eq!(tiled.tiles().map(|g| g.wrap), Some(true));
     let (t1, g1) = whole.evaluate(&x);
     let (t2, g2) = tiled.evaluate(&x);
-    assert!(
-        rel(t2.total, t1.total) <= 1e-10,
-        "{} vs {}",
-        t2.total,
-        t1.total
-    );
-    let e = rel_max(&g2, &g1);
-    assert!(e <= 1e-10, "gradient rel {e:e}");
+    same_total_and_gradient((t1.total, &g1), (t2.total, &g2));
     // The comparison can fail: with the gradient pass's margin cut from 24 to 8 the
     // wrapping crops are visibly wrong.
     let short = nst::loss::objective::TileGrid {
@@ -346,14 +346,7 @@ fn an_objective_built_tiled_has_the_same_targets_and_evaluates_tiled() {
     for ((n, a), (_, b)) in t1.per_layer.iter().zip(&t2.per_layer) {
         assert!(rel(*b, *a) <= 1e-10, "{n}: {b:e} vs {a:e}");
     }
-    assert!(
-        rel(t2.total, t1.total) <= 1e-10,
-        "{} vs {}",
-        t2.total,
-        t1.total
-    );
-    let e = rel_max(&g2, &g1);
-    assert!(e <= 1e-10, "gradient rel {e:e}");
+    same_total_and_gradient((t1.total, &g1), (t2.total, &g2));
 }
 
 #[test]
