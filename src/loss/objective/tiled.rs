@@ -112,24 +112,15 @@ impl TileGrid {
         }
     }
 
-    /// The length of core `(a, b)`'s crop with `margin` on a side of length `n`.
-    fn crop_len(&self, (a, b): (usize, usize), margin: usize, n: usize) -> usize {
-        if self.wrap {
-            b - a + 2 * margin
-        } else {
-            let (lo, hi) = TileGrid::crop((a, b), margin, n);
-            hi - lo
-        }
-    }
-
     /// The largest crop `(rows, columns)` of the gradient pass over an `h`×`w` picture:
-    /// what sets the memory of a tile. A crop at the picture's border has a margin on
-    /// one side only, and none is larger than the picture.
+    /// what sets the memory of a tile. Without wrapping, a crop at the picture's border
+    /// has a margin on one side only, and none is larger than the picture; a grid that
+    /// wraps gives every crop both margins.
     pub fn largest_crop(&self, (h, w): (usize, usize)) -> (usize, usize) {
         let longest = |n: usize| {
             self.cores(n)
                 .into_iter()
-                .map(|c| self.crop_len(c, self.grad_margin, n))
+                .map(|c| self.crop_indices(c, self.grad_margin, n).0.len())
                 .max()
                 .unwrap_or(0)
         };
@@ -165,7 +156,7 @@ fn place(
     end: usize,
 ) -> AxisPlace {
     let lo = off / s;
-    let clipped = b == end && pixels.last() == Some(&(end - 1)) && pixels.len() == off + b - a;
+    let clipped = b == end && pixels.len() == off + b - a;
     let hi = if clipped { len } else { (off + b - a) / s };
     // The crop starts at a multiple of `s` (module documentation), so its position `i` is
     // the picture's `(pixels[0] / s + i)`, modulo the layer's side when the grid wraps.
