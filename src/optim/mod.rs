@@ -76,6 +76,21 @@ impl OptimizerChoice {
             OptimizerChoice::Gd { .. } => 2,
         }
     }
+
+    /// The same optimiser keeping `history` curvature pairs (L-BFGS; the others keep
+    /// none and are returned as they are).
+    pub fn with_history(&self, history: usize) -> OptimizerChoice {
+        match self {
+            OptimizerChoice::Lbfgs {
+                lr, line_search, ..
+            } => OptimizerChoice::Lbfgs {
+                history,
+                lr: *lr,
+                line_search: *line_search,
+            },
+            other => other.clone(),
+        }
+    }
 }
 
 /// What one [`Optimizer::step`] did.

@@ -136,16 +136,7 @@ pub fn plan_optimization(
             bytes: whole,
         });
     }
-    let with_history = |n: usize| match choice {
-        OptimizerChoice::Lbfgs {
-            lr, line_search, ..
-        } => OptimizerChoice::Lbfgs {
-            history: n,
-            lr: *lr,
-            line_search: *line_search,
-        },
-        other => other.clone(),
-    };
+    let with_history = |n: usize| choice.with_history(n);
     let histories: Vec<usize> = match choice {
         OptimizerChoice::Lbfgs { history, .. } => {
             let mut v: Vec<usize> = [*history, 50, 20, 10, 5]

@@ -154,17 +154,11 @@ impl MemoryArgs {
         grid: Option<&TileGrid>,
         iterations: usize,
     ) -> nst::Result<Plan> {
-        let choice = match asked.clone() {
-            OptimizerChoice::Lbfgs {
-                history,
-                lr,
-                line_search,
-            } => OptimizerChoice::Lbfgs {
-                history: history.min(iterations.max(1)),
-                lr,
-                line_search,
-            },
-            other => other,
+        let choice = match asked {
+            OptimizerChoice::Lbfgs { history, .. } => {
+                asked.with_history(history.min(iterations.max(1)))
+            }
+            _ => asked.clone(),
         };
         let machine = nst::tools::memory::machine_memory();
         let budget = self
