@@ -30,9 +30,9 @@ pub struct Stage<'a, D> {
 }
 
 /// Run `stages` (`(longest side, iterations)`, from [`OptimArgs::stages`]) coarse to
-/// fine. `build` makes a stage's objective for a side and its iterations; `first` makes the picture the
-/// first stage starts from. One stage is a plain run of [`OptimArgs::drive`] labelled
-/// `name`, saved to `output`.
+/// fine. `build` makes a stage's objective for a side and its iterations; `first` makes
+/// the picture the first stage starts from. One stage is a plain run of
+/// [`OptimArgs::drive`] labelled `name`, saved to `output`.
 #[allow(clippy::too_many_arguments)]
 pub fn run<'a, D>(
     args: &OptimArgs,
