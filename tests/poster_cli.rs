@@ -131,11 +131,17 @@ fn scales_render_coarse_to_fine_and_save_each_stage() {
         let img = image::open(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert_eq!((img.width(), img.height()), (w as u32, h as u32));
     }
-    // The later stages start from the earlier ones: their ETA is known.
+    // The later stages start from the earlier ones: their ETA is known, and L-BFGS
+    // starts from the curvature the stage before measured.
     assert!(
         err.contains("to go (the last stage's speed per pixel)"),
         "{err}"
     );
+    for k in 2..=3 {
+        let warm = format!("stage {k}/3: L-BFGS starts warm");
+        assert!(err.contains(&warm), "{warm} missing:\n{err}");
+    }
+    assert!(!err.contains("stage 1/3: L-BFGS starts warm"), "{err}");
     assert!(err.contains("3 stages in"), "{err}");
 }
 
@@ -265,7 +271,9 @@ fn texture_and_reconstruct_render_coarse_to_fine() {
         &[(64, 64, 32), (128, 128, 64)],
     );
     // The second stage starts from the first one's result, upsampled: one iteration
-    // later the picture is still close to it, unlike white noise (about 0.33 away).
+    // later the picture is still near it, unlike white noise (about 0.31 away). That one
+    // iteration starts warm and is searched, so it is a real step (about 0.09 here);
+    // a second stage that started from noise would end about 0.31 away.
     let up = {
         let a = rgb(&d.join("tex_s64.png"));
         nst::formats::image_io::resize(a.view(), 64, 128)
@@ -277,7 +285,7 @@ fn texture_and_reconstruct_render_coarse_to_fine() {
     let far = mean_abs(&noise, &up);
     eprintln!("final vs upsampled stage 1: {near}; noise vs it: {far}");
     assert!(
-        near < 0.1 * far,
+        near < 0.4 * far,
         "final vs upsampled stage 1: {near}, noise: {far}"
     );
     // Earlier stages measure the sample scaled with them: 16/64 of a 64 px sample is

@@ -104,6 +104,20 @@ impl<T: Real> Handover<T> {
         self.searched_from
     }
 
+    /// Start warm, from the curvature scale `γ₀` of a coarser stage of the same picture
+    /// ([`LbfgsOptions::initial_scale`]); call before the first step. A fixed-step run
+    /// then searches its first step (strong Wolfe, from the step `γ₀·lr` instead of torch's
+    /// `lr/‖g‖₁`), so that the first curvature pair is measured over a step of the right
+    /// length, and takes fixed steps after it.
+    pub fn start_warm(&mut self, scale: f64) {
+        self.lbfgs.options.initial_scale = Some(scale);
+    }
+
+    /// The curvature scale of the last measured pair ([`Lbfgs::curvature_scale`]).
+    pub fn curvature_scale(&self) -> Option<f64> {
+        self.lbfgs.curvature_scale()
+    }
+
     /// One iteration. When it hands over, `x` is where the line search starts from (the
     /// start of the overshooting step, or the stalled point), the report's `restarted` is
     /// set and its `stop` is `None`.
@@ -121,7 +135,16 @@ impl<T: Real> Handover<T> {
             };
         }
         let start = x.to_vec();
+        // A warm start's first step is searched: `γ₀` comes from another picture (a
+        // coarser stage), so it may be off either way, and the first pair must be good.
+        let warm_first = self.iteration == 1 && self.lbfgs.options.initial_scale.is_some();
+        if warm_first {
+            self.lbfgs.options.line_search = LineSearch::StrongWolfe;
+        }
         let step = self.lbfgs.step(x, f);
+        if warm_first {
+            self.lbfgs.options.line_search = LineSearch::None;
+        }
         let overshot = self.watch.second_overshoot(step.loss);
         let blew_up = !step.loss.is_finite() && self.previous_start.is_some();
         let stalled = step.loss.is_finite() && step.stop.is_some_and(stall_worth_a_search);
@@ -254,6 +277,52 @@ mod tests {
             assert!(s.loss.is_nan() && !s.restarted, "{line_search:?}: {s:?}");
             assert_eq!(opt.searched_from(), None);
         }
+    }
+
+    #[test]
+    fn a_warm_start_searches_its_first_step_and_no_other() {
+        // x₀² + 10x₁² has curvatures 2 and 20. Given γ₀ = 1/1000, far too short a scale,
+        // the first iteration's line search lengthens the step; the iterations after it
+        // take fixed steps, one evaluation each (none at the second, which starts where
+        // the search ended).
+        let evals = std::cell::Cell::new(0);
+        let bowl = |x: &[f64]| {
+            evals.set(evals.get() + 1);
+            (
+                x[0] * x[0] + 10.0 * x[1] * x[1],
+                vec![2.0 * x[0], 20.0 * x[1]],
+            )
+        };
+        let mut opt = Handover::new(LbfgsOptions::default());
+        opt.start_warm(1e-3);
+        let mut x = vec![1.0f64, -2.0];
+        let mut per_call = vec![];
+        let mut losses = vec![];
+        for _ in 0..4 {
+            evals.set(0);
+            losses.push(opt.step(&mut x, bowl).loss);
+            per_call.push(evals.get());
+        }
+        assert!(per_call[0] >= 2, "{per_call:?}");
+        assert_eq!(per_call[1..], [0, 1, 1], "{per_call:?}");
+        // γ₀·g alone would lower 41 by about 1.3 %; the searched step lowers it by more
+        // than a third, and the fixed steps after it keep going down.
+        assert!(losses[1] < 0.7 * losses[0], "{losses:?}");
+        assert!(losses.windows(2).all(|w| w[1] < w[0]), "{losses:?}");
+        assert_eq!(
+            opt.searched_from(),
+            None,
+            "the warm search is not a handover"
+        );
+
+        // Cold, the first call evaluates once and takes torch's short first step, g/‖g‖₁
+        // with g = (2, −40).
+        let mut cold = Handover::new(LbfgsOptions::default());
+        let mut x = vec![1.0f64, -2.0];
+        evals.set(0);
+        cold.step(&mut x, bowl);
+        assert_eq!(evals.get(), 1);
+        assert!((x[0] - (1.0 - 2.0 / 42.0)).abs() < 1e-15, "{x:?}");
     }
 
     #[test]

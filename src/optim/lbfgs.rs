@@ -18,7 +18,9 @@
 //!    definite), dropping the oldest pair beyond `history_size`, and set `γ = sᵀy / yᵀy`;
 //!    then `d = −H⁻¹g` by the two-loop recursion.
 //! 2. Step length: `t = min(1, 1/‖g‖₁)·lr` at the first iteration (the first direction is
-//!    the raw gradient, of arbitrary scale), `t = lr` afterwards.
+//!    the raw gradient, of arbitrary scale), `t = lr` afterwards. A warm start
+//!    ([`LbfgsOptions::initial_scale`], not in torch) knows a curvature scale `γ₀` from
+//!    elsewhere and takes `t = γ₀·lr` at the first iteration instead.
 //! 3. If `gᵀd > −tolerance_change`, `d` is not a descent direction: stop.
 //! 4. Move: [`LineSearch::None`] takes `x ← x + t·d`; [`LineSearch::StrongWolfe`] first
 //!    searches along `d` for a `t` satisfying the strong Wolfe conditions (sufficient
@@ -98,6 +100,11 @@ pub struct LbfgsOptions {
     /// Strong Wolfe only: evaluations allowed after the first trial step (torch's
     /// `max_ls`; current torch passes `max_eval − 1` when `max_iter = 1`). Default 25.
     pub max_ls: usize,
+    /// A warm start: the curvature scale `γ₀` to begin with, known from elsewhere (a
+    /// coarser stage of the same picture). The first step is then `−γ₀·lr·g`, and `γ₀`
+    /// stands in for `γ` until a pair is measured. Default `None`: torch's first step,
+    /// `−min(1, 1/‖g‖₁)·lr·g`.
+    pub initial_scale: Option<f64>,
 }
 
 impl Default for LbfgsOptions {
@@ -109,6 +116,7 @@ impl Default for LbfgsOptions {
             tolerance_grad: 1e-7,
             tolerance_change: 1e-9,
             max_ls: 25,
+            initial_scale: None,
         }
     }
 }
@@ -166,6 +174,8 @@ pub struct Lbfgs<T> {
     pub options: LbfgsOptions,
     history: VecDeque<Pair<T>>,
     h_diag: f64,
+    /// Whether `h_diag` was measured (a pair was accepted), not assumed.
+    measured: bool,
     d: Vec<T>,
     t: f64,
     prev_grad: Vec<T>,
@@ -182,6 +192,7 @@ impl<T: Real> Lbfgs<T> {
             options,
             history: VecDeque::new(),
             h_diag: 1.0,
+            measured: false,
             d: Vec::new(),
             t: 0.0,
             prev_grad: Vec::new(),
@@ -205,6 +216,13 @@ impl<T: Real> Lbfgs<T> {
     /// Curvature pairs currently held (at most `history_size`).
     pub fn history_len(&self) -> usize {
         self.history.len()
+    }
+
+    /// The curvature scale `γ = sᵀy / yᵀy` of the last accepted pair, once one has been
+    /// measured: what a finer stage of the same picture can start from
+    /// ([`LbfgsOptions::initial_scale`]).
+    pub fn curvature_scale(&self) -> Option<f64> {
+        self.measured.then_some(self.h_diag)
     }
 
     /// One L-BFGS iteration from `x`, updating `x` in place.
@@ -241,7 +259,10 @@ impl<T: Real> Lbfgs<T> {
         self.d = self.direction(&g);
         self.prev_loss = Some(loss);
         self.t = if self.n_iter == 1 {
-            py_min(1.0, 1.0 / sum_abs(&g)) * opts.lr
+            match opts.initial_scale {
+                Some(scale) => scale * opts.lr,
+                None => py_min(1.0, 1.0 / sum_abs(&g)) * opts.lr,
+            }
         } else {
             opts.lr
         };
@@ -334,7 +355,7 @@ impl<T: Real> Lbfgs<T> {
     fn direction(&mut self, g: &[T]) -> Vec<T> {
         if self.n_iter == 1 {
             self.history.clear();
-            self.h_diag = 1.0;
+            self.h_diag = self.options.initial_scale.unwrap_or(1.0);
             return g.iter().map(|&gi| -gi).collect();
         }
         let t = T::of(self.t);
@@ -350,6 +371,7 @@ impl<T: Real> Lbfgs<T> {
                 self.history.pop_front();
             }
             self.h_diag = ys / dot(&y, &y);
+            self.measured = true;
             if self.options.history_size > 0 {
                 self.history.push_back(Pair {
                     s,

@@ -164,6 +164,23 @@ impl<T: Real> Optimizer<T> {
         }
     }
 
+    /// Start L-BFGS warm, from a coarser stage's curvature scale
+    /// ([`Handover::start_warm`]); the other optimisers have no such scale and ignore it.
+    pub fn start_warm(&mut self, scale: f64) {
+        if let Optimizer::Lbfgs(h) = self {
+            h.start_warm(scale);
+        }
+    }
+
+    /// L-BFGS's curvature scale `γ` of the last measured pair, once there is one
+    /// ([`Lbfgs::curvature_scale`]).
+    pub fn curvature_scale(&self) -> Option<f64> {
+        match self {
+            Optimizer::Lbfgs(h) => h.curvature_scale(),
+            _ => None,
+        }
+    }
+
     /// The iteration after which a fixed-step L-BFGS run handed over to the line search.
     pub fn searched_from(&self) -> Option<usize> {
         match self {

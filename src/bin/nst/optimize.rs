@@ -8,7 +8,7 @@ use crate::parse::{parse_positive, parse_side};
 use crate::progress::{interrupted, Progress};
 use crate::runlog::RunLog;
 use nst::gatys::{
-    optimize_bounded, Control, Ending, LossSpec, Objective, OptimizerChoice, PixelBounds,
+    optimize_warm, Control, Ending, LossSpec, Objective, OptimizerChoice, PixelBounds,
 };
 use nst::loss::objective::TileGrid;
 use nst::loss::Normalization;
@@ -404,8 +404,10 @@ impl OptimArgs {
     }
 
     /// Run the optimisation with progress, logging, intermediate saves and Ctrl-C, then
-    /// save the result through `finish` (which may post-process it). Returns an error
-    /// after saving when the loss became NaN.
+    /// save the result through `finish` (which may post-process it). `warm` starts L-BFGS
+    /// from a coarser stage's curvature scale ([`nst::gatys::optimize_warm`]). Returns the
+    /// result and L-BFGS's curvature scale at the end, or an error after saving when the
+    /// loss became NaN.
     #[allow(clippy::too_many_arguments)]
     pub fn drive(
         &self,
@@ -414,10 +416,11 @@ impl OptimArgs {
         choice: &OptimizerChoice,
         iterations: usize,
         x0: Tensor4<f32>,
+        warm: Option<f64>,
         output: &Path,
         conv: &nst::net::weights::Convention,
         finish: &dyn Fn(&Tensor4<f32>) -> ndarray::Array3<f32>,
-    ) -> nst::Result<Tensor4<f32>> {
+    ) -> nst::Result<(Tensor4<f32>, Option<f64>)> {
         crate::signals::install();
         let choice = choice.clone();
         let log_path = self
@@ -441,7 +444,7 @@ impl OptimArgs {
         let mut save_error = None;
         let mut reached = None;
         let bounds = self.clamp.then(|| PixelBounds::of(conv));
-        let outcome = optimize_bounded(obj, x0, &choice, iterations, bounds.as_ref(), |it| {
+        let outcome = optimize_warm(obj, x0, &choice, warm, iterations, bounds.as_ref(), |it| {
             progress.update(it.iter, &format!("loss {:.4e}", it.terms.total));
             if self.log_every > 0 && (it.iter % self.log_every == 0 || it.iter == 1) {
                 let line = crate::runlog::describe(it.iter, it.terms);
@@ -525,7 +528,7 @@ impl OptimArgs {
                 );
             }
         }
-        Ok(outcome.x)
+        Ok((outcome.x, outcome.curvature_scale))
     }
 }
 

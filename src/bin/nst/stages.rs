@@ -48,6 +48,8 @@ pub fn run<'a, D>(
     let mut first = Some(first);
     // The previous stage's result (RGB) and its speed: seconds per iteration per pixel.
     let mut previous: Option<(ndarray::Array3<f32>, f64)> = None;
+    // The previous stage's L-BFGS curvature scale and pixel count.
+    let mut curvature: Option<(f64, usize)> = None;
     for (k, &(side, iterations)) in stages.iter().enumerate() {
         let stage = build(side, iterations)?;
         let (h, w) = stage.obj.shape();
@@ -90,12 +92,21 @@ pub fn run<'a, D>(
             name.to_string()
         };
         let t = Instant::now();
-        let x = args.drive(
+        let warm = curvature.map(|(scale, pixels)| nst::gatys::warm_scale(scale, pixels, h * w));
+        if let Some(g) = warm {
+            eprintln!(
+                "stage {}/{}: L-BFGS starts warm, its first step scaled from the last stage's curvature (γ₀ = {g:.3e})",
+                k + 1,
+                stages.len()
+            );
+        }
+        let (x, scale) = args.drive(
             &label,
             &stage.obj,
             &stage.plan.choice,
             iterations,
             x0,
+            warm,
             &out,
             conv,
             &*stage.finish,
@@ -116,6 +127,7 @@ pub fn run<'a, D>(
         }
         let per = t.elapsed().as_secs_f64() / (iterations.max(1) * h * w) as f64;
         previous = Some((conv.deprocess(x.view()), per));
+        curvature = scale.map(|s| (s, h * w));
     }
     if many && !interrupted() {
         eprintln!(

@@ -283,3 +283,50 @@ fn two_loop_satisfies_the_secant_condition() {
     let miss: f64 = d.iter().zip(s0).map(|(a, b)| (a + b).abs()).sum();
     assert!(miss > 1e-3, "{miss}");
 }
+
+#[test]
+fn a_warm_start_takes_its_first_step_with_the_scale_it_is_given() {
+    // f = Σ aᵢxᵢ²/2 with aᵢ = 4: the gradient at x is 4x, so a first step of −γ₀·g with
+    // γ₀ = 1/4 lands on the minimum, where torch's first step min(1, 1/‖g‖₁)·g does not.
+    let f = |x: &[f64]| {
+        let loss = x.iter().map(|v| 2.0 * v * v).sum();
+        (loss, x.iter().map(|v| 4.0 * v).collect())
+    };
+    let start = vec![1.0f64, -2.0, 3.0];
+    let mut cold = Lbfgs::new(LbfgsOptions::default());
+    let mut x = start.clone();
+    cold.step(&mut x, f);
+    // ‖g‖₁ = 24, so the cold step is g/24: x·(1 − 4/24).
+    for (xi, si) in x.iter().zip(&start) {
+        assert!((xi - si * (1.0 - 4.0 / 24.0)).abs() < 1e-15, "{x:?}");
+    }
+    assert_eq!(cold.curvature_scale(), None, "no pair measured yet");
+    cold.step(&mut x, f);
+    // The pair of a quadratic with Hessian 4I says γ = sᵀy/yᵀy = 1/4 exactly.
+    assert!((cold.curvature_scale().unwrap() - 0.25).abs() < 1e-15);
+
+    let mut warm = Lbfgs::new(LbfgsOptions {
+        initial_scale: Some(0.25),
+        ..LbfgsOptions::default()
+    });
+    let mut x = start.clone();
+    let r = warm.step(&mut x, f);
+    assert_eq!((r.loss, r.evals), (28.0, 1));
+    assert!(x.iter().all(|v| v.abs() < 1e-15), "{x:?}");
+}
+
+#[test]
+fn a_warm_start_without_a_measured_pair_keeps_its_scale() {
+    // A linear function has no curvature: yᵀs = 0, no pair is ever accepted, and the
+    // direction stays −γ₀g (torch's fallback would be −g).
+    let f = |x: &[f64]| (x.iter().sum::<f64>(), vec![1.0; x.len()]);
+    let mut warm = Lbfgs::new(LbfgsOptions {
+        initial_scale: Some(0.5),
+        ..LbfgsOptions::default()
+    });
+    let mut x = vec![0.0f64; 2];
+    warm.step(&mut x, f);
+    warm.step(&mut x, f);
+    assert_eq!(x, vec![-1.0, -1.0], "two steps of −0.5·g");
+    assert_eq!(warm.curvature_scale(), None);
+}
