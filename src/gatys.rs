@@ -164,7 +164,8 @@ pub fn optimize_bounded(
 /// The exponent is measured, not derived. On the four-stage run of chapter 12 (sides 144,
 /// 272, 544 and 1024, 200/60/15/8 iterations), the 1024-pixel stage ended at a loss of
 /// 2.6e12 starting cold (torch's first step), 2.1e12 with exponent 0, 8.8e11 with 1 and
-/// 2.3e11 with 2, the last without a single overshoot. The upsampled picture lacks the
+/// 2.3e11 with 2, the last without a single overshoot (and 2.2e11 with 3, in two more
+/// evaluations). The upsampled picture lacks the
 /// fine strokes, whose gradient is large and whose curvature small, so the first step
 /// wants to be long. The first step is searched anyway ([`crate::optim::Handover::start_warm`]),
 /// which makes a scale that is off by a factor of a few cost an evaluation or two, not

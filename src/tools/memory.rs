@@ -30,6 +30,20 @@ pub const VGG_BYTES_PER_PIXEL: u64 = 1_900;
 /// program and its buffers (measured with `--conv im2col`).
 pub const BASE_BYTES: u64 = 90 << 20;
 
+/// Bytes of a second copy of VGG16's convolution weights: the circularly padded twin a
+/// tileable texture is optimised through (its Winograd kernels are shared, its weights
+/// are not). Counted by the estimates of a wrapping [`TileGrid`](crate::loss::objective::TileGrid).
+pub const TWIN_BYTES: u64 = 59 << 20;
+
+/// [`TWIN_BYTES`] when `wrap` (a tileable texture), else nothing.
+pub fn twin_bytes(wrap: bool) -> u64 {
+    if wrap {
+        TWIN_BYTES
+    } else {
+        0
+    }
+}
+
 /// Bytes of the Winograd kernel transforms (see [`crate::layers::WinogradKernel`]) that
 /// `algo` keeps for `arch`'s convolutions through conv5_1 (the deepest layer of Gatys'
 /// default style layers): α² values per filter slice where a 3×3 kernel has 9, so F(4,3)
@@ -120,7 +134,8 @@ pub const MIN_TILE: usize = 64;
 /// steps), else shortened (to 50, 20, 10, 5) until they do; failing that, the smallest
 /// history with the largest core that fits. Fails, naming the smallest budget that would
 /// work, when not even [`MIN_TILE`] cores with a history of 5 fit. At each history the
-/// whole picture is tried first: it needs no second pass.
+/// whole picture is tried first: it needs no second pass. A wrapping grid (a tileable
+/// texture) also counts the circular twin's weights ([`TWIN_BYTES`]).
 pub fn plan_optimization(
     (h, w): (usize, usize),
     choice: &crate::optim::OptimizerChoice,
@@ -128,7 +143,8 @@ pub fn plan_optimization(
     budget: u64,
 ) -> Result<Plan> {
     use crate::optim::OptimizerChoice;
-    let whole = optimization_bytes(h, w, choice.state_vectors());
+    let twin = twin_bytes(grid.wrap);
+    let whole = optimization_bytes(h, w, choice.state_vectors()) + twin;
     if whole <= budget {
         return Ok(Plan {
             tile: None,
@@ -158,7 +174,7 @@ pub fn plan_optimization(
     // The largest core that fits with `c`, if any of at least `min`.
     let fit = |c: &OptimizerChoice, min: usize| {
         (min..=largest).rev().step_by(align).find_map(|core| {
-            let bytes = tiled_optimization_bytes(h, w, c.state_vectors(), crop(core));
+            let bytes = tiled_optimization_bytes(h, w, c.state_vectors(), crop(core)) + twin;
             (bytes <= budget).then_some((core, bytes))
         })
     };
@@ -169,7 +185,7 @@ pub fn plan_optimization(
         .chain(histories.last().map(|&n| (with_history(n), min)));
     for (c, min_core) in plans {
         // A shorter history alone may do: the whole picture needs no second pass.
-        let whole = optimization_bytes(h, w, c.state_vectors());
+        let whole = optimization_bytes(h, w, c.state_vectors()) + twin;
         if whole <= budget {
             return Ok(Plan {
                 tile: None,
@@ -186,7 +202,7 @@ pub fn plan_optimization(
         }
     }
     let smallest = with_history(*histories.last().expect("at least one"));
-    let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), crop(min));
+    let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), crop(min)) + twin;
     let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
     bail!(
         "a {w}×{h} picture does not fit in {:.2} GB: even tiles of {min} pixels{} need {:.2} GB \
@@ -205,10 +221,15 @@ pub fn plan_optimization(
 
 /// Bytes per pixel of each training picture when training a Texture Networks generator:
 /// VGG's passes on the picture, the generator's caches for its backward pass, the batch's
-/// gradients. Measured (peak RSS of 3 iterations of `train-texture` and `train-style` at
-/// 128² and 256², batch 4: 333 and 1096 MB, 360 and 1211 MB; 4.0 and 4.4 KB per pixel and
-/// picture over about 80 MB); `train-texture` at 256², batch 16 (the seed's setting): 3.82
-/// GB, where this gives 4.1 GB.
+/// gradients. Measured with the ReLU masks and pooling switches packed into bits and the
+/// Winograd kernels kept (peak RSS of 3 iterations, batch 4, `--weights weights/vgg16`,
+/// the style `docs/samples/starry_night.jpg`): `train-style` on four photos, 499 MB at
+/// 128² and 1258 MB at 256², a slope of 4050 bytes per pixel over 246 MB (the estimate:
+/// 498 and 1267 MB); `train-texture --sample-size 256`, 466 and 1121 MB, and 3736 MB at
+/// 256² with batch 16 (the seed's setting), a slope of 3490 bytes per pixel (the estimate
+/// is 7–16 % over). One constant covers both. Not counted: the texture sample's own
+/// forward pass for its Gram targets, at its full size before training starts; with the
+/// 1024×640 painting as it is, `train-texture` at 128² peaks at 590 MB there.
 pub const TRAIN_BYTES_PER_PIXEL: u64 = 4_100;
 
 /// Memory for training on batches of `batch` pictures of `h`×`w`.
@@ -452,6 +473,13 @@ mod tests {
         // 512² with history 100: about 1.2 GB, whole.
         let p = plan_optimization((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();
         assert_eq!((p.tile, &p.choice), (None, &lbfgs(100)));
+        // A tileable texture's grid wraps, and its plan counts the circular twin too.
+        let wrapping = crate::loss::objective::TileGrid {
+            wrap: true,
+            ..*grid
+        };
+        let q = plan_optimization((512, 512), &lbfgs(100), &wrapping, 4 * gib).unwrap();
+        assert_eq!((q.tile, q.bytes), (None, p.bytes + TWIN_BYTES));
         // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened to
         // the longest that leaves room for cores of at least 512 pixels (20: cores of
         // 528; 50 would leave too little).

@@ -189,7 +189,7 @@ impl MemoryArgs {
                     w,
                     choice.state_vectors(),
                     TileGrid { core: core2, ..*g }.largest_crop((h, w)),
-                );
+                ) + nst::tools::memory::twin_bytes(g.wrap);
                 Plan {
                     tile: Some(core2),
                     choice: choice.clone(),

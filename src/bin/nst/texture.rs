@@ -108,7 +108,9 @@ pub fn run(args: Args) -> nst::Result<()> {
         tv_weight: 0.0,
         norm: Normalization::Gatys,
     };
-    let circular = vgg.with_padding(Padding::Circular);
+    // Only a tileable texture needs the circular twin (59 MB of weights; the Winograd
+    // kernels are shared).
+    let circular = args.tileable.then(|| vgg.with_padding(Padding::Circular));
     // One stage's objective (`--scales`: one per stage), of the stage's size.
     let build = |side: usize, iterations: usize| {
         let rgb = nst::formats::image_io::scale_to_longest(sample.view(), sample_side(side));
@@ -122,8 +124,8 @@ pub fn run(args: Args) -> nst::Result<()> {
             args.tileable,
             iterations,
         )?;
-        if args.tileable {
-            obj.set_network(&circular);
+        if let Some(circular) = &circular {
+            obj.set_network(circular);
         }
         let conv = &conv;
         Ok(Stage {
