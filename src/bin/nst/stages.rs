@@ -54,9 +54,16 @@ pub fn run<'a, D>(
         let stage = build(side, iterations)?;
         let (h, w) = stage.obj.shape();
         let x0 = match (&previous, first.take()) {
-            // Coarse to fine: the last stage's picture, upsampled.
+            // Coarse to fine: the last stage's picture, upsampled; around the picture's
+            // edges too when it wraps (a tileable texture), or the seam it leaves there
+            // would outlast the stage's few iterations.
             (Some((rgb, _)), _) => {
-                conv.preprocess(nst::formats::image_io::resize(rgb.view(), h, w).view())
+                let up = if nst::loss::objective::tiled::wraps(stage.obj.network()) {
+                    nst::formats::image_io::resize_wrapped(rgb.view(), h, w)
+                } else {
+                    nst::formats::image_io::resize(rgb.view(), h, w)
+                };
+                conv.preprocess(up.view())
             }
             (None, Some(first)) => first(&stage)?,
             (None, None) => nst::bail!("internal: no starting picture for stage {}", k + 1),

@@ -16,7 +16,7 @@ mod save;
 pub use crate::formats::files::check_writable;
 pub use complete::check_complete;
 pub use load::{decode_picture, load_rgb, LoadOptions, DEFAULT_MAX_PIXELS};
-pub use resize::{longest_side_dims, resize, scale_to_longest};
+pub use resize::{longest_side_dims, resize, resize_wrapped, scale_to_longest};
 pub use save::{check_output, png_bytes, save_rgb};
 
 #[cfg(test)]
