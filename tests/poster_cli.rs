@@ -145,6 +145,11 @@ fn scales_render_coarse_to_fine_and_save_each_stage() {
     }
     assert!(!err.contains("stage 1/3: L-BFGS starts warm"), "{err}");
     assert!(err.contains("3 stages in"), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("3 stages in") && l.ends_with("MB (the largest stage's)")),
+        "{err}"
+    );
 }
 
 #[test]

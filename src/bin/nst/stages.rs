@@ -50,6 +50,8 @@ pub fn run<'a, D>(
     let mut previous: Option<(ndarray::Array3<f32>, f64)> = None;
     // The previous stage's L-BFGS curvature scale and pixel count.
     let mut curvature: Option<(f64, usize)> = None;
+    // The largest of the stages' peaks, in MB.
+    let mut peak = 0f64;
     for (k, &(side, iterations)) in stages.iter().enumerate() {
         let stage = build(side, iterations)?;
         let (h, w) = stage.obj.shape();
@@ -129,8 +131,14 @@ pub fn run<'a, D>(
                     stages.len(),
                     stage.plan.bytes as f64 / (1u64 << 20) as f64
                 );
+                peak = peak.max(mb);
             }
-            reset_peak_memory();
+            // Not after the last stage: the process's own peak (what `/usr/bin/time`
+            // reports at exit) is then the last stage's, where it would otherwise be
+            // whatever the process held when it ended.
+            if !last {
+                reset_peak_memory();
+            }
         }
         let per = t.elapsed().as_secs_f64() / (iterations.max(1) * h * w) as f64;
         previous = Some((conv.deprocess(x.view()), per));
@@ -138,9 +146,14 @@ pub fn run<'a, D>(
     }
     if many && !interrupted() {
         eprintln!(
-            "{} stages in {}",
+            "{} stages in {}{}",
             stages.len(),
-            fmt_duration(started.elapsed().as_secs_f64())
+            fmt_duration(started.elapsed().as_secs_f64()),
+            if peak > 0.0 {
+                format!(", peak memory {peak:.0} MB (the largest stage's)")
+            } else {
+                String::new()
+            }
         );
     }
     Ok(())
