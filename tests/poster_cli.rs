@@ -85,7 +85,12 @@ fn a_tiled_run_follows_the_whole_pictures_run() {
     // A budget just below the whole picture's need with 60 pairs (a 60-iteration run):
     // a picture this small is one tile anyway, so the plan keeps it whole and shortens
     // the history to 50.
-    let need = nst::tools::memory::optimization_bytes(120, 160, 2 * 60 + 7);
+    let need = nst::tools::memory::optimization_bytes(
+        120,
+        160,
+        2 * 60 + 7,
+        nst::tools::memory::Passes::WithContent,
+    );
     let budget = format!("{}", need - 1);
     let planned = run(&["--max-memory", &budget], "60", "planned.png");
     assert!(

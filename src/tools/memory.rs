@@ -26,6 +26,59 @@ use crate::error::Result;
 /// against 637 MB estimated (+4.8 %); at 1024 px, 1790 MB against 1820 MB (+1.7 %).
 pub const VGG_BYTES_PER_PIXEL: u64 = 1_900;
 
+/// Bytes per output pixel of the same passes for a texture (no content picture, target or
+/// term: `nst texture`), where [`VGG_BYTES_PER_PIXEL`] is a style transfer's. Measured:
+/// peak RSS of `nst texture docs/samples/starry_night.jpg --iterations 5` (history 5,
+/// 17 state vectors) at 1024×512 and 2048×1024, 1169 and 3897 MiB: 1620–1650 bytes per
+/// pixel over the base (the model: 1164 and 3930 MiB, −0.4 % and +0.9 %; with
+/// [`VGG_BYTES_PER_PIXEL`] it was +11 % and +14 %). The four stages of a 4096×2048
+/// tileable texture (`docs/performance.md`) measured 838, 1908, 4493 and 5352 MiB, and
+/// the model gives 817, 1883, 4469 and 5471 (−2.5 % to +2.2 %). Not counted: the
+/// sample's own forward pass for its Gram targets, at the sample's size before the run
+/// starts, which sets the peak when the sample is larger than the picture (the
+/// 1024×640 painting as it is, for a 512×256 texture: 596 MiB, against 473 estimated).
+pub const TEXTURE_BYTES_PER_PIXEL: u64 = 1_640;
+
+/// What an optimisation's passes keep per pixel, besides the optimiser's state: a style
+/// transfer's (a content picture and target) or a texture's (style terms only). Measured
+/// apart because they differ by 15 %.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passes {
+    /// A content term (and usually style terms): `stylize`, `reconstruct`, `loss`.
+    WithContent,
+    /// Style terms only: `texture`.
+    StyleOnly,
+}
+
+impl Passes {
+    /// [`Passes::WithContent`] when the objective has a content picture.
+    pub fn of(has_content: bool) -> Passes {
+        if has_content {
+            Passes::WithContent
+        } else {
+            Passes::StyleOnly
+        }
+    }
+
+    /// Bytes per pixel of VGG's passes over a picture or crop:
+    /// [`VGG_BYTES_PER_PIXEL`] or [`TEXTURE_BYTES_PER_PIXEL`].
+    pub fn vgg_bytes_per_pixel(self) -> u64 {
+        match self {
+            Passes::WithContent => VGG_BYTES_PER_PIXEL,
+            Passes::StyleOnly => TEXTURE_BYTES_PER_PIXEL,
+        }
+    }
+
+    /// Bytes per pixel of the whole picture in a tiled run, besides the optimiser's state:
+    /// [`TILED_BYTES_PER_PIXEL`] or [`TILED_TEXTURE_BYTES_PER_PIXEL`].
+    pub fn tiled_bytes_per_pixel(self) -> u64 {
+        match self {
+            Passes::WithContent => TILED_BYTES_PER_PIXEL,
+            Passes::StyleOnly => TILED_TEXTURE_BYTES_PER_PIXEL,
+        }
+    }
+}
+
 /// Bytes that do not grow with the picture: VGG16's convolution weights (59 MB), the
 /// program and its buffers (measured with `--conv im2col`).
 pub const BASE_BYTES: u64 = 90 << 20;
@@ -73,11 +126,13 @@ fn base_bytes() -> u64 {
 }
 
 /// Memory for optimising an `h`×`w` picture whose optimiser keeps `state_vectors`
-/// picture-sized vectors (iterate, gradient, history, moments …).
-pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
+/// picture-sized vectors (iterate, gradient, history, moments …), with `passes`' bytes
+/// per pixel.
+pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize, passes: Passes) -> u64 {
     let pixels = (h as u64).saturating_mul(w as u64);
-    base_bytes()
-        .saturating_add(pixels.saturating_mul(VGG_BYTES_PER_PIXEL + 12 * state_vectors as u64))
+    base_bytes().saturating_add(
+        pixels.saturating_mul(passes.vgg_bytes_per_pixel() + 12 * state_vectors as u64),
+    )
 }
 
 /// Bytes per pixel of the whole picture in a tiled run, besides the optimiser's state
@@ -94,21 +149,34 @@ pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize) -> u64 {
 /// 1536×864 with `--tile 448`, 1249 MB against 1320 MB (+5.7 %).
 pub const TILED_BYTES_PER_PIXEL: u64 = 24;
 
+/// [`TILED_BYTES_PER_PIXEL`] for a texture, which has no content targets. Measured:
+/// three tiled runs of `nst texture docs/samples/starry_night.jpg --iterations 3`
+/// (13 state vectors) lie 2.9–5.4 % under the model with none: 2048×1024 with `--tile
+/// 512`, 1304 MiB against 1375; 3072×1536 with `--tile 768`, 2355 against 2451; and
+/// 2048×1024 `--tileable` with `--tile 512`, 1569 against 1614. The fixed step never
+/// allocates all of the line search's vectors, which the state vectors count; a
+/// style transfer's content targets make up for that, a texture has none. (With
+/// [`TILED_BYTES_PER_PIXEL`] and [`VGG_BYTES_PER_PIXEL`] the three were 16–19 % over.)
+pub const TILED_TEXTURE_BYTES_PER_PIXEL: u64 = 0;
+
 /// Memory for optimising an `h`×`w` picture tile by tile, with crops of at most
 /// `crop = (rows, columns)` pixels: the whole picture's vectors
-/// ([`TILED_BYTES_PER_PIXEL`] and the optimiser's `state_vectors`), and VGG's passes
-/// over one crop at a time ([`VGG_BYTES_PER_PIXEL`] of the crop's pixels).
+/// ([`Passes::tiled_bytes_per_pixel`] and the optimiser's `state_vectors`), and VGG's
+/// passes over one crop at a time ([`Passes::vgg_bytes_per_pixel`] of the crop's pixels).
 pub fn tiled_optimization_bytes(
     h: usize,
     w: usize,
     state_vectors: usize,
     crop: (usize, usize),
+    passes: Passes,
 ) -> u64 {
     let pixels = (h as u64).saturating_mul(w as u64);
     let crop = (crop.0.min(h) as u64).saturating_mul(crop.1.min(w) as u64);
     base_bytes()
-        .saturating_add(pixels.saturating_mul(TILED_BYTES_PER_PIXEL + 12 * state_vectors as u64))
-        .saturating_add(crop.saturating_mul(VGG_BYTES_PER_PIXEL))
+        .saturating_add(
+            pixels.saturating_mul(passes.tiled_bytes_per_pixel() + 12 * state_vectors as u64),
+        )
+        .saturating_add(crop.saturating_mul(passes.vgg_bytes_per_pixel()))
 }
 
 /// How a run fits a memory budget ([`plan_optimization`]).
@@ -140,11 +208,12 @@ pub fn plan_optimization(
     (h, w): (usize, usize),
     choice: &crate::optim::OptimizerChoice,
     grid: &crate::loss::objective::TileGrid,
+    passes: Passes,
     budget: u64,
 ) -> Result<Plan> {
     use crate::optim::OptimizerChoice;
     let twin = twin_bytes(grid.wrap);
-    let whole = optimization_bytes(h, w, choice.state_vectors()) + twin;
+    let whole = optimization_bytes(h, w, choice.state_vectors(), passes) + twin;
     if whole <= budget {
         return Ok(Plan {
             tile: None,
@@ -174,7 +243,8 @@ pub fn plan_optimization(
     // The largest core that fits with `c`, if any of at least `min`.
     let fit = |c: &OptimizerChoice, min: usize| {
         (min..=largest).rev().step_by(align).find_map(|core| {
-            let bytes = tiled_optimization_bytes(h, w, c.state_vectors(), crop(core)) + twin;
+            let bytes =
+                tiled_optimization_bytes(h, w, c.state_vectors(), crop(core), passes) + twin;
             (bytes <= budget).then_some((core, bytes))
         })
     };
@@ -185,7 +255,7 @@ pub fn plan_optimization(
         .chain(histories.last().map(|&n| (with_history(n), min)));
     for (c, min_core) in plans {
         // A shorter history alone may do: the whole picture needs no second pass.
-        let whole = optimization_bytes(h, w, c.state_vectors()) + twin;
+        let whole = optimization_bytes(h, w, c.state_vectors(), passes) + twin;
         if whole <= budget {
             return Ok(Plan {
                 tile: None,
@@ -202,7 +272,7 @@ pub fn plan_optimization(
         }
     }
     let smallest = with_history(*histories.last().expect("at least one"));
-    let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), crop(min)) + twin;
+    let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), crop(min), passes) + twin;
     let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
     bail!(
         "a {w}×{h} picture does not fit in {:.2} GB: even tiles of {min} pixels{} need {:.2} GB \
@@ -471,26 +541,46 @@ mod tests {
             crate::loss::objective::TileGrid { core, ..*grid }.largest_crop((2160, 3840))
         };
         // 512² with history 100: about 1.2 GB, whole.
-        let p = plan_optimization((512, 512), &lbfgs(100), grid, 4 * gib).unwrap();
+        let p =
+            plan_optimization((512, 512), &lbfgs(100), grid, Passes::WithContent, 4 * gib).unwrap();
         assert_eq!((p.tile, &p.choice), (None, &lbfgs(100)));
         // A tileable texture's grid wraps, and its plan counts the circular twin too.
         let wrapping = crate::loss::objective::TileGrid {
             wrap: true,
             ..*grid
         };
-        let q = plan_optimization((512, 512), &lbfgs(100), &wrapping, 4 * gib).unwrap();
+        let q = plan_optimization(
+            (512, 512),
+            &lbfgs(100),
+            &wrapping,
+            Passes::WithContent,
+            4 * gib,
+        )
+        .unwrap();
         assert_eq!((q.tile, q.bytes), (None, p.bytes + TWIN_BYTES));
         // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened to
         // the longest that leaves room for cores of at least 512 pixels (20: cores of
         // 528; 50 would leave too little).
-        let p = plan_optimization((2160, 3840), &lbfgs(100), grid, 6 * gib).unwrap();
+        let p = plan_optimization(
+            (2160, 3840),
+            &lbfgs(100),
+            grid,
+            Passes::WithContent,
+            6 * gib,
+        )
+        .unwrap();
         let core = p.tile.expect("tiled");
         assert!(core >= 512 && core % 16 == 0, "{p:?}");
         assert!(p.bytes <= 6 * gib, "{p:?}");
         assert_eq!(p.choice, lbfgs(20), "{p:?}");
         // The next core up would not fit.
-        let bigger =
-            tiled_optimization_bytes(2160, 3840, p.choice.state_vectors(), crop_of(core + 16));
+        let bigger = tiled_optimization_bytes(
+            2160,
+            3840,
+            p.choice.state_vectors(),
+            crop_of(core + 16),
+            Passes::WithContent,
+        );
         assert!(bigger > 6 * gib);
         // Adam keeps 4 vectors: no history to shorten.
         let adam = OptimizerChoice::Adam {
@@ -498,10 +588,24 @@ mod tests {
             beta1: 0.9,
             beta2: 0.999,
         };
-        let p = plan_optimization((2160, 3840), &adam, grid, 6 * gib).unwrap();
+        // A texture's passes keep less per pixel: in the same budget its cores are larger,
+        // and its estimate of the same plan smaller.
+        let texture =
+            plan_optimization((2160, 3840), &lbfgs(100), grid, Passes::StyleOnly, 6 * gib).unwrap();
+        assert!(
+            texture.tile.expect("tiled") > core,
+            "{texture:?} against {p:?}"
+        );
+        assert_eq!(Passes::of(false), Passes::StyleOnly);
+        assert!(
+            optimization_bytes(1024, 2048, 17, Passes::StyleOnly)
+                < optimization_bytes(1024, 2048, 17, Passes::WithContent)
+        );
+        let p = plan_optimization((2160, 3840), &adam, grid, Passes::WithContent, 6 * gib).unwrap();
         assert_eq!(p.choice, adam);
         // Too small for anything: the error names a budget that works, and it does.
-        let err = plan_optimization((2160, 3840), &lbfgs(100), grid, gib).unwrap_err();
+        let err = plan_optimization((2160, 3840), &lbfgs(100), grid, Passes::WithContent, gib)
+            .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("does not fit in 1.00 GB"), "{msg}");
         let need: f64 = msg
@@ -511,7 +615,9 @@ mod tests {
             .and_then(|t| t.parse().ok())
             .expect("a budget in the message");
         let enough = (need * gib as f64) as u64;
-        assert!(plan_optimization((2160, 3840), &lbfgs(100), grid, enough).is_ok());
+        assert!(
+            plan_optimization((2160, 3840), &lbfgs(100), grid, Passes::WithContent, enough).is_ok()
+        );
     }
 
     #[test]

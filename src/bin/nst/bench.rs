@@ -107,7 +107,12 @@ fn check_memory(args: &Args) -> nst::Result<()> {
     for &s in &args.sizes {
         // Forward with caches and the input-gradient backward: one optimisation step's
         // memory without an optimiser's state.
-        let needed = nst::tools::memory::optimization_bytes(s, s, 0);
+        let needed = nst::tools::memory::optimization_bytes(
+            s,
+            s,
+            0,
+            nst::tools::memory::Passes::WithContent,
+        );
         crate::common::ensure_fits(
             needed,
             &format!("timing VGG16 at {s}×{s}"),

@@ -17,7 +17,7 @@ use nst::math::tensor::Tensor4;
 use nst::net::vgg::Vgg;
 use nst::net::weights::Convention;
 use nst::optim::LineSearch;
-use nst::tools::memory::Plan;
+use nst::tools::memory::{Passes, Plan};
 use std::path::{Path, PathBuf};
 
 /// What to start from.
@@ -152,6 +152,7 @@ impl MemoryArgs {
         asked: OptimizerChoice,
         (h, w): (usize, usize),
         grid: Option<&TileGrid>,
+        passes: Passes,
         iterations: usize,
     ) -> nst::Result<Plan> {
         let choice = match asked {
@@ -189,6 +190,7 @@ impl MemoryArgs {
                     w,
                     choice.state_vectors(),
                     TileGrid { core: core2, ..*g }.largest_crop((h, w)),
+                    passes,
                 ) + nst::tools::memory::twin_bytes(g.wrap);
                 Plan {
                     tile: Some(core2),
@@ -196,9 +198,12 @@ impl MemoryArgs {
                     bytes,
                 }
             }
-            (Some(g), None) => nst::tools::memory::plan_optimization((h, w), &choice, g, budget)?,
+            (Some(g), None) => {
+                nst::tools::memory::plan_optimization((h, w), &choice, g, passes, budget)?
+            }
             (None, _) => {
-                let bytes = nst::tools::memory::optimization_bytes(h, w, choice.state_vectors());
+                let bytes =
+                    nst::tools::memory::optimization_bytes(h, w, choice.state_vectors(), passes);
                 let what = format!("optimising a {w}×{h} picture");
                 let advice = "use a smaller --size";
                 match self.max_memory {
@@ -278,7 +283,8 @@ impl MemoryArgs {
             wrap: tileable,
             ..g
         });
-        let plan = self.plan(choice, hw, grid.as_ref(), iterations)?;
+        let passes = Passes::of(content.is_some());
+        let plan = self.plan(choice, hw, grid.as_ref(), passes, iterations)?;
         let obj = match plan.tile {
             None => Objective::new(vgg, spec, content, styles, hw)?,
             Some(core) => Objective::new_tiled(vgg, spec, content, styles, hw, core)?,
