@@ -64,8 +64,9 @@ proptest! {
 /// f32 accuracy of each algorithm per layer shape, against the f64 convolution: inputs
 /// like post-ReLU activations (uniform in [0, 1)), weights at He scale. F(2,3) must stay
 /// within 1e-6 relative to the output's largest value (as im2col does); F(4,3) within
-/// 1e-5 (measured: about 2e-6 to 4e-6; its transforms' larger coefficients cost about
-/// one more digit than F(2,3), see docs/performance.md).
+/// 3e-6 (measured: 1.1e-6 to 1.6e-6 forward, 1.6e-6 to 2.4e-6 for the input gradient).
+/// With Lavin's interpolation points 0, ±1, ±2 instead of 0, ±3/4, ±3/2, F(4,3) measured
+/// 3.3e-6 to 5.1e-6 forward and 4.2e-6 to 7.3e-6 backward here, and would fail.
 #[test]
 fn winograd_f32_accuracy_per_layer() {
     let mut rng = Rng::new(11);
@@ -82,7 +83,7 @@ fn winograd_f32_accuracy_per_layer() {
         let im2col = conv2d_forward(x32.view(), w32.view(), b32.view(), &same3(Padding::Zero));
         let e_im2col = rel_error(&cast::<f32, f64, _>(&im2col.view()).view(), &exact.view());
         let mut line = format!("{c}→{o} at {side}²: im2col {e_im2col:.1e}");
-        for (tile, bound) in [(WinogradTile::F2, 1e-6), (WinogradTile::F4, 1e-5)] {
+        for (tile, bound) in [(WinogradTile::F2, 1e-6), (WinogradTile::F4, 3e-6)] {
             let k = WinogradKernel::new(w32.view(), tile);
             let y = winograd_forward(x32.view(), &k, b32.view(), Padding::Zero);
             let e = rel_error(&cast::<f32, f64, _>(&y.view()).view(), &exact.view());

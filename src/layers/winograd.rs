@@ -14,7 +14,8 @@
 //!
 //! In matrices, `y = Aᵀ[(G g) ⊙ (Bᵀ d)]`: `Bᵀ` (α×α) transforms an input tile of
 //! α = m + 2 values, `G` (α×3) the kernel, `Aᵀ` (m×α) takes the α products back to m
-//! outputs. F(4, 3) does the same with α = 6 and the interpolation points 0, ±1, ±2, ∞.
+//! outputs. F(4, 3) does the same with α = 6 and the interpolation points 0, ±3/4, ±3/2
+//! and ∞ (not Lavin & Gray's 0, ±1, ±2: see **Round-off** below).
 //!
 //! **Two dimensions** nest the 1-D algorithm: an m×m output tile is
 //!
@@ -42,13 +43,18 @@
 //! It needs no second kernel transform: `U_ξᵀ` is `U_ξ` read with its strides swapped.
 //! (The same map is a correlation of dY with the kernel rotated by 180° and its channel
 //! axes swapped; for F(2, 3), whose points are symmetric, that rotated kernel's
-//! transform is `U` with rows and columns permuted, but F(4, 3)'s points 0, ±1, ±2, ∞ are
-//! not closed under t ↦ 1/t, so the literal transpose is the general route.)
+//! transform is `U` with rows and columns permuted, but F(4, 3)'s points 0, ±3/4, ±3/2, ∞
+//! are not closed under t ↦ 1/t, so the literal transpose is the general route.)
 //!
-//! **Round-off** grows with the tile: F(4, 3)'s transforms have entries up to 8 and 1/24,
-//! so its products carry larger, partly cancelling terms. In f32 F(2, 3) stays within
-//! about 1e-7 of the f64 direct convolution and F(4, 3) within a few 1e-6 (relative to
-//! the output's largest value; `tests/winograd.rs` measures both).
+//! **Round-off** grows with the tile: F(4, 3)'s transforms have larger entries, so its
+//! products carry larger, partly cancelling terms. How large depends on the five finite
+//! points. Lavin & Gray's 0, ±1, ±2 put 8 into `Aᵀ` and 1/24 into `G`; the points
+//! 0, ±3/4, ±3/2, the most accurate symmetric set of multiples of 1/8 by
+//! `scripts/reference/winograd_points.py`, keep the entries of `Bᵀ` and `Aᵀ` at most
+//! 27/8, and cut the f32 error about 3.5× at the same operation count. Those entries are
+//! dyadic fractions (27/64, 45/16, …), so exact in f32. In f32 F(2, 3) stays within a
+//! few 1e-7 of the f64 direct convolution and F(4, 3) within 1–2.5e-6 (relative to the
+//! output's largest value; `tests/winograd.rs` measures both).
 //!
 //! **Tiles beyond the picture.** When a side is not a multiple of m, the last tiles are
 //! computed whole and their outside outputs dropped; their inputs past the padding read
@@ -122,30 +128,33 @@ impl WinogradTile {
                 rows(&[&[1.0, 1.0, 1.0, 0.0], &[0.0, 1.0, -1.0, -1.0]]),
             ),
             // ANCHOR_END: f23_matrices
+            // ANCHOR: f43_matrices
+            // The points 0, ±3/4, ±3/2 and ∞ (see the module documentation).
             WinogradTile::F4 => (
                 rows(&[
-                    &[4.0, 0.0, -5.0, 0.0, 1.0, 0.0],
-                    &[0.0, -4.0, -4.0, 1.0, 1.0, 0.0],
-                    &[0.0, 4.0, -4.0, -1.0, 1.0, 0.0],
-                    &[0.0, -2.0, -1.0, 2.0, 1.0, 0.0],
-                    &[0.0, 2.0, -1.0, -2.0, 1.0, 0.0],
-                    &[0.0, 4.0, 0.0, -5.0, 0.0, 1.0],
+                    &[81.0 / 64.0, 0.0, -45.0 / 16.0, 0.0, 1.0, 0.0],
+                    &[0.0, -27.0 / 16.0, -9.0 / 4.0, 3.0 / 4.0, 1.0, 0.0],
+                    &[0.0, 27.0 / 16.0, -9.0 / 4.0, -3.0 / 4.0, 1.0, 0.0],
+                    &[0.0, -27.0 / 32.0, -9.0 / 16.0, 3.0 / 2.0, 1.0, 0.0],
+                    &[0.0, 27.0 / 32.0, -9.0 / 16.0, -3.0 / 2.0, 1.0, 0.0],
+                    &[0.0, 81.0 / 64.0, 0.0, -45.0 / 16.0, 0.0, 1.0],
                 ]),
                 rows(&[
-                    &[1.0 / 4.0, 0.0, 0.0],
-                    &[-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
-                    &[-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
-                    &[1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
-                    &[1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+                    &[64.0 / 81.0, 0.0, 0.0],
+                    &[-128.0 / 243.0, -32.0 / 81.0, -8.0 / 27.0],
+                    &[-128.0 / 243.0, 32.0 / 81.0, -8.0 / 27.0],
+                    &[32.0 / 243.0, 16.0 / 81.0, 8.0 / 27.0],
+                    &[32.0 / 243.0, -16.0 / 81.0, 8.0 / 27.0],
                     &[0.0, 0.0, 1.0],
                 ]),
                 rows(&[
                     &[1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
-                    &[0.0, 1.0, -1.0, 2.0, -2.0, 0.0],
-                    &[0.0, 1.0, 1.0, 4.0, 4.0, 0.0],
-                    &[0.0, 1.0, -1.0, 8.0, -8.0, 1.0],
+                    &[0.0, 3.0 / 4.0, -3.0 / 4.0, 3.0 / 2.0, -3.0 / 2.0, 0.0],
+                    &[0.0, 9.0 / 16.0, 9.0 / 16.0, 9.0 / 4.0, 9.0 / 4.0, 0.0],
+                    &[0.0, 27.0 / 64.0, -27.0 / 64.0, 27.0 / 8.0, -27.0 / 8.0, 1.0],
                 ]),
             ),
+            // ANCHOR_END: f43_matrices
         }
     }
 }
@@ -446,49 +455,63 @@ impl Scheme<2, 4> for F23 {
 // ANCHOR_END: f23_lanes
 
 impl Scheme<4, 6> for F43 {
+    // Every constant is a dyadic fraction (3/4, 27/64, 45/16, …), exact in f32. The rows
+    // for ±t share their even and odd parts: r(±t) = e ∓ o.
     #[inline(always)]
     fn bt<T: Real>(d: &[Lanes<T>; 6]) -> [Lanes<T>; 6] {
-        let (c2, c4, c5) = (T::of(2.0), T::of(4.0), T::of(5.0));
+        let c = |v: f64| T::of(v);
+        let e1 = lanes(|l| d[4][l] - c(9.0 / 4.0) * d[2][l]);
+        let o1 = lanes(|l| c(27.0 / 16.0) * d[1][l] - c(3.0 / 4.0) * d[3][l]);
+        let e2 = lanes(|l| d[4][l] - c(9.0 / 16.0) * d[2][l]);
+        let o2 = lanes(|l| c(27.0 / 32.0) * d[1][l] - c(3.0 / 2.0) * d[3][l]);
         [
-            lanes(|l| c4 * d[0][l] - c5 * d[2][l] + d[4][l]),
-            lanes(|l| -c4 * (d[1][l] + d[2][l]) + d[3][l] + d[4][l]),
-            lanes(|l| c4 * (d[1][l] - d[2][l]) - d[3][l] + d[4][l]),
-            lanes(|l| c2 * (d[3][l] - d[1][l]) - d[2][l] + d[4][l]),
-            lanes(|l| c2 * (d[1][l] - d[3][l]) - d[2][l] + d[4][l]),
-            lanes(|l| c4 * d[1][l] - c5 * d[3][l] + d[5][l]),
+            lanes(|l| c(81.0 / 64.0) * d[0][l] - c(45.0 / 16.0) * d[2][l] + d[4][l]),
+            lanes(|l| e1[l] - o1[l]),
+            lanes(|l| e1[l] + o1[l]),
+            lanes(|l| e2[l] - o2[l]),
+            lanes(|l| e2[l] + o2[l]),
+            lanes(|l| c(81.0 / 64.0) * d[1][l] - c(45.0 / 16.0) * d[3][l] + d[5][l]),
         ]
     }
     #[inline(always)]
     fn at<T: Real>(m: &[Lanes<T>; 6]) -> [Lanes<T>; 4] {
-        let (c2, c4, c8) = (T::of(2.0), T::of(4.0), T::of(8.0));
+        let c = |v: f64| T::of(v);
+        let (s1, d1) = (lanes(|l| m[1][l] + m[2][l]), lanes(|l| m[1][l] - m[2][l]));
+        let (s2, d2) = (lanes(|l| m[3][l] + m[4][l]), lanes(|l| m[3][l] - m[4][l]));
         [
-            lanes(|l| m[0][l] + m[1][l] + m[2][l] + m[3][l] + m[4][l]),
-            lanes(|l| m[1][l] - m[2][l] + c2 * (m[3][l] - m[4][l])),
-            lanes(|l| m[1][l] + m[2][l] + c4 * (m[3][l] + m[4][l])),
-            lanes(|l| m[1][l] - m[2][l] + c8 * (m[3][l] - m[4][l]) + m[5][l]),
+            lanes(|l| m[0][l] + s1[l] + s2[l]),
+            lanes(|l| c(3.0 / 4.0) * d1[l] + c(3.0 / 2.0) * d2[l]),
+            lanes(|l| c(9.0 / 16.0) * s1[l] + c(9.0 / 4.0) * s2[l]),
+            lanes(|l| c(27.0 / 64.0) * d1[l] + c(27.0 / 8.0) * d2[l] + m[5][l]),
         ]
     }
     #[inline(always)]
     fn b<T: Real>(v: &[Lanes<T>; 6]) -> [Lanes<T>; 6] {
-        let (c2, c4, c5) = (T::of(2.0), T::of(4.0), T::of(5.0));
+        let c = |x: f64| T::of(x);
+        let (s1, d1) = (lanes(|l| v[1][l] + v[2][l]), lanes(|l| v[1][l] - v[2][l]));
+        let (s2, d2) = (lanes(|l| v[3][l] + v[4][l]), lanes(|l| v[3][l] - v[4][l]));
         [
-            lanes(|l| c4 * v[0][l]),
-            lanes(|l| c4 * (v[2][l] - v[1][l] + v[5][l]) + c2 * (v[4][l] - v[3][l])),
-            lanes(|l| -c5 * v[0][l] - c4 * (v[1][l] + v[2][l]) - v[3][l] - v[4][l]),
-            lanes(|l| v[1][l] - v[2][l] + c2 * (v[3][l] - v[4][l]) - c5 * v[5][l]),
-            lanes(|l| v[0][l] + v[1][l] + v[2][l] + v[3][l] + v[4][l]),
+            lanes(|l| c(81.0 / 64.0) * v[0][l]),
+            lanes(|l| c(81.0 / 64.0) * v[5][l] - c(27.0 / 16.0) * d1[l] - c(27.0 / 32.0) * d2[l]),
+            lanes(|l| -c(45.0 / 16.0) * v[0][l] - c(9.0 / 4.0) * s1[l] - c(9.0 / 16.0) * s2[l]),
+            lanes(|l| c(3.0 / 4.0) * d1[l] + c(3.0 / 2.0) * d2[l] - c(45.0 / 16.0) * v[5][l]),
+            lanes(|l| v[0][l] + s1[l] + s2[l]),
             v[5],
         ]
     }
     #[inline(always)]
     fn a<T: Real>(y: &[Lanes<T>; 4]) -> [Lanes<T>; 6] {
-        let (c2, c4, c8) = (T::of(2.0), T::of(4.0), T::of(8.0));
+        let c = |x: f64| T::of(x);
+        let e1 = lanes(|l| y[0][l] + c(9.0 / 16.0) * y[2][l]);
+        let o1 = lanes(|l| c(3.0 / 4.0) * y[1][l] + c(27.0 / 64.0) * y[3][l]);
+        let e2 = lanes(|l| y[0][l] + c(9.0 / 4.0) * y[2][l]);
+        let o2 = lanes(|l| c(3.0 / 2.0) * y[1][l] + c(27.0 / 8.0) * y[3][l]);
         [
             y[0],
-            lanes(|l| y[0][l] + y[1][l] + y[2][l] + y[3][l]),
-            lanes(|l| y[0][l] - y[1][l] + y[2][l] - y[3][l]),
-            lanes(|l| y[0][l] + c2 * y[1][l] + c4 * y[2][l] + c8 * y[3][l]),
-            lanes(|l| y[0][l] - c2 * y[1][l] + c4 * y[2][l] - c8 * y[3][l]),
+            lanes(|l| e1[l] + o1[l]),
+            lanes(|l| e1[l] - o1[l]),
+            lanes(|l| e2[l] + o2[l]),
+            lanes(|l| e2[l] - o2[l]),
             y[3],
         ]
     }
