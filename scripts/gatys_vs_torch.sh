@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 3, item 6: `nst stylize` against an independent PyTorch implementation of the same
+# `nst stylize` against an independent PyTorch implementation of the same
 # objective and optimiser (scripts/reference/torch_gatys.py: autograd, same weights, same
 # loss definitions, torch.optim.LBFGS with lr 1, history 100, no line search), side by side.
 #

@@ -155,6 +155,32 @@ fn scales_render_coarse_to_fine_and_save_each_stage() {
             .any(|l| l.starts_with("3 stages in") && l.ends_with("MB (the largest stage's)")),
         "{err}"
     );
+    // Every stage keeps the first stage's balance: Gatys' content weight divided by
+    // the stage's pixels over the first stage's (72·96 / 48·64 = 2.25, then 4).
+    for (size, weight) in [("96×72", "4.4444e-1"), ("128×96", "2.5000e-1")] {
+        let line = format!("{size}: content weight {weight}, style weight 1.0000e3");
+        assert!(err.contains(&line), "{line} missing:\n{err}");
+    }
+    assert!(!err.contains("64×48: content weight"), "{err}");
+    // `--stage-balance own` keeps the weights as given.
+    let (code, err) = nst(&[
+        "stylize",
+        "--content",
+        &c,
+        "--style",
+        &s,
+        "--scales",
+        "64,96",
+        "--scale-iterations",
+        "2,1",
+        "--stage-balance",
+        "own",
+        "-q",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("content weight"), "{err}");
 }
 
 #[test]

@@ -566,7 +566,7 @@ fn train_style_then_apply() {
     assert_eq!(noise_in_newest(), "1");
 }
 
-/// `nst train-style --images` reads TFRecord shards written by `nst data pack` (issue 5).
+/// `nst train-style --images` reads TFRecord shards written by `nst data pack`.
 #[test]
 fn train_style_reads_tfrecord_shards() {
     if common::weights_dir().is_none() {

@@ -8,7 +8,7 @@
 #   bash scripts/figures/poster.sh [RUNS=out/poster] [OUT=docs/images/poster]
 #
 # The pictures need Python with Pillow (bash scripts/reference/setup_venv.sh makes one);
-# the render needs only nst. About an hour on two cores (docs/performance.md).
+# the render needs only nst. About 41 minutes on two cores (docs/performance.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 RUNS=${1:-out/poster}
@@ -21,7 +21,7 @@ NST=target/release/nst
 if [ ! -e "$RUNS/poster.png" ]; then
     /usr/bin/time -v "$NST" stylize \
         --content docs/samples/tubingen_wide.jpg --style docs/samples/starry_night.jpg \
-        --scales 512,1024,2048,3840 --scale-iterations 200,60,15,8 --max-memory 6G \
+        --scales 512,1024,2048,3840 --scale-iterations 200,60,15,20 --max-memory 6G --log-every 1 \
         -o "$RUNS/poster.png" 2>&1 | tee "$RUNS/poster.log"
 fi
 

@@ -256,7 +256,7 @@ impl<T: Real> Lbfgs<T> {
             .is_some_and(|p| (loss - p).abs() < opts.tolerance_change);
 
         self.n_iter += 1;
-        self.d = self.direction(&g);
+        self.direction(&g);
         self.prev_loss = Some(loss);
         self.t = if self.n_iter == 1 {
             match opts.initial_scale {
@@ -350,62 +350,87 @@ impl<T: Real> Lbfgs<T> {
     }
 
     // ANCHOR: lbfgs_direction
-    /// The search direction at gradient `g`: `−g` at the first iteration, otherwise the
-    /// history is updated with the last step and `−H⁻¹g` returned.
-    fn direction(&mut self, g: &[T]) -> Vec<T> {
+    /// The search direction at gradient `g`, written into `self.d`: `−g` at the first
+    /// iteration, otherwise the history is updated with the last step and `−H⁻¹g`.
+    ///
+    /// Nothing picture-sized is allocated once the history is full: `yᵀs` and `yᵀy` are
+    /// summed without storing `y` or `s`, an accepted pair reuses the oldest pair's
+    /// vectors, and the two-loop recursion runs in `self.d`'s. On a poster, where each
+    /// vector is 100 MB, vectors allocated afresh between evaluations land among the
+    /// freed activations and split them, and the next evaluation's activations no
+    /// longer fit in the gaps.
+    fn direction(&mut self, g: &[T]) {
         if self.n_iter == 1 {
             self.history.clear();
             self.h_diag = self.options.initial_scale.unwrap_or(1.0);
-            return g.iter().map(|&gi| -gi).collect();
+            self.d.clear();
+            self.d.extend(g.iter().map(|&gi| -gi));
+            return;
         }
         let t = T::of(self.t);
-        let y: Vec<T> = g
-            .iter()
-            .zip(&self.prev_grad)
-            .map(|(&a, &b)| a - b)
-            .collect();
-        let s: Vec<T> = self.d.iter().map(|&di| di * t).collect();
-        let ys = dot(&y, &s);
+        let prev = &self.prev_grad;
+        let d = &self.d;
+        let y = |i: usize| g[i] - prev[i];
+        let s = |i: usize| d[i] * t;
+        let n = g.len();
+        let ys: f64 = (0..n)
+            .map(|i| {
+                let (y, s) = (y(i), s(i));
+                y.f64() * s.f64()
+            })
+            .sum();
         if ys > 1e-10 {
-            if self.history.len() >= self.options.history_size {
-                self.history.pop_front();
+            let yy: f64 = (0..n).map(|i| y(i).f64() * y(i).f64()).sum();
+            let mut pair = if self.history.len() >= self.options.history_size {
+                self.history.pop_front()
+            } else {
+                None
             }
-            self.h_diag = ys / dot(&y, &y);
+            .unwrap_or_else(|| Pair {
+                s: Vec::with_capacity(n),
+                y: Vec::with_capacity(n),
+                rho: 0.0,
+            });
+            pair.y.clear();
+            pair.y.extend((0..n).map(y));
+            pair.s.clear();
+            pair.s.extend((0..n).map(s));
+            pair.rho = 1.0 / ys;
+            self.h_diag = ys / yy;
             self.measured = true;
             if self.options.history_size > 0 {
-                self.history.push_back(Pair {
-                    s,
-                    y,
-                    rho: 1.0 / ys,
-                });
+                self.history.push_back(pair);
             }
         }
-        two_loop(&self.history, self.h_diag, g)
+        two_loop(&self.history, self.h_diag, g, &mut self.d);
     }
     // ANCHOR_END: lbfgs_direction
 }
 
 // ANCHOR: two_loop
-/// The two-loop recursion: `−H⁻¹g` for the L-BFGS inverse-Hessian approximation built
+/// The two-loop recursion: `r = −H⁻¹g` for the L-BFGS inverse-Hessian approximation built
 /// from the `history` pairs (oldest first) on top of `H₀ = h_diag·I`.
 ///
 /// The first loop peels the pairs off newest to oldest, `αᵢ = ρᵢ sᵢᵀq`, `q ← q − αᵢyᵢ`;
 /// then `r = H₀q`; the second loop puts them back oldest to newest, `βᵢ = ρᵢ yᵢᵀr`,
 /// `r ← r + (αᵢ − βᵢ)sᵢ`. Starting from `q = −g` gives the descent direction directly.
-fn two_loop<T: Real>(history: &VecDeque<Pair<T>>, h_diag: f64, g: &[T]) -> Vec<T> {
-    let mut q: Vec<T> = g.iter().map(|&gi| -gi).collect();
+fn two_loop<T: Real>(history: &VecDeque<Pair<T>>, h_diag: f64, g: &[T], r: &mut Vec<T>) {
+    // q and then r share one vector: r = H₀q is taken in place.
+    r.clear();
+    r.extend(g.iter().map(|&gi| -gi));
     let mut alpha = vec![0.0; history.len()];
     for (i, p) in history.iter().enumerate().rev() {
-        alpha[i] = dot(&p.s, &q) * p.rho;
-        axpy(&mut q, -alpha[i], &p.y);
+        alpha[i] = dot(&p.s, r) * p.rho;
+        axpy(r, -alpha[i], &p.y);
     }
     let h = T::of(h_diag);
-    let mut r: Vec<T> = q.iter().map(|&qi| qi * h).collect();
-    for (i, p) in history.iter().enumerate() {
-        let beta = dot(&p.y, &r) * p.rho;
-        axpy(&mut r, alpha[i] - beta, &p.s);
+    for ri in r.iter_mut() {
+        *ri *= h;
     }
-    r
+    for (i, p) in history.iter().enumerate() {
+        let beta = dot(&p.y, r) * p.rho;
+        axpy(r, alpha[i] - beta, &p.s);
+    }
 }
 // ANCHOR_END: two_loop
 
@@ -467,7 +492,9 @@ pub fn two_loop_direction(pairs: &[(Vec<f64>, Vec<f64>)], h_diag: f64, g: &[f64]
             rho: 1.0 / dot(y, s),
         })
         .collect();
-    two_loop(&history, h_diag, g)
+    let mut r = Vec::new();
+    two_loop(&history, h_diag, g, &mut r);
+    r
 }
 
 /// The same approximation as a dense `n×n` matrix, by the BFGS update written out:

@@ -209,17 +209,23 @@ pub fn balanced_core((h, w): (usize, usize), core: usize, align: usize) -> usize
 pub const MIN_TILE: usize = 64;
 
 // ANCHOR: plan
+/// How much more work per evaluation a longer L-BFGS history is worth (see
+/// [`plan_optimization`]).
+pub const HISTORY_WORTH: f64 = 0.1;
+
 /// Choose how to optimise an `h`×`w` picture within `budget` bytes: the whole picture
 /// when it fits; else tiles of `grid` (its cores changed), whose crops are a core plus
 /// the gradient pass's margin each side, with cores a multiple of its alignment and as
 /// even as it allows (a core is made as small as it can be for the same number of tiles
-/// along each side). L-BFGS's history is kept if cores of at least 512 pixels
-/// then fit (smaller cores cost more in margins than a shorter history costs in
-/// steps), else shortened (to 50, 20, 10, 5) until they do; failing that, the smallest
-/// history with the largest core that fits. Fails, naming the smallest budget that would
-/// work, when not even [`MIN_TILE`] cores with a history of 5 fit. At each history the
-/// whole picture is tried first: it needs no second pass. A wrapping grid (a tileable
-/// texture) also counts the circular twin's weights ([`TWIN_BYTES`]).
+/// along each side). L-BFGS's history competes with the tiles for memory: at each
+/// history (the one asked for, then 50, 20, 10 and 5) the plan is the whole picture if
+/// it fits, else the largest core that does, and its cost is the work of one evaluation
+/// ([`TileGrid::work`](crate::loss::objective::TileGrid::work): margins and the Gram
+/// pass). The longest history whose evaluations cost at most [`HISTORY_WORTH`] more than
+/// the cheapest plan's wins: a short history costs a few steps, small tiles cost on
+/// every step. Fails, naming the smallest budget that would work, when not even
+/// [`MIN_TILE`] cores with a history of 5 fit. A wrapping grid (a tileable texture) also
+/// counts the circular twin's weights ([`TWIN_BYTES`]).
 pub fn plan_optimization(
     (h, w): (usize, usize),
     choice: &crate::optim::OptimizerChoice,
@@ -251,44 +257,56 @@ pub fn plan_optimization(
     };
     let align = grid.align.max(1);
     let largest = h.max(w).div_ceil(align) * align;
-    // The largest crop of a grid with cores of `core` pixels.
-    let crop = |core: usize| {
-        let grid = crate::loss::objective::TileGrid { core, ..*grid };
-        grid.largest_crop((h, w))
-    };
+    let grid_of = |core: usize| crate::loss::objective::TileGrid { core, ..*grid };
     let balanced = |core: usize| balanced_core((h, w), core, align);
     // The largest core that fits with `c`, if any of at least `min` (balanced).
     let fit = |c: &OptimizerChoice, min: usize| {
         (min..=largest).rev().step_by(align).find_map(|core| {
             let core = balanced(core);
-            let bytes =
-                tiled_optimization_bytes(h, w, c.state_vectors(), crop(core), passes) + twin;
+            let crop = grid_of(core).largest_crop((h, w));
+            let bytes = tiled_optimization_bytes(h, w, c.state_vectors(), crop, passes) + twin;
             (bytes <= budget).then_some((core, bytes))
         })
     };
     let min = MIN_TILE.div_ceil(align) * align;
-    let plans = histories
+    // At each history, the whole picture if it fits (no second pass), else the largest
+    // core that does, with its work per evaluation.
+    let candidates: Vec<(Plan, f64)> = histories
         .iter()
-        .map(|&n| (with_history(n), 512.max(min)))
-        .chain(histories.last().map(|&n| (with_history(n), min)));
-    for (c, min_core) in plans {
-        // A shorter history alone may do: the whole picture needs no second pass.
-        let whole = optimization_bytes(h, w, c.state_vectors(), passes) + twin;
-        if whole <= budget {
-            return Ok(Plan {
-                tile: None,
-                choice: c,
-                bytes: whole,
-            });
-        }
-        if let Some((core, bytes)) = fit(&c, min_core.min(largest)) {
-            return Ok(Plan {
-                tile: Some(core),
-                choice: c,
-                bytes,
-            });
-        }
+        .filter_map(|&n| {
+            let c = with_history(n);
+            let whole = optimization_bytes(h, w, c.state_vectors(), passes) + twin;
+            if whole <= budget {
+                let plan = Plan {
+                    tile: None,
+                    choice: c,
+                    bytes: whole,
+                };
+                return Some((plan, 1.0));
+            }
+            fit(&c, min.min(largest)).map(|(core, bytes)| {
+                let plan = Plan {
+                    tile: Some(core),
+                    choice: c,
+                    bytes,
+                };
+                (plan, grid_of(core).work((h, w)))
+            })
+        })
+        .collect();
+    let cheapest = candidates
+        .iter()
+        .map(|(_, work)| *work)
+        .fold(f64::INFINITY, f64::min);
+    // The longest history whose evaluations cost at most HISTORY_WORTH more than the
+    // cheapest plan's.
+    if let Some((plan, _)) = candidates
+        .into_iter()
+        .find(|(_, work)| *work <= cheapest * (1.0 + HISTORY_WORTH))
+    {
+        return Ok(plan);
     }
+    let crop = |core: usize| grid_of(core).largest_crop((h, w));
     let smallest = with_history(*histories.last().expect("at least one"));
     let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), crop(min), passes) + twin;
     let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
@@ -576,9 +594,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!((q.tile, q.bytes), (None, p.bytes + TWIN_BYTES));
-        // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened to
-        // the longest that leaves room for cores of at least 512 pixels (20: cores of
-        // 528; 50 would leave too little).
+        // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened. The
+        // plan is the longest history whose evaluations cost at most 10 % more than the
+        // cheapest plan's: 10, with 4 × 2 tiles of 1088 (20 pairs leave room for 8 × 5
+        // tiles of 480 only, a third more work per evaluation).
         let p = plan_optimization(
             (2160, 3840),
             &lbfgs(100),
@@ -590,7 +609,44 @@ mod tests {
         let core = p.tile.expect("tiled");
         assert!(core % 16 == 0, "{p:?}");
         assert!(p.bytes <= 6 * gib, "{p:?}");
-        assert_eq!(p.choice, lbfgs(20), "{p:?}");
+        assert_eq!((core, &p.choice), (1088, &lbfgs(10)), "{p:?}");
+        let work =
+            |core: usize| crate::loss::objective::TileGrid { core, ..*grid }.work((2160, 3840));
+        // The largest balanced core that fits with `history` pairs.
+        let largest_fit = |history: usize| {
+            (16..=3840)
+                .rev()
+                .step_by(16)
+                .map(|c| balanced_core((2160, 3840), c, 16))
+                .find(|&c| {
+                    tiled_optimization_bytes(
+                        2160,
+                        3840,
+                        lbfgs(history).state_vectors(),
+                        crop_of(c),
+                        Passes::WithContent,
+                    ) <= 6 * gib
+                })
+                .expect("some core fits")
+        };
+        assert_eq!(largest_fit(10), core);
+        let (longer, shorter) = (work(largest_fit(20)), work(largest_fit(5)));
+        assert!(
+            longer > 1.1 * work(core),
+            "20 pairs: {longer} against {}",
+            work(core)
+        );
+        assert!(
+            work(core) <= 1.1 * shorter,
+            "5 pairs: {shorter} against {}",
+            work(core)
+        );
+        // The work of a tiled evaluation: the Gram pass's forward over its crops and the
+        // gradient pass's forward and backward over theirs, against the whole picture's
+        // forward and backward. One tile is the whole picture in both passes: 1.5.
+        assert!((work(3840) - 1.5).abs() < 1e-12);
+        let (gram, grad) = ((1152 + 1136) * (1152 + 2 * 1216 + 640), 2448 * 4704);
+        assert!((work(1088) - (gram + 2 * grad) as f64 / (2.0 * 2160.0 * 3840.0)).abs() < 1e-12);
         // No more tiles than cores of 512 give, and balanced: the smallest core for them.
         let tiles = |core: usize| (2160usize.div_ceil(core), 3840usize.div_ceil(core));
         assert!(
@@ -624,14 +680,24 @@ mod tests {
             beta1: 0.9,
             beta2: 0.999,
         };
-        // A texture's passes keep less per pixel: in the same budget its cores are larger,
-        // and its estimate of the same plan smaller.
+        // A texture's passes keep less per pixel: the same plan is estimated smaller, and
+        // in a smaller budget its cores are larger.
         let texture =
             plan_optimization((2160, 3840), &lbfgs(100), grid, Passes::StyleOnly, 6 * gib).unwrap();
-        assert!(
-            texture.tile.expect("tiled") > core,
-            "{texture:?} against {p:?}"
-        );
+        assert_eq!((texture.tile, &texture.choice), (p.tile, &p.choice));
+        assert!(texture.bytes < p.bytes, "{texture:?} against {p:?}");
+        let cores = |passes: Passes| {
+            (12..=20)
+                .map(|quarters| {
+                    let budget = quarters * gib / 4;
+                    let p = plan_optimization((2160, 3840), &lbfgs(5), grid, passes, budget);
+                    p.unwrap().tile.expect("tiled")
+                })
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (cores(Passes::StyleOnly), cores(Passes::WithContent));
+        assert!(a.iter().zip(&b).all(|(a, b)| a >= b), "{a:?} against {b:?}");
+        assert!(a.iter().zip(&b).any(|(a, b)| a > b), "{a:?} against {b:?}");
         assert_eq!(Passes::of(false), Passes::StyleOnly);
         assert!(
             optimization_bytes(1024, 2048, 17, Passes::StyleOnly)

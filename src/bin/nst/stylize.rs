@@ -27,6 +27,23 @@ pub struct Args {
     /// Keep the content picture's colours: only luminance is transferred.
     #[arg(long)]
     original_colors: bool,
+    /// With --scales, how each stage weighs the loss's terms. first: as the first stage
+    /// does (a term that is a sum over positions, Gatys' content term and the total
+    /// variation, has its weight scaled by the first stage's pixels over the stage's),
+    /// so the finished picture is as stylised as the first stage's; own: as a single run
+    /// at the stage's size would (with Gatys' loss, more content at every finer stage:
+    /// 56 times as much at 3840×2160 as at 512×288).
+    #[arg(long, value_enum, default_value_t = StageBalance::First)]
+    stage_balance: StageBalance,
+}
+
+/// How `--scales` stages weigh the loss's terms (`--stage-balance`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum StageBalance {
+    /// Every stage as the first.
+    First,
+    /// Every stage as a single run at its size.
+    Own,
 }
 
 /// A stage's content and style pictures (network space, with the styles' weights).
@@ -61,9 +78,30 @@ pub fn run(args: Args) -> nst::Result<()> {
             eprintln!("blending {} styles equally", args.style.len());
         }
         first_stage = false;
+        // The stage's loss: under `--stage-balance first`, weighed as at the first stage.
+        let stage_spec = match stages.first() {
+            Some(&(side, _)) if stages.len() > 1 && args.stage_balance == StageBalance::First => {
+                let (fh, fw) = nst::formats::image_io::longest_side_dims(h, w, side);
+                spec.balanced_as_at(fh * fw, h * w)
+            }
+            _ => spec.clone(),
+        };
+        let weights = |s: &nst::gatys::LossSpec| (s.content_weight, s.style_weight, s.tv_weight);
+        if weights(&stage_spec) != weights(&spec) {
+            eprintln!(
+                "{w}×{h}: content weight {:.4e}, style weight {:.4e}{}: the first stage's balance (--stage-balance)",
+                stage_spec.content_weight,
+                stage_spec.style_weight,
+                if spec.tv_weight != 0.0 {
+                    format!(", TV weight {:.4e}", stage_spec.tv_weight)
+                } else {
+                    String::new()
+                }
+            );
+        }
         let (obj, plan) = args.run.objective(
             &vgg,
-            spec.clone(),
+            stage_spec,
             Some(&content),
             &styles,
             (h, w),

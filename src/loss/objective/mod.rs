@@ -101,6 +101,33 @@ impl LossSpec {
 }
 // ANCHOR_END: loss_spec
 
+// ANCHOR: balance_of
+impl LossSpec {
+    /// This loss for a picture of `pixels` pixels, weighing its terms against each other
+    /// as it does at `reference` pixels: the weight of every term that grows with the
+    /// picture is multiplied by `reference / pixels`.
+    ///
+    /// Which terms grow depends on the normalisation. Gatys' content term `½ Σ (F − P)²`
+    /// is a sum over positions, so it grows with the pixels; the style term divides by
+    /// `M²`, and the Gram matrix is itself a sum over the `M` positions, so it does not.
+    /// Seed 002's content term is a mean and does not grow; its style term divides the
+    /// squared Gram difference (`∝ M²`) by `N³M` only, so it grows. The total variation is
+    /// a sum over pixels under both. Coarse to fine, each stage keeps the first stage's
+    /// balance this way: with the weights unchanged, Gatys' loss at 3840×2160 weighs
+    /// content 56 times as heavily against style as at 512×288.
+    pub fn balanced_as_at(&self, reference: usize, pixels: usize) -> LossSpec {
+        let r = reference as f64 / pixels.max(1) as f64;
+        let mut spec = self.clone();
+        match self.norm {
+            Normalization::Gatys => spec.content_weight *= r,
+            Normalization::Seed002 => spec.style_weight *= r,
+        }
+        spec.tv_weight *= r;
+        spec
+    }
+}
+// ANCHOR_END: balance_of
+
 /// The value of every term, for logs and tests: each the mean over the batch.
 #[derive(Clone, Debug, Default)]
 pub struct Terms {
@@ -608,4 +635,57 @@ pub fn check_picture_size<T: Real>(
     let idx = vgg.layer_indices(layers)?;
     vgg.check_input_size("", (h, w), &idx)
         .map_err(|e| crate::Error(e.0.trim_start().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::rng::Rng;
+    use ndarray::{concatenate, Array3};
+
+    /// Which terms grow with the picture, exactly: a feature map whose positions are
+    /// repeated k times (the picture laid k times side by side, borders aside) has k
+    /// times Gatys' content loss and seed 002's style loss, and the same Gatys style loss;
+    /// `balanced_as_at` divides the growing terms' weights by k and nothing else.
+    #[test]
+    fn the_balance_holds_the_terms_that_grow_with_the_picture() {
+        let mut rng = Rng::new(7);
+        let f: Array3<f64> = rng.normal_array((5, 3, 4), 1.0);
+        let p: Array3<f64> = rng.normal_array((5, 3, 4), 1.0);
+        let a = gram(rng.normal_array::<f64, _>((5, 3, 4), 1.0).view());
+        let k = 3;
+        let repeat = |x: &Array3<f64>| {
+            let views: Vec<_> = (0..k).map(|_| x.view()).collect();
+            concatenate(Axis(2), &views).unwrap()
+        };
+        let (fk, pk) = (repeat(&f), repeat(&p));
+        let ak = a.mapv(|v| v * k as f64);
+        let ratio = |norm| {
+            let content = content_loss(fk.view(), pk.view(), norm).value
+                / content_loss(f.view(), p.view(), norm).value;
+            let style = style_loss(fk.view(), ak.view(), norm).value
+                / style_loss(f.view(), a.view(), norm).value;
+            (content, style)
+        };
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-12 * y.abs().max(1.0);
+        let (c, s) = ratio(Normalization::Gatys);
+        assert!(close(c, k as f64) && close(s, 1.0), "Gatys: {c}, {s}");
+        let (c, s) = ratio(Normalization::Seed002);
+        assert!(close(c, 1.0) && close(s, k as f64), "seed 002: {c}, {s}");
+
+        let spec = LossSpec {
+            tv_weight: 2.0,
+            ..LossSpec::gatys()
+        };
+        let b = spec.balanced_as_at(100, 100 * k);
+        let weights = |s: &LossSpec| (s.content_weight, s.style_weight, s.tv_weight);
+        let same = |(a, b, c): (f64, f64, f64), (x, y, z): (f64, f64, f64)| {
+            close(a, x) && close(b, y) && close(c, z)
+        };
+        assert!(same(weights(&b), (1.0 / 3.0, 1e3, 2.0 / 3.0)), "{b:?}");
+        let b = LossSpec::seed002().balanced_as_at(100, 100 * k);
+        assert!(same(weights(&b), (1.0, 100.0 / 3.0, 0.0)), "{b:?}");
+        // At the reference's own size nothing changes.
+        assert_eq!(weights(&spec.balanced_as_at(640, 640)), weights(&spec));
+    }
 }
