@@ -111,20 +111,25 @@ fn scales_render_coarse_to_fine_and_save_each_stage() {
         common::samples("tubingen.jpg"),
         common::samples("starry_night.jpg"),
     );
-    let (code, err) = nst(&[
-        "stylize",
-        "--content",
-        &c,
-        "--style",
-        &s,
-        "--scales",
-        "64,96,128",
-        "--scale-iterations",
-        "3,2,2",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let stylize = |scales: &str, iterations: &str, extra: &[&str]| {
+        let mut args = vec![
+            "stylize",
+            "--content",
+            &c,
+            "--style",
+            &s,
+            "--scales",
+            scales,
+            "--scale-iterations",
+            iterations,
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        nst(&args)
+    };
+    let (code, err) = stylize("64,96,128", "3,2,2", &[]);
     assert_eq!(code, 0, "{err}");
     for (k, side, w, h) in [(1, 64, 64, 48), (2, 96, 96, 72), (3, 128, 128, 96)] {
         let header = format!("stage {k}/3: {w}×{h}");
@@ -163,22 +168,7 @@ fn scales_render_coarse_to_fine_and_save_each_stage() {
     }
     assert!(!err.contains("64×48: content weight"), "{err}");
     // `--stage-balance own` keeps the weights as given.
-    let (code, err) = nst(&[
-        "stylize",
-        "--content",
-        &c,
-        "--style",
-        &s,
-        "--scales",
-        "64,96",
-        "--scale-iterations",
-        "2,1",
-        "--stage-balance",
-        "own",
-        "-q",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
+    let (code, err) = stylize("64,96", "2,1", &["--stage-balance", "own"]);
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("content weight"), "{err}");
 }
