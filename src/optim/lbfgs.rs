@@ -380,7 +380,12 @@ impl<T: Real> Lbfgs<T> {
             })
             .sum();
         if ys > 1e-10 {
-            let yy: f64 = (0..n).map(|i| y(i).f64() * y(i).f64()).sum();
+            let yy: f64 = (0..n)
+                .map(|i| {
+                    let y = y(i).f64();
+                    y * y
+                })
+                .sum();
             let mut pair = if self.history.len() >= self.options.history_size {
                 self.history.pop_front()
             } else {

@@ -258,13 +258,15 @@ pub fn plan_optimization(
     let align = grid.align.max(1);
     let largest = h.max(w).div_ceil(align) * align;
     let grid_of = |core: usize| crate::loss::objective::TileGrid { core, ..*grid };
+    // The largest crop of a grid with cores of `core` pixels.
+    let crop = |core: usize| grid_of(core).largest_crop((h, w));
     let balanced = |core: usize| balanced_core((h, w), core, align);
     // The largest core that fits with `c`, if any of at least `min` (balanced).
     let fit = |c: &OptimizerChoice, min: usize| {
         (min..=largest).rev().step_by(align).find_map(|core| {
             let core = balanced(core);
-            let crop = grid_of(core).largest_crop((h, w));
-            let bytes = tiled_optimization_bytes(h, w, c.state_vectors(), crop, passes) + twin;
+            let bytes =
+                tiled_optimization_bytes(h, w, c.state_vectors(), crop(core), passes) + twin;
             (bytes <= budget).then_some((core, bytes))
         })
     };
@@ -306,7 +308,6 @@ pub fn plan_optimization(
     {
         return Ok(plan);
     }
-    let crop = |core: usize| grid_of(core).largest_crop((h, w));
     let smallest = with_history(*histories.last().expect("at least one"));
     let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), crop(min), passes) + twin;
     let gb = |b: u64| b as f64 / (1u64 << 30) as f64;

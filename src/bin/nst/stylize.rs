@@ -60,7 +60,8 @@ pub fn run(args: Args) -> nst::Result<()> {
         top.size = stages[stages.len() - 1].0;
         top.load_content(&args.content, &conv)?;
     }
-    let mut first_stage = true;
+    // The first stage's pixels, once it is built: the balance every stage keeps.
+    let mut first_pixels: Option<usize> = None;
     let build = |side: usize, iterations: usize| {
         let mut loss = args.loss.clone();
         loss.size = side;
@@ -74,17 +75,14 @@ pub fn run(args: Args) -> nst::Result<()> {
             &args.style,
             &styles,
         )?;
-        if first_stage && loss.style_weights.is_none() && args.style.len() > 1 {
+        if first_pixels.is_none() && loss.style_weights.is_none() && args.style.len() > 1 {
             eprintln!("blending {} styles equally", args.style.len());
         }
-        first_stage = false;
+        let reference = *first_pixels.get_or_insert(h * w);
         // The stage's loss: under `--stage-balance first`, weighed as at the first stage.
-        let stage_spec = match stages.first() {
-            Some(&(side, _)) if stages.len() > 1 && args.stage_balance == StageBalance::First => {
-                let (fh, fw) = nst::formats::image_io::longest_side_dims(h, w, side);
-                spec.balanced_as_at(fh * fw, h * w)
-            }
-            _ => spec.clone(),
+        let stage_spec = match args.stage_balance {
+            StageBalance::First => spec.balanced_as_at(reference, h * w),
+            StageBalance::Own => spec.clone(),
         };
         let weights = |s: &nst::gatys::LossSpec| (s.content_weight, s.style_weight, s.tv_weight);
         if weights(&stage_spec) != weights(&spec) {
