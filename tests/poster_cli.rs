@@ -146,7 +146,9 @@ fn scales_render_coarse_to_fine_and_save_each_stage() {
     // The later stages start from the earlier ones: their ETA is known, and L-BFGS
     // starts from the curvature the stage before measured.
     assert!(
-        err.contains("to go (the last stage's speed per pixel)"),
+        err.contains(
+            "to go (at the last stage's speed per pixel, tiled stages weighed by their work)"
+        ),
         "{err}"
     );
     for k in 2..=3 {
@@ -254,7 +256,9 @@ fn staged(args: &[&str], out: &std::path::Path, sizes: &[(usize, usize, usize)])
         );
     }
     assert!(
-        err.contains("to go (the last stage's speed per pixel)"),
+        err.contains(
+            "to go (at the last stage's speed per pixel, tiled stages weighed by their work)"
+        ),
         "{err}"
     );
     assert!(err.contains(&format!("{n} stages in")), "{err}");

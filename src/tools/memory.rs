@@ -188,6 +188,9 @@ pub struct Plan {
     pub choice: crate::optim::OptimizerChoice,
     /// The estimate, in bytes.
     pub bytes: u64,
+    /// The work of one evaluation, in evaluations of the whole picture: 1 whole, a tile
+    /// grid's [`TileGrid::work`](crate::loss::objective::TileGrid::work) tile by tile.
+    pub work: f64,
 }
 
 /// The smallest core, a multiple of `align`, that cuts an `h`×`w` picture into as many
@@ -241,6 +244,7 @@ pub fn plan_optimization(
             tile: None,
             choice: choice.clone(),
             bytes: whole,
+            work: 1.0,
         });
     }
     let with_history = |n: usize| choice.with_history(n);
@@ -273,38 +277,36 @@ pub fn plan_optimization(
     let min = MIN_TILE.div_ceil(align) * align;
     // At each history, the whole picture if it fits (no second pass), else the largest
     // core that does, with its work per evaluation.
-    let candidates: Vec<(Plan, f64)> = histories
+    let candidates: Vec<Plan> = histories
         .iter()
         .filter_map(|&n| {
             let c = with_history(n);
             let whole = optimization_bytes(h, w, c.state_vectors(), passes) + twin;
             if whole <= budget {
-                let plan = Plan {
+                return Some(Plan {
                     tile: None,
                     choice: c,
                     bytes: whole,
-                };
-                return Some((plan, 1.0));
+                    work: 1.0,
+                });
             }
-            fit(&c, min.min(largest)).map(|(core, bytes)| {
-                let plan = Plan {
-                    tile: Some(core),
-                    choice: c,
-                    bytes,
-                };
-                (plan, grid_of(core).work((h, w)))
+            fit(&c, min.min(largest)).map(|(core, bytes)| Plan {
+                tile: Some(core),
+                choice: c,
+                bytes,
+                work: grid_of(core).work((h, w)),
             })
         })
         .collect();
     let cheapest = candidates
         .iter()
-        .map(|(_, work)| *work)
+        .map(|plan| plan.work)
         .fold(f64::INFINITY, f64::min);
     // The longest history whose evaluations cost at most HISTORY_WORTH more than the
     // cheapest plan's.
-    if let Some((plan, _)) = candidates
+    if let Some(plan) = candidates
         .into_iter()
-        .find(|(_, work)| *work <= cheapest * (1.0 + HISTORY_WORTH))
+        .find(|plan| plan.work <= cheapest * (1.0 + HISTORY_WORTH))
     {
         return Ok(plan);
     }
@@ -580,7 +582,7 @@ mod tests {
         // 512² with history 100: about 1.2 GB, whole.
         let p =
             plan_optimization((512, 512), &lbfgs(100), grid, Passes::WithContent, 4 * gib).unwrap();
-        assert_eq!((p.tile, &p.choice), (None, &lbfgs(100)));
+        assert_eq!((p.tile, &p.choice, p.work), (None, &lbfgs(100), 1.0));
         // A tileable texture's grid wraps, and its plan counts the circular twin too.
         let wrapping = crate::loss::objective::TileGrid {
             wrap: true,
@@ -613,6 +615,9 @@ mod tests {
         assert_eq!((core, &p.choice), (1088, &lbfgs(10)), "{p:?}");
         let work =
             |core: usize| crate::loss::objective::TileGrid { core, ..*grid }.work((2160, 3840));
+        // The plan carries its work per evaluation (the ETA of a --scales run weighs a
+        // tiled stage's pixels by it).
+        assert_eq!(p.work, work(1088), "{p:?}");
         // The largest balanced core that fits with `history` pairs.
         let largest_fit = |history: usize| {
             (16..=3840)

@@ -27,10 +27,21 @@
 //! (macOS, Windows, musl) it does nothing; their allocators behave differently and the
 //! program is correct either way.
 //!
+//! Kept memory is reused as long as what is allocated keeps its sizes. A `--scales` run
+//! changes them at each stage: the last stage's freed blocks stay in the process, cut to
+//! its tensors' sizes and split by what outlives it, and the next stage's larger tensors
+//! fit in few of them. [`release_free_memory`] hands the free blocks' pages back to the
+//! kernel between stages (`malloc_trim`), so a stage's peak memory is what it touches
+//! itself. Measured on the README's poster: the top stage started with the 2048 px
+//! stage's 5.2 GB resident (its estimate, 5.9 GB, counts 4.1 GB besides L-BFGS's
+//! curvature pairs), and each of its ten 200 MB pairs grew the process instead of
+//! landing in the freed blocks: 6.4 GB at the end (docs/performance.md, "Posters").
+//!
 //! It is the binary's, not the library's: how the process's allocator behaves is the
 //! program's choice, and a program that links `nst` as a library keeps its own. The
 //! library's only `unsafe` is `gemm::gemm` (and the `Real::gemm_raw` it calls); the
-//! binary's is this `mallopt` call and the SIGTERM handling in `signals`.
+//! binary's are this module's `mallopt` and `malloc_trim` calls and the SIGTERM handling in
+//! `signals`.
 
 /// Tune the C allocator for repeated large allocations (see the module documentation).
 /// Call once, early; harmless to call again. Does nothing outside glibc.
@@ -50,6 +61,24 @@ pub fn keep_freed_memory() {
             mallopt(M_MMAP_THRESHOLD, 32 << 20);
             mallopt(M_MMAP_MAX, 0);
             mallopt(M_TRIM_THRESHOLD, -1);
+        }
+    }
+}
+
+/// Give the pages of every free block back to the kernel (glibc's `malloc_trim(0)`),
+/// keeping the blocks themselves for reuse: a stage of a `--scales` run starts with only
+/// what it holds resident (see the module documentation). Does nothing outside glibc.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // glibc's <malloc.h>: int malloc_trim(size_t pad).
+        extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only returns free memory to the kernel; it touches no
+        // allocated block.
+        unsafe {
+            malloc_trim(0);
         }
     }
 }

@@ -155,17 +155,9 @@ impl MemoryArgs {
         passes: Passes,
         iterations: usize,
     ) -> nst::Result<Plan> {
-        let choice = match asked {
-            OptimizerChoice::Lbfgs { history, .. } => {
-                asked.with_history(history.min(iterations.max(1)))
-            }
-            _ => asked.clone(),
-        };
+        let choice = capped(&asked, iterations);
         let machine = nst::tools::memory::machine_memory();
-        let budget = self
-            .max_memory
-            .or(machine.map(|m| m.available))
-            .unwrap_or(u64::MAX);
+        let budget = self.budget();
         let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
         if let Some(m) = machine {
             if self.max_memory.is_some_and(|b| b > m.total_with_swap) {
@@ -176,52 +168,16 @@ impl MemoryArgs {
                 );
             }
         }
-        let plan = match (grid, self.tile) {
-            (Some(g), Some(core)) => {
-                let core2 = core.div_ceil(g.align) * g.align;
-                if core2 != core {
-                    eprintln!(
-                        "--tile {core} rounded up to {core2}, a multiple of {}",
-                        g.align
-                    );
-                }
-                let bytes = nst::tools::memory::tiled_optimization_bytes(
-                    h,
-                    w,
-                    choice.state_vectors(),
-                    TileGrid { core: core2, ..*g }.largest_crop((h, w)),
-                    passes,
-                ) + nst::tools::memory::twin_bytes(g.wrap);
-                Plan {
-                    tile: Some(core2),
-                    choice: choice.clone(),
-                    bytes,
-                }
+        if let (Some(g), Some(core)) = (grid, self.tile) {
+            let core2 = core.div_ceil(g.align) * g.align;
+            if core2 != core {
+                eprintln!(
+                    "--tile {core} rounded up to {core2}, a multiple of {}",
+                    g.align
+                );
             }
-            (Some(g), None) => {
-                nst::tools::memory::plan_optimization((h, w), &choice, g, passes, budget)?
-            }
-            (None, _) => {
-                let bytes =
-                    nst::tools::memory::optimization_bytes(h, w, choice.state_vectors(), passes);
-                let what = format!("optimising a {w}×{h} picture");
-                let advice = "use a smaller --size";
-                match self.max_memory {
-                    Some(b) if bytes > b => nst::bail!(
-                        "{what} needs about {:.1} GB of memory and --max-memory allows {:.1} GB: {advice}",
-                        gb(bytes),
-                        gb(b)
-                    ),
-                    Some(_) => {}
-                    None => crate::common::ensure_fits(bytes, &what, advice)?,
-                }
-                Plan {
-                    tile: None,
-                    choice: choice.clone(),
-                    bytes,
-                }
-            }
-        };
+        }
+        let plan = self.decide(&choice, (h, w), grid, passes)?;
         {
             let history = |c: &OptimizerChoice| match c {
                 OptimizerChoice::Lbfgs { history, .. } => Some(*history),
@@ -255,6 +211,71 @@ impl MemoryArgs {
         Ok(plan)
     }
 
+    /// The budget: `--max-memory`, else what the machine has free (unbounded where that
+    /// is unknown).
+    fn budget(&self) -> u64 {
+        self.max_memory
+            .or(nst::tools::memory::machine_memory().map(|m| m.available))
+            .unwrap_or(u64::MAX)
+    }
+
+    /// [`MemoryArgs::plan`]'s decision, silent: `choice` (its history already capped
+    /// by the iterations) as it fits the budget, whole or tile by tile.
+    fn decide(
+        &self,
+        choice: &OptimizerChoice,
+        (h, w): (usize, usize),
+        grid: Option<&TileGrid>,
+        passes: Passes,
+    ) -> nst::Result<Plan> {
+        let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
+        Ok(match (grid, self.tile) {
+            (Some(g), Some(core)) => {
+                let grid = TileGrid {
+                    core: core.div_ceil(g.align) * g.align,
+                    ..*g
+                };
+                let bytes = nst::tools::memory::tiled_optimization_bytes(
+                    h,
+                    w,
+                    choice.state_vectors(),
+                    grid.largest_crop((h, w)),
+                    passes,
+                ) + nst::tools::memory::twin_bytes(g.wrap);
+                Plan {
+                    tile: Some(grid.core),
+                    choice: choice.clone(),
+                    bytes,
+                    work: grid.work((h, w)),
+                }
+            }
+            (Some(g), None) => {
+                nst::tools::memory::plan_optimization((h, w), choice, g, passes, self.budget())?
+            }
+            (None, _) => {
+                let bytes =
+                    nst::tools::memory::optimization_bytes(h, w, choice.state_vectors(), passes);
+                let what = format!("optimising a {w}×{h} picture");
+                let advice = "use a smaller --size";
+                match self.max_memory {
+                    Some(b) if bytes > b => nst::bail!(
+                        "{what} needs about {:.1} GB of memory and --max-memory allows {:.1} GB: {advice}",
+                        gb(bytes),
+                        gb(b)
+                    ),
+                    Some(_) => {}
+                    None => crate::common::ensure_fits(bytes, &what, advice)?,
+                }
+                Plan {
+                    tile: None,
+                    choice: choice.clone(),
+                    bytes,
+                    work: 1.0,
+                }
+            }
+        })
+    }
+
     /// The objective under the memory plan for the optimiser `choice` over `iterations`:
     /// whole, or tile by tile ([`Objective::new_tiled`]); and the plan (its optimiser
     /// settings and estimate).
@@ -270,19 +291,7 @@ impl MemoryArgs {
         tileable: bool,
         iterations: usize,
     ) -> nst::Result<(Objective<'a>, Plan)> {
-        let names: Vec<&String> = spec
-            .content_layers
-            .iter()
-            .chain(&spec.style_layers)
-            .map(|(n, _)| n)
-            .collect();
-        let taps = vgg.layer_indices(&names)?;
-        // A tileable texture is optimised through the circularly padded twin of `vgg`
-        // (`Objective::set_network`): its tiles wrap around the picture.
-        let grid = TileGrid::for_layers(vgg, &taps, 16).ok().map(|g| TileGrid {
-            wrap: tileable,
-            ..g
-        });
+        let grid = grid_of(vgg, &spec, tileable)?;
         let passes = Passes::of(content.is_some());
         let plan = self.plan(choice, hw, grid.as_ref(), passes, iterations)?;
         let obj = match plan.tile {
@@ -291,6 +300,34 @@ impl MemoryArgs {
         };
         Ok((obj, plan))
     }
+}
+
+/// `asked` with L-BFGS's history no longer than `iterations`: one curvature pair is kept
+/// per iteration, so a longer history is never filled.
+fn capped(asked: &OptimizerChoice, iterations: usize) -> OptimizerChoice {
+    match asked {
+        OptimizerChoice::Lbfgs { history, .. } => {
+            asked.with_history((*history).min(iterations.max(1)))
+        }
+        _ => asked.clone(),
+    }
+}
+
+/// The tile grid of `spec`'s layers in `vgg` (`None` when they cannot be tiled). A
+/// tileable texture is optimised through the circularly padded twin of `vgg`
+/// (`Objective::set_network`): its tiles wrap around the picture.
+fn grid_of(vgg: &Vgg<f32>, spec: &LossSpec, tileable: bool) -> nst::Result<Option<TileGrid>> {
+    let names: Vec<&String> = spec
+        .content_layers
+        .iter()
+        .chain(&spec.style_layers)
+        .map(|(n, _)| n)
+        .collect();
+    let taps = vgg.layer_indices(&names)?;
+    Ok(TileGrid::for_layers(vgg, &taps, 16).ok().map(|g| TileGrid {
+        wrap: tileable,
+        ..g
+    }))
 }
 
 /// `--max-memory`'s value: `6G`, `512M`, … ([`nst::tools::memory::parse_size`]).
@@ -351,6 +388,28 @@ impl OptimArgs {
         let choice = self.choice(spec.norm);
         self.memory
             .objective(choice, vgg, spec, content, styles, hw, tileable, iterations)
+    }
+
+    /// What one evaluation of a stage of `(h, w)` pixels over `iterations` will cost, in
+    /// evaluations of the whole picture, as its memory plan will have it ([`Plan::work`]:
+    /// 1 whole, more tile by tile): what the ETA of a `--scales` run weighs a later
+    /// stage's pixels by. A stage that fits no plan counts as 1 (it will say so when it
+    /// starts). The budget is read now, as the stage will read it then.
+    pub fn work_ahead<'v>(
+        &'v self,
+        vgg: &Vgg<f32>,
+        spec: &LossSpec,
+        has_content: bool,
+        tileable: bool,
+    ) -> nst::Result<impl Fn((usize, usize), usize) -> f64 + 'v> {
+        let grid = grid_of(vgg, spec, tileable)?;
+        let choice = self.choice(spec.norm);
+        let passes = Passes::of(has_content);
+        Ok(move |hw: (usize, usize), iterations: usize| {
+            self.memory
+                .decide(&capped(&choice, iterations), hw, grid.as_ref(), passes)
+                .map_or(1.0, |plan| plan.work)
+        })
     }
 
     /// Check, before any work, that the picture (and the loss log, if one is asked

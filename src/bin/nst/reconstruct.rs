@@ -139,5 +139,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         &conv,
         build,
         first,
+        args.run
+            .work_ahead(&vgg, &spec, args.mode == Mode::Content, false)?,
     )
 }

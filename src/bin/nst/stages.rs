@@ -31,7 +31,9 @@ pub struct Stage<'a, D> {
 
 /// Run `stages` (`(longest side, iterations)`, from [`OptimArgs::stages`]) coarse to
 /// fine. `build` makes a stage's objective for a side and its iterations; `first` makes
-/// the picture the first stage starts from. One stage is a plain run of
+/// the picture the first stage starts from; `work` tells what an evaluation of a later
+/// stage of `(h, w)` over its iterations will cost, in whole-picture evaluations
+/// ([`OptimArgs::work_ahead`]), for the ETA. One stage is a plain run of
 /// [`OptimArgs::drive`] labelled `name`, saved to `output`.
 #[allow(clippy::too_many_arguments)]
 pub fn run<'a, D>(
@@ -42,17 +44,25 @@ pub fn run<'a, D>(
     conv: &Convention,
     mut build: impl FnMut(usize, usize) -> nst::Result<Stage<'a, D>>,
     first: impl FnOnce(&Stage<'a, D>) -> nst::Result<Tensor4<f32>>,
+    work: impl Fn((usize, usize), usize) -> f64,
 ) -> nst::Result<()> {
     let many = stages.len() > 1;
     let started = Instant::now();
     let mut first = Some(first);
-    // The previous stage's result (RGB) and its speed: seconds per iteration per pixel.
+    // The previous stage's result (RGB) and its speed: seconds per iteration per pixel
+    // of a whole-picture evaluation (a tiled stage's time divided by its plan's work).
     let mut previous: Option<(ndarray::Array3<f32>, f64)> = None;
     // The previous stage's L-BFGS curvature scale and pixel count.
     let mut curvature: Option<(f64, usize)> = None;
     // The largest of the stages' peaks, in MB.
     let mut peak = 0f64;
     for (k, &(side, iterations)) in stages.iter().enumerate() {
+        if k > 0 {
+            // The last stage's freed memory goes back to the kernel, and the process's
+            // peak starts afresh: what this stage reports is its own.
+            crate::malloc::release_free_memory();
+            reset_peak_memory();
+        }
         let stage = build(side, iterations)?;
         let (h, w) = stage.obj.shape();
         let x0 = match (&previous, first.take()) {
@@ -77,12 +87,19 @@ pub fn run<'a, D>(
             stage_path(output, side)
         };
         let label = if many {
+            // This stage's work is its plan's; a later one's, what its plan will be.
             let eta = previous.as_ref().map(|&(_, per)| {
                 stages[k..]
                     .iter()
-                    .map(|&(s, n)| {
+                    .enumerate()
+                    .map(|(j, &(s, n))| {
                         let (sh, sw) = nst::formats::image_io::longest_side_dims(h, w, s);
-                        per * (sh * sw) as f64 * n as f64
+                        let cost = if j == 0 {
+                            stage.plan.work
+                        } else {
+                            work((sh, sw), n)
+                        };
+                        per * (sh * sw) as f64 * n as f64 * cost
                     })
                     .sum::<f64>()
             });
@@ -92,7 +109,7 @@ pub fn run<'a, D>(
                 stages.len(),
                 fmt_duration(started.elapsed().as_secs_f64()),
                 eta.map_or(String::new(), |e| format!(
-                    ", about {} to go (the last stage's speed per pixel)",
+                    ", about {} to go (at the last stage's speed per pixel, tiled stages weighed by their work)",
                     fmt_duration(e)
                 ))
             );
@@ -133,14 +150,9 @@ pub fn run<'a, D>(
                 );
                 peak = peak.max(mb);
             }
-            // Not after the last stage: the process's own peak (what `/usr/bin/time`
-            // reports at exit) is then the last stage's, where it would otherwise be
-            // whatever the process held when it ended.
-            if !last {
-                reset_peak_memory();
-            }
         }
-        let per = t.elapsed().as_secs_f64() / (iterations.max(1) * h * w) as f64;
+        let per =
+            t.elapsed().as_secs_f64() / ((iterations.max(1) * h * w) as f64 * stage.plan.work);
         previous = Some((conv.deprocess(x.view()), per));
         curvature = scale.map(|s| (s, h * w));
     }

@@ -147,5 +147,6 @@ pub fn run(args: Args) -> nst::Result<()> {
         &conv,
         build,
         first,
+        args.run.work_ahead(&vgg, &spec, true, false)?,
     )
 }

@@ -154,5 +154,6 @@ pub fn run(args: Args) -> nst::Result<()> {
         &conv,
         build,
         first,
+        args.run.work_ahead(&vgg, &spec, false, args.tileable)?,
     )
 }
