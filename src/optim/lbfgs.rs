@@ -173,9 +173,6 @@ pub struct Lbfgs<T> {
     /// The settings (may be changed between calls).
     pub options: LbfgsOptions,
     history: VecDeque<Pair<T>>,
-    /// Pairs not in the history, for it to take: all of them, allocated before the
-    /// first evaluation ([`Lbfgs::reserve`]).
-    spare: Vec<Pair<T>>,
     h_diag: f64,
     /// Whether `h_diag` was measured (a pair was accepted), not assumed.
     measured: bool,
@@ -194,7 +191,6 @@ impl<T: Real> Lbfgs<T> {
         Lbfgs {
             options,
             history: VecDeque::new(),
-            spare: Vec::new(),
             h_diag: 1.0,
             measured: false,
             d: Vec::new(),
@@ -237,9 +233,6 @@ impl<T: Real> Lbfgs<T> {
         F: FnMut(&[T]) -> (f64, Vec<T>),
     {
         let opts = self.options;
-        if self.n_iter == 0 {
-            self.reserve(x.len());
-        }
         let (loss, g, start_reused) = match self.cached.take() {
             Some(c) if c.x == x => (c.loss, c.grad, true),
             _ => {
@@ -356,38 +349,19 @@ impl<T: Real> Lbfgs<T> {
         last
     }
 
-    /// Allocate the history's vectors and the direction's for `n` parameters, once, before
-    /// anything else is: the history then grows into memory set aside for it, where
-    /// pairs allocated one per iteration would land among the blocks an evaluation
-    /// frees and split them (on a poster, each vector is 100 MB and the evaluation's
-    /// tensors up to 430 MB). Only the allocation: its pages are touched as the pairs
-    /// fill. Where the allocator refuses (a history far longer than memory allows), the
-    /// rest are allocated as they are needed, as before.
-    fn reserve(&mut self, n: usize) {
-        let held = self.history.len() + self.spare.len();
-        for _ in held..self.options.history_size {
-            let (mut s, mut y) = (Vec::new(), Vec::new());
-            if s.try_reserve_exact(n).is_err() || y.try_reserve_exact(n).is_err() {
-                break;
-            }
-            self.spare.push(Pair { s, y, rho: 0.0 });
-        }
-        let _ = self.d.try_reserve_exact(n);
-    }
-
     // ANCHOR: lbfgs_direction
     /// The search direction at gradient `g`, written into `self.d`: `−g` at the first
     /// iteration, otherwise the history is updated with the last step and `−H⁻¹g`.
     ///
-    /// Nothing picture-sized is allocated here: `yᵀs` and `yᵀy` are summed without
-    /// storing `y` or `s`, an accepted pair takes a spare pair's vectors
-    /// ([`Lbfgs::reserve`]) or, once the history is full, the oldest pair's, and the
-    /// two-loop recursion runs in `self.d`'s. On a poster, where each vector is 100 MB,
-    /// vectors allocated afresh between evaluations land among the freed activations
-    /// and split them, and the next evaluation's activations no longer fit in the gaps.
+    /// Nothing picture-sized is allocated once the history is full: `yᵀs` and `yᵀy` are
+    /// summed without storing `y` or `s`, an accepted pair reuses the oldest pair's
+    /// vectors, and the two-loop recursion runs in `self.d`'s. On a poster, where each
+    /// vector is 100 MB, vectors allocated afresh between evaluations land among the
+    /// freed activations and split them, and the next evaluation's activations no
+    /// longer fit in the gaps.
     fn direction(&mut self, g: &[T]) {
         if self.n_iter == 1 {
-            self.spare.extend(self.history.drain(..));
+            self.history.clear();
             self.h_diag = self.options.initial_scale.unwrap_or(1.0);
             self.d.clear();
             self.d.extend(g.iter().map(|&gi| -gi));
@@ -415,7 +389,7 @@ impl<T: Real> Lbfgs<T> {
             let mut pair = if self.history.len() >= self.options.history_size {
                 self.history.pop_front()
             } else {
-                self.spare.pop()
+                None
             }
             .unwrap_or_else(|| Pair {
                 s: Vec::with_capacity(n),

@@ -216,6 +216,16 @@ pub const MIN_TILE: usize = 64;
 /// [`plan_optimization`]).
 pub const HISTORY_WORTH: f64 = 0.1;
 
+/// The share of the budget a tiled plan leaves free for the allocator. A tiled run's
+/// tensors change size from tile to tile, and L-BFGS's curvature pairs arrive one per
+/// iteration among the blocks the evaluations free, so the heap holds more than is live
+/// at any moment. The poster's top stage (3840×2160, cores of 1088, history 10, 20
+/// iterations) peaked at 6447 and 6471 MiB in two runs against an estimate of 6067 MiB:
+/// 6.3–6.7 % over, where single-stage tiled runs measure up to 5.7 % under
+/// (`docs/performance.md`). The estimate stays what the run needs; the plan fits it
+/// into the budget less this share.
+pub const TILED_HEADROOM: f64 = 0.08;
+
 /// Choose how to optimise an `h`×`w` picture within `budget` bytes: the whole picture
 /// when it fits; else tiles of `grid` (its cores changed), whose crops are a core plus
 /// the gradient pass's margin each side, with cores a multiple of its alignment and as
@@ -227,8 +237,9 @@ pub const HISTORY_WORTH: f64 = 0.1;
 /// pass). The longest history whose evaluations cost at most [`HISTORY_WORTH`] more than
 /// the cheapest plan's wins: a short history costs a few steps, small tiles cost on
 /// every step. Fails, naming the smallest budget that would work, when not even
-/// [`MIN_TILE`] cores with a history of 5 fit. A wrapping grid (a tileable texture) also
-/// counts the circular twin's weights ([`TWIN_BYTES`]).
+/// [`MIN_TILE`] cores with a history of 5 fit. A tiled plan fits its estimate into the
+/// budget less [`TILED_HEADROOM`]. A wrapping grid (a tileable texture) also counts the
+/// circular twin's weights ([`TWIN_BYTES`]).
 pub fn plan_optimization(
     (h, w): (usize, usize),
     choice: &crate::optim::OptimizerChoice,
@@ -266,12 +277,13 @@ pub fn plan_optimization(
     let crop = |core: usize| grid_of(core).largest_crop((h, w));
     let balanced = |core: usize| balanced_core((h, w), core, align);
     // The largest core that fits with `c`, if any of at least `min` (balanced).
+    let tiled_budget = (budget as f64 * (1.0 - TILED_HEADROOM)) as u64;
     let fit = |c: &OptimizerChoice, min: usize| {
         (min..=largest).rev().step_by(align).find_map(|core| {
             let core = balanced(core);
             let bytes =
                 tiled_optimization_bytes(h, w, c.state_vectors(), crop(core), passes) + twin;
-            (bytes <= budget).then_some((core, bytes))
+            (bytes <= tiled_budget).then_some((core, bytes))
         })
     };
     let min = MIN_TILE.div_ceil(align) * align;
@@ -314,8 +326,8 @@ pub fn plan_optimization(
     let need = tiled_optimization_bytes(h, w, smallest.state_vectors(), crop(min), passes) + twin;
     let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
     bail!(
-        "a {w}×{h} picture does not fit in {:.2} GB: even tiles of {min} pixels{} need {:.2} GB \
-         (give at least --max-memory {:.2}G, or use a smaller --size)",
+        "a {w}×{h} picture does not fit in {:.2} GB: even tiles of {min} pixels{} need {:.2} GB, \
+         and {:.0} % more for the allocator (give at least --max-memory {:.2}G, or use a smaller --size)",
         gb(budget),
         if matches!(choice, OptimizerChoice::Lbfgs { .. }) {
             " and an L-BFGS history of 5"
@@ -323,7 +335,8 @@ pub fn plan_optimization(
             ""
         },
         gb(need),
-        (gb(need) * 100.0).ceil() / 100.0
+        100.0 * TILED_HEADROOM / (1.0 - TILED_HEADROOM),
+        (gb(need) / (1.0 - TILED_HEADROOM) * 100.0).ceil() / 100.0
     )
 }
 // ANCHOR_END: plan
@@ -599,8 +612,9 @@ mod tests {
         assert_eq!((q.tile, q.bytes), (None, p.bytes + TWIN_BYTES));
         // 3840×2160 in 6 GB: history 100 alone would need 20 GB, so it is shortened. The
         // plan is the longest history whose evaluations cost at most 10 % more than the
-        // cheapest plan's: 10, with 4 × 2 tiles of 1088 (20 pairs leave room for 8 × 5
-        // tiles of 480 only, a third more work per evaluation).
+        // cheapest plan's, in the budget less the allocator's headroom: 5, with 4 × 2 tiles
+        // of 1088 (10 pairs leave room for three rows of tiles only, more than 10 % more
+        // work per evaluation; 20 pairs for smaller tiles still).
         let p = plan_optimization(
             (2160, 3840),
             &lbfgs(100),
@@ -611,8 +625,9 @@ mod tests {
         .unwrap();
         let core = p.tile.expect("tiled");
         assert!(core % 16 == 0, "{p:?}");
-        assert!(p.bytes <= 6 * gib, "{p:?}");
-        assert_eq!((core, &p.choice), (1088, &lbfgs(10)), "{p:?}");
+        let room = (6.0 * gib as f64 * (1.0 - TILED_HEADROOM)) as u64;
+        assert!(p.bytes <= room, "{p:?}");
+        assert_eq!((core, &p.choice), (1088, &lbfgs(5)), "{p:?}");
         let work =
             |core: usize| crate::loss::objective::TileGrid { core, ..*grid }.work((2160, 3840));
         // The plan carries its work per evaluation (the ETA of a --scales run weighs a
@@ -631,21 +646,29 @@ mod tests {
                         lbfgs(history).state_vectors(),
                         crop_of(c),
                         Passes::WithContent,
-                    ) <= 6 * gib
+                    ) <= room
                 })
                 .expect("some core fits")
         };
-        assert_eq!(largest_fit(10), core);
-        let (longer, shorter) = (work(largest_fit(20)), work(largest_fit(5)));
+        assert_eq!(largest_fit(5), core);
+        for history in [10, 20] {
+            let longer = work(largest_fit(history));
+            assert!(
+                longer > 1.1 * work(core),
+                "{history} pairs: {longer} against {}",
+                work(core)
+            );
+        }
+        // Without the headroom, 10 pairs would fit with the same tiles: the plan the
+        // poster's top stage ran with when it peaked 5 % over its budget.
         assert!(
-            longer > 1.1 * work(core),
-            "20 pairs: {longer} against {}",
-            work(core)
-        );
-        assert!(
-            work(core) <= 1.1 * shorter,
-            "5 pairs: {shorter} against {}",
-            work(core)
+            tiled_optimization_bytes(
+                2160,
+                3840,
+                lbfgs(10).state_vectors(),
+                crop_of(1088),
+                Passes::WithContent
+            ) <= 6 * gib
         );
         // The work of a tiled evaluation: the Gram pass's forward over its crops and the
         // gradient pass's forward and backward over theirs, against the whole picture's
@@ -674,7 +697,7 @@ mod tests {
                 crop_of(bigger),
                 Passes::WithContent,
             );
-            assert!(bytes > 6 * gib, "cores of {bigger} would fit");
+            assert!(bytes > room, "cores of {bigger} would fit");
         }
         // Balancing: the 3840 px side in cores of 528 is 7 × 528 + 144; balanced, 8 × 480.
         assert_eq!(balanced_core((2160, 3840), 528, 16), 480);
@@ -688,10 +711,14 @@ mod tests {
         };
         // A texture's passes keep less per pixel: the same plan is estimated smaller, and
         // in a smaller budget its cores are larger.
-        let texture =
-            plan_optimization((2160, 3840), &lbfgs(100), grid, Passes::StyleOnly, 6 * gib).unwrap();
-        assert_eq!((texture.tile, &texture.choice), (p.tile, &p.choice));
-        assert!(texture.bytes < p.bytes, "{texture:?} against {p:?}");
+        let texture = tiled_optimization_bytes(
+            2160,
+            3840,
+            p.choice.state_vectors(),
+            crop_of(core),
+            Passes::StyleOnly,
+        );
+        assert!(texture < p.bytes, "{texture} against {p:?}");
         let cores = |passes: Passes| {
             (12..=20)
                 .map(|quarters| {
