@@ -8,7 +8,7 @@
 #   bash scripts/figures/poster.sh [RUNS=out/poster] [OUT=docs/images/poster]
 #
 # The pictures need Python with Pillow (bash scripts/reference/setup_venv.sh makes one);
-# the render needs only nst. About 41 minutes on two cores (docs/performance.md).
+# the render needs only nst. About 38 minutes on two cores (docs/performance.md).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 RUNS=${1:-out/poster}

@@ -32,10 +32,8 @@
 //! its tensors' sizes and split by what outlives it, and the next stage's larger tensors
 //! fit in few of them. [`release_free_memory`] hands the free blocks' pages back to the
 //! kernel between stages (`malloc_trim`), so a stage's peak memory is what it touches
-//! itself. Measured on the README's poster: the top stage started with the 2048 px
-//! stage's 5.2 GB resident (its estimate, 5.9 GB, counts 4.1 GB besides L-BFGS's
-//! curvature pairs), and each of its ten 200 MB pairs grew the process instead of
-//! landing in the freed blocks: 6.4 GB at the end (docs/performance.md, "Posters").
+//! itself. Measured on the README's poster: without it, the top stage started with the
+//! 2048 px stage's 5.2 GB resident; with it, 1.5 GB (docs/performance.md, "Posters").
 //!
 //! It is the binary's, not the library's: how the process's allocator behaves is the
 //! program's choice, and a program that links `nst` as a library keeps its own. The
