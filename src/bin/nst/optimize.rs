@@ -219,8 +219,10 @@ impl MemoryArgs {
             .unwrap_or(u64::MAX)
     }
 
-    /// [`MemoryArgs::plan`]'s decision, silent: `choice` (its history already capped
-    /// by the iterations) as it fits the budget, whole or tile by tile.
+    /// [`MemoryArgs::plan`]'s decision without its report: `choice` (its history already
+    /// capped by the iterations) as it fits the budget, whole or tile by tile. Silent
+    /// with a grid; without one, the whole picture's check against the machine's memory
+    /// may print a note (`common::ensure_fits`).
     fn decide(
         &self,
         choice: &OptimizerChoice,
@@ -405,10 +407,13 @@ impl OptimArgs {
         let grid = grid_of(vgg, spec, tileable)?;
         let choice = self.choice(spec.norm);
         let passes = Passes::of(has_content);
-        Ok(move |hw: (usize, usize), iterations: usize| {
-            self.memory
-                .decide(&capped(&choice, iterations), hw, grid.as_ref(), passes)
-                .map_or(1.0, |plan| plan.work)
+        // Without a grid, every plan is the whole picture.
+        Ok(move |hw: (usize, usize), iterations: usize| match &grid {
+            None => 1.0,
+            Some(g) => self
+                .memory
+                .decide(&capped(&choice, iterations), hw, Some(g), passes)
+                .map_or(1.0, |plan| plan.work),
         })
     }
 
