@@ -593,6 +593,10 @@ mod tests {
         let crop_of = |core: usize| {
             crate::loss::objective::TileGrid { core, ..*grid }.largest_crop((2160, 3840))
         };
+        // The estimate of the poster with `c`'s vectors, cores of `core` and `passes`.
+        let poster = |c: &OptimizerChoice, core: usize, passes: Passes| {
+            tiled_optimization_bytes(2160, 3840, c.state_vectors(), crop_of(core), passes)
+        };
         // 512² with history 100: about 1.2 GB, whole.
         let p =
             plan_optimization((512, 512), &lbfgs(100), grid, Passes::WithContent, 4 * gib).unwrap();
@@ -640,15 +644,7 @@ mod tests {
                 .rev()
                 .step_by(16)
                 .map(|c| balanced_core((2160, 3840), c, 16))
-                .find(|&c| {
-                    tiled_optimization_bytes(
-                        2160,
-                        3840,
-                        lbfgs(history).state_vectors(),
-                        crop_of(c),
-                        Passes::WithContent,
-                    ) <= room
-                })
+                .find(|&c| poster(&lbfgs(history), c, Passes::WithContent) <= room)
                 .expect("some core fits")
         };
         assert_eq!(largest_fit(5), core);
@@ -662,15 +658,7 @@ mod tests {
         }
         // Without the headroom, 10 pairs would fit with the same tiles: the plan the
         // poster's top stage ran with when it peaked 5 % over its budget.
-        assert!(
-            tiled_optimization_bytes(
-                2160,
-                3840,
-                lbfgs(10).state_vectors(),
-                crop_of(1088),
-                Passes::WithContent
-            ) <= 6 * gib
-        );
+        assert!(poster(&lbfgs(10), 1088, Passes::WithContent) <= 6 * gib);
         // The work of a tiled evaluation: the Gram pass's forward over its crops and the
         // gradient pass's forward and backward over theirs, against the whole picture's
         // forward and backward. One tile is the whole picture in both passes: 1.5.
@@ -691,13 +679,7 @@ mod tests {
             if tiles(bigger) == tiles(core) {
                 continue;
             }
-            let bytes = tiled_optimization_bytes(
-                2160,
-                3840,
-                p.choice.state_vectors(),
-                crop_of(bigger),
-                Passes::WithContent,
-            );
+            let bytes = poster(&p.choice, bigger, Passes::WithContent);
             assert!(bytes > room, "cores of {bigger} would fit");
         }
         // Balancing: the 3840 px side in cores of 528 is 7 × 528 + 144; balanced, 8 × 480.
@@ -712,13 +694,7 @@ mod tests {
         };
         // A texture's passes keep less per pixel: the same plan is estimated smaller, and
         // in a smaller budget its cores are larger.
-        let texture = tiled_optimization_bytes(
-            2160,
-            3840,
-            p.choice.state_vectors(),
-            crop_of(core),
-            Passes::StyleOnly,
-        );
+        let texture = poster(&p.choice, core, Passes::StyleOnly);
         assert!(texture < p.bytes, "{texture} against {p:?}");
         let cores = |passes: Passes| {
             (12..=20)
