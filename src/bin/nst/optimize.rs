@@ -168,16 +168,15 @@ impl MemoryArgs {
                 );
             }
         }
-        if let (Some(g), Some(core)) = (grid, self.tile) {
-            let core2 = core.div_ceil(g.align) * g.align;
-            if core2 != core {
+        let plan = self.decide(&choice, (h, w), grid, passes, budget)?;
+        if let (Some(g), Some(asked), Some(core)) = (grid, self.tile, plan.tile) {
+            if core != asked {
                 eprintln!(
-                    "--tile {core} rounded up to {core2}, a multiple of {}",
+                    "--tile {asked} rounded up to {core}, a multiple of {}",
                     g.align
                 );
             }
         }
-        let plan = self.decide(&choice, (h, w), grid, passes)?;
         {
             let history = |c: &OptimizerChoice| match c {
                 OptimizerChoice::Lbfgs { history, .. } => Some(*history),
@@ -220,15 +219,16 @@ impl MemoryArgs {
     }
 
     /// [`MemoryArgs::plan`]'s decision without its report: `choice` (its history already
-    /// capped by the iterations) as it fits the budget, whole or tile by tile. Silent
-    /// with a grid; without one, the whole picture's check against the machine's memory
-    /// may print a note (`common::ensure_fits`).
+    /// capped by the iterations) as it fits `budget` ([`MemoryArgs::budget`]), whole or
+    /// tile by tile. Silent with a grid; without one, the whole picture's check against
+    /// the machine's memory may print a note (`common::ensure_fits`).
     fn decide(
         &self,
         choice: &OptimizerChoice,
         (h, w): (usize, usize),
         grid: Option<&TileGrid>,
         passes: Passes,
+        budget: u64,
     ) -> nst::Result<Plan> {
         let gb = |b: u64| b as f64 / (1u64 << 30) as f64;
         Ok(match (grid, self.tile) {
@@ -252,7 +252,7 @@ impl MemoryArgs {
                 }
             }
             (Some(g), None) => {
-                nst::tools::memory::plan_optimization((h, w), choice, g, passes, self.budget())?
+                nst::tools::memory::plan_optimization((h, w), choice, g, passes, budget)?
             }
             (None, _) => {
                 let bytes =
@@ -412,7 +412,13 @@ impl OptimArgs {
             None => 1.0,
             Some(g) => self
                 .memory
-                .decide(&capped(&choice, iterations), hw, Some(g), passes)
+                .decide(
+                    &capped(&choice, iterations),
+                    hw,
+                    Some(g),
+                    passes,
+                    self.memory.budget(),
+                )
                 .map_or(1.0, |plan| plan.work),
         })
     }
