@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # How far the final loss of a 300-iteration `nst stylize` at 256 px moves with the
 # convolution algorithm, against how far it moves when only im2col's summation order
-# changes (2 threads → 1). Each content/style pair is run three times: im2col on two
-# threads (the reference), im2col on one thread, and `--conv auto` (Winograd F(4,3) where
-# it is faster) on two. The losses are deterministic for a given binary and thread count,
-# so the machine may be busy. Prints one table row per pair, in percent from the
-# reference (docs/performance.md, "A 300-iteration stylize at 256 px").
+# changes (2 threads → 1). Each content/style pair is run four times: im2col on two
+# threads (the reference), im2col on one thread, `--conv winograd2` (F(2,3), about as
+# accurate as im2col) and `--conv auto` (F(4,3) where it is faster) on two. The losses
+# are deterministic for a given binary and thread count, so the machine may be busy.
+# Prints one table row per pair, in percent from the reference (docs/performance.md,
+# "A 300-iteration stylize at 256 px").
 #
 #   bash scripts/winograd_loss_spread.sh [OUT=out/loss_spread] [ITERATIONS=300]
 #
@@ -30,8 +31,8 @@ fi
 final_loss() {
     grep -o 'loss [0-9][0-9.e+-]*' "$1" | tail -1 | cut -d' ' -f2
 }
-printf '| content, style | im2col, 2 threads | im2col, 1 thread | auto, 2 threads |\n'
-printf '|---|---|---|---|\n'
+printf '| content, style | im2col, 2 threads | im2col, 1 thread | winograd2 | auto |\n'
+printf '|---|---|---|---|---|\n'
 for pair in "${pairs[@]}"; do
     read -r content style <<<"$pair"
     name="$(basename "${content%.*}")_$(basename "${style%.*}")"
@@ -43,7 +44,8 @@ for pair in "${pairs[@]}"; do
     }
     ref=$(run im2col 2 im2col2)
     one=$(run im2col 1 im2col1)
+    two=$(run winograd2 2 winograd2)
     auto=$(run auto 2 auto2)
     pct() { python3 -c "print(f'{100 * ($1 - $ref) / $ref:+.2f} %')"; }
-    printf '| %s | %s | %s | %s |\n' "$name" "$ref" "$(pct "$one")" "$(pct "$auto")"
+    printf '| %s | %s | %s | %s | %s |\n' "$name" "$ref" "$(pct "$one")" "$(pct "$two")" "$(pct "$auto")"
 done

@@ -189,6 +189,10 @@ impl<T: Real> WinogradKernel<T> {
     /// `U = G g Gᵀ` for every filter slice `g = W[o, c]` (3×3), in f64, rounded once.
     ///
     /// * `w`: (O, C, 3, 3)
+    ///
+    /// The α² planes `U_ξ` (O × C each) are filled in parallel, α at a time: for ξ = (r, q),
+    /// `U_ξ[o, c] = Σ_k (G g)[r, k]·G[q, k]`, with row r of `G g` computed once for its α
+    /// planes.
     pub fn new(w: ArrayView4<T>, tile: WinogradTile) -> Self {
         let (o, c, kh, kw) = w.dim();
         assert_eq!(
@@ -198,25 +202,27 @@ impl<T: Real> WinogradKernel<T> {
         );
         let a = tile.alpha();
         let (_, g, _) = tile.matrices();
+        let w = w.as_standard_layout();
+        let w = w.as_slice().expect("standard layout");
         let mut u = Array3::<T>::zeros((a * a, o, c));
-        for oi in 0..o {
-            for ci in 0..c {
-                // G·g: α×3
-                let mut gg = [[0.0f64; 3]; 6];
-                for (r, grow) in g.iter().enumerate() {
-                    for j in 0..3 {
-                        gg[r][j] = (0..3).map(|k| grow[k] * w[[oi, ci, k, j]].f64()).sum();
+        u.axis_chunks_iter_mut(Axis(0), a)
+            .into_par_iter()
+            .zip(g.par_iter())
+            .for_each(|(mut planes, grow)| {
+                let mut planes: Vec<&mut [T]> = planes
+                    .outer_iter_mut()
+                    .map(|p| p.into_slice().expect("fresh array"))
+                    .collect();
+                for (at, slice) in w.chunks_exact(9).enumerate() {
+                    // row r of G·g (3 values), then its product with each row q of G
+                    let gg: [f64; 3] = std::array::from_fn(|j| {
+                        (0..3).map(|k| grow[k] * slice[3 * k + j].f64()).sum()
+                    });
+                    for (plane, gq) in planes.iter_mut().zip(&g) {
+                        plane[at] = T::of((0..3).map(|k| gg[k] * gq[k]).sum());
                     }
                 }
-                // (G·g)·Gᵀ: α×α
-                for r in 0..a {
-                    for q in 0..a {
-                        let v: f64 = (0..3).map(|k| gg[r][k] * g[q][k]).sum();
-                        u[[r * a + q, oi, ci]] = T::of(v);
-                    }
-                }
-            }
-        }
+            });
         WinogradKernel { tile, u }
     }
     // ANCHOR_END: kernel_transform
@@ -660,7 +666,8 @@ fn load_patches<T: Real, const M: usize, const A: usize>(
 }
 
 /// Add the α×α patches `dd` of a lane group back onto one channel plane: the transpose
-/// of [`load_patches`] (zero padding drops, circular padding wraps).
+/// of [`load_patches`] (zero padding drops, circular padding wraps). `plane` starts at
+/// picture row `r0` (0 for the whole plane) and holds every row the patches reach.
 #[inline(always)]
 fn add_patches<T: Real, const M: usize, const A: usize>(
     plane: &mut [T],
@@ -668,12 +675,13 @@ fn add_patches<T: Real, const M: usize, const A: usize>(
     padding: Padding,
     g: Group,
     dd: &[[Lanes<T>; A]; A],
+    r0: usize,
 ) {
     let (y0, x0) = (g.ty * M, g.tx * M);
     let inside = y0 >= 1 && y0 + A - 1 <= h && x0 >= 1 && x0 + (g.len - 1) * M + A - 1 <= w;
     for (i, ddi) in dd.iter().enumerate() {
         if inside {
-            let row = &mut plane[(y0 + i - 1) * w..(y0 + i) * w];
+            let row = &mut plane[(y0 + i - 1 - r0) * w..(y0 + i - r0) * w];
             for l in 0..g.len {
                 let base = x0 + l * M - 1;
                 for (j, v) in ddi.iter().enumerate() {
@@ -688,7 +696,7 @@ fn add_patches<T: Real, const M: usize, const A: usize>(
                 for (j, v) in ddi.iter().enumerate() {
                     let ix = (x0 + l * M + j) as isize - 1;
                     if let Some(ix) = source(ix, w, padding) {
-                        plane[iy * w + ix] += v[l];
+                        plane[(iy - r0) * w + ix] += v[l];
                     }
                 }
             }
@@ -789,7 +797,7 @@ fn output_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
 }
 
 /// Transpose of [`input_transform`]: `dX_patch += B dV_tile Bᵀ` onto the overlapping
-/// patches of one channel plane.
+/// patches of one channel plane (which starts at picture row `r0`).
 fn input_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     dv: &[T],
     block: usize,
@@ -797,6 +805,7 @@ fn input_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     plane: &mut [T],
     hw: (usize, usize),
     padding: Padding,
+    r0: usize,
 ) {
     let zero = [T::zero(); LANES];
     for &g in gs {
@@ -808,7 +817,7 @@ fn input_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
             }
         }
         let dd = both_axes(&p, S::b);
-        add_patches::<T, M, A>(plane, hw, padding, g, &dd);
+        add_patches::<T, M, A>(plane, hw, padding, g, &dd, r0);
     }
 }
 
@@ -853,7 +862,8 @@ fn gemm_per_position<T: Real>(
 ///
 /// Tiles are processed in blocks (see [`BLOCK_VALUES`]); within a block, three phases
 /// run in parallel: the input transform over input channels, the α² GEMMs
-/// `M_ξ = U_ξ · V_ξ` over ξ, the output transform over output channels.
+/// `M_ξ = U_ξ · V_ξ` over ξ, the output transform over output channels. Narrow layers
+/// on long rows ([`by_rows`]) run the same phases one tile row per thread instead.
 pub fn winograd_forward<T: Real>(
     x: ArrayView4<T>,
     k: &WinogradKernel<T>,
@@ -862,6 +872,9 @@ pub fn winograd_forward<T: Real>(
 ) -> Tensor4<T> {
     match k.tile {
         WinogradTile::F2 => forward_impl::<T, F23, 2, 4>(x, k, b, padding, BLOCK_VALUES),
+        WinogradTile::F4 if by_rows(x.dim(), k, padding) => {
+            forward_rows::<T, F43, 4, 6>(x, k, b, padding)
+        }
         WinogradTile::F4 => forward_impl::<T, F43, 4, 6>(x, k, b, padding, BLOCK_VALUES),
     }
 }
@@ -915,9 +928,82 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     y
 }
 
+/// F(4,3) by tile rows ([`forward_rows`], [`input_grad_rows`]) rather than blocks of
+/// tiles ([`forward_impl`], [`input_grad_impl`]) for an (N, ·, H, W) tensor? Where the
+/// layer is narrow and its rows long: at most 128·128 channel pairs (`U` within 2.4 MB,
+/// cheap to read again for every row) and at least 64 tiles per row, zero padding.
+/// Measured per layer shape in docs/performance.md ("Tile rows"); F(2,3) keeps blocks.
+fn by_rows<T: Real>(
+    (_, _, h, w): (usize, usize, usize, usize),
+    k: &WinogradKernel<T>,
+    padding: Padding,
+) -> bool {
+    let (o, c) = k.channels();
+    let (_, tw) = grid(h, w, k.tile.m());
+    padding == Padding::Zero && o * c <= 128 * 128 && tw >= 64
+}
+
+/// The forward pass one tile row at a time, each row's three phases in one thread, so
+/// that its transformed tiles (C·α²·tiles + O·α²·tiles values) stay in that core's cache
+/// between the phases. For layers with few channels, where a tile row's V and M are small.
+fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
+    x: ArrayView4<T>,
+    k: &WinogradKernel<T>,
+    b: ArrayView1<T>,
+    padding: Padding,
+) -> Tensor4<T> {
+    let (n, c, h, w) = x.dim();
+    check_shapes(c, h, w, k, padding);
+    let (o, _) = k.channels();
+    assert_eq!(b.len(), o, "winograd: {o} filters but {} biases", b.len());
+    let x = x.as_standard_layout();
+    let (_, tw) = grid(h, w, M);
+    let mut y = Array4::<T>::zeros((n, o, h, w));
+    // The output groups of one tile row, as if it were the first: each row writes into
+    // its own M-row strip of the output.
+    let strip_groups = groups(0, tw, tw);
+    for (xi, mut yi) in x.outer_iter().zip(y.outer_iter_mut()) {
+        yi.axis_chunks_iter_mut(Axis(1), M)
+            .into_par_iter()
+            .enumerate()
+            .for_each_init(
+                || {
+                    (
+                        Array3::<T>::zeros((c, A * A, tw)),
+                        Array3::<T>::zeros((o, A * A, tw)),
+                    )
+                },
+                |(v, m), (ty, mut strip)| {
+                    let gs = groups(ty * tw, (ty + 1) * tw, tw);
+                    for (mut vc, xc) in v.outer_iter_mut().zip(xi.outer_iter()) {
+                        let plane = xc.to_slice().expect("standard layout");
+                        let vc = vc.as_slice_mut().expect("fresh array");
+                        input_transform::<T, S, M, A>(plane, (h, w), padding, &gs, vc, tw);
+                    }
+                    for ((ux, vx), mut mx) in
+                        k.u.outer_iter()
+                            .zip(v.axis_iter(Axis(1)))
+                            .zip(m.axis_iter_mut(Axis(1)))
+                    {
+                        gemm(T::one(), ux, vx, T::zero(), mx.view_mut());
+                    }
+                    let rows = strip.dim().1;
+                    for (oi, (mut yo, mo)) in strip.outer_iter_mut().zip(m.outer_iter()).enumerate()
+                    {
+                        let mo = mo.to_slice().expect("fresh array");
+                        let yo = yo.as_slice_mut().expect("rows of a standard-layout plane");
+                        output_transform::<T, S, M, A>(mo, tw, &strip_groups, b[oi], yo, (rows, w));
+                    }
+                },
+            );
+    }
+    y
+}
+
 // ANCHOR: winograd_input_grad
 /// ∂L/∂X of [`winograd_forward`] given `dy = ∂L/∂Y`: the transposed phases in reverse
-/// order (see the module doc), with the same transformed kernel.
+/// order (see the module doc), with the same transformed kernel, by blocks or by tile
+/// rows as the forward pass.
 ///
 /// * `dy`: (N, O, H, W)
 /// * `k`: the transformed kernel of W (O, C, 3, 3)
@@ -929,6 +1015,9 @@ pub fn winograd_input_grad<T: Real>(
 ) -> Tensor4<T> {
     match k.tile {
         WinogradTile::F2 => input_grad_impl::<T, F23, 2, 4>(dy, k, padding, BLOCK_VALUES),
+        WinogradTile::F4 if by_rows(dy.dim(), k, padding) => {
+            input_grad_rows::<T, F43, 4, 6>(dy, k, padding)
+        }
         WinogradTile::F4 => input_grad_impl::<T, F43, 4, 6>(dy, k, padding, BLOCK_VALUES),
     }
 }
@@ -976,8 +1065,83 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                 .for_each(|(mut dxc, dvc)| {
                     let dvc = dvc.to_slice().expect("fresh array");
                     let dxc = dxc.as_slice_mut().expect("fresh array");
-                    input_adjoint::<T, S, M, A>(dvc, block, &gs, dxc, (h, w), padding);
+                    input_adjoint::<T, S, M, A>(dvc, block, &gs, dxc, (h, w), padding, 0);
                 });
+        }
+    }
+    dx
+}
+
+/// The input gradient one tile row at a time, as [`forward_rows`]: each row's three
+/// phases in one thread. A tile row's patches reach one picture row above and below it,
+/// so rows of one parity run at a time (even, then odd), each adding into its own strip
+/// of dX. Zero padding only (circular padding would wrap the first row's patches onto
+/// the last row's strip).
+fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
+    dy: ArrayView4<T>,
+    k: &WinogradKernel<T>,
+    padding: Padding,
+) -> Tensor4<T> {
+    assert_eq!(
+        padding,
+        Padding::Zero,
+        "winograd: tile rows need zero padding"
+    );
+    let (n, o, h, w) = dy.dim();
+    let (ko, c) = k.channels();
+    assert_eq!(
+        o, ko,
+        "winograd: dy has {o} channels, the kernel {ko} filters"
+    );
+    check_shapes(c, h, w, k, padding);
+    let dy = dy.as_standard_layout();
+    let (th, tw) = grid(h, w, M);
+    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    for (dyi, mut dxi) in dy.outer_iter().zip(dx.outer_iter_mut()) {
+        for parity in 0..2 {
+            let rows: Vec<usize> = (parity..th).step_by(2).collect();
+            // picture rows [r0, r1) that tile row ty's patches reach
+            let reach = |ty: usize| ((ty * M).saturating_sub(1), (ty * M + A - 1).min(h));
+            let mut strips = Vec::with_capacity(rows.len());
+            let mut rest = dxi.view_mut();
+            let mut at = 0;
+            for &ty in &rows {
+                let (r0, r1) = reach(ty);
+                let (_, tail) = rest.split_at(Axis(1), r0 - at);
+                let (strip, tail) = tail.split_at(Axis(1), r1 - r0);
+                strips.push(strip);
+                rest = tail;
+                at = r1;
+            }
+            rows.into_par_iter().zip(strips).for_each_init(
+                || {
+                    (
+                        Array3::<T>::zeros((o, A * A, tw)),
+                        Array3::<T>::zeros((c, A * A, tw)),
+                    )
+                },
+                |(dm, dv), (ty, mut strip)| {
+                    let gs = groups(ty * tw, (ty + 1) * tw, tw);
+                    for (mut dmo, dyo) in dm.outer_iter_mut().zip(dyi.outer_iter()) {
+                        let plane = dyo.to_slice().expect("standard layout");
+                        let dmo = dmo.as_slice_mut().expect("fresh array");
+                        output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, tw);
+                    }
+                    for ((ux, dmx), mut dvx) in
+                        k.u.outer_iter()
+                            .zip(dm.axis_iter(Axis(1)))
+                            .zip(dv.axis_iter_mut(Axis(1)))
+                    {
+                        gemm(T::one(), ux.t(), dmx, T::zero(), dvx.view_mut());
+                    }
+                    let r0 = reach(ty).0;
+                    for (mut dxc, dvc) in strip.outer_iter_mut().zip(dv.outer_iter()) {
+                        let dvc = dvc.to_slice().expect("fresh array");
+                        let dxc = dxc.as_slice_mut().expect("rows of a standard-layout plane");
+                        input_adjoint::<T, S, M, A>(dvc, tw, &gs, dxc, (h, w), padding, r0);
+                    }
+                },
+            );
         }
     }
     dx
@@ -1049,7 +1213,7 @@ mod tests {
         for tile in [WinogradTile::F2, WinogradTile::F4] {
             for padding in [Padding::Zero, Padding::Circular] {
                 // widths straddle a lane group (8 tiles) and the tile size
-                for (h, w) in [(1, 1), (2, 3), (9, 37), (17, 16), (6, 70)] {
+                for (h, w) in [(1, 1), (2, 3), (9, 37), (17, 16), (6, 70), (21, 70)] {
                     let x: Array4<f64> = rng.uniform_array((2, 5, h, w), -1.0, 1.0);
                     let wt: Array4<f64> = rng.uniform_array((3, 5, 3, 3), -1.0, 1.0);
                     let b: ndarray::Array1<f64> = rng.uniform_array(3, -1.0, 1.0);
@@ -1059,6 +1223,68 @@ mod tests {
                     let err = crate::math::tensor::max_abs_diff(&fast.view(), &naive.view());
                     assert!(err < 1e-12, "{} {padding:?} {h}×{w}: {err}", tile.name());
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn fast_input_gradient_equals_the_direct_one() {
+        // Sides with whole lane groups away from the border (the fast paths that copy a
+        // row's run at once) and cut groups at the edges, both tiles and paddings.
+        let mut rng = Rng::new(6);
+        for tile in [WinogradTile::F2, WinogradTile::F4] {
+            for padding in [Padding::Zero, Padding::Circular] {
+                for (h, w) in [(21, 70), (9, 37), (5, 77)] {
+                    let wt: Array4<f64> = rng.uniform_array((3, 4, 3, 3), -1.0, 1.0);
+                    let dy: Array4<f64> = rng.uniform_array((2, 3, h, w), -1.0, 1.0);
+                    let k = WinogradKernel::new(wt.view(), tile);
+                    let fast = winograd_input_grad(dy.view(), &k, padding);
+                    let direct = crate::layers::conv2d_input_grad_naive(
+                        wt.view(),
+                        dy.view(),
+                        &spec(padding),
+                        (h, w),
+                    );
+                    let err = crate::math::tensor::max_abs_diff(&fast.view(), &direct.view());
+                    assert!(err < 1e-12, "{} {padding:?} {h}×{w}: {err}", tile.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tile_rows_give_the_blocks_result() {
+        // One tile row per task against the blocks of tiles: sides that are and are not
+        // multiples of the tile, fewer rows than two tiles, one row of pixels.
+        let mut rng = Rng::new(7);
+        for (h, w) in [(1, 1), (3, 70), (9, 37), (21, 70), (16, 35), (5, 8)] {
+            let (c, o) = (4, 3);
+            let x: Array4<f64> = rng.uniform_array((2, c, h, w), -1.0, 1.0);
+            let wt: Array4<f64> = rng.uniform_array((o, c, 3, 3), -1.0, 1.0);
+            let b: ndarray::Array1<f64> = rng.uniform_array(o, -1.0, 1.0);
+            let dy: Array4<f64> = rng.uniform_array((2, o, h, w), -1.0, 1.0);
+            let close = |a: &Tensor4<f64>, b: &Tensor4<f64>| {
+                crate::math::tensor::max_abs_diff(&a.view(), &b.view()) < 1e-12
+            };
+            for tile in [WinogradTile::F2, WinogradTile::F4] {
+                let k = WinogradKernel::new(wt.view(), tile);
+                let zero = Padding::Zero;
+                let (y, yr, dx, dxr) = match tile {
+                    WinogradTile::F2 => (
+                        forward_impl::<f64, F23, 2, 4>(x.view(), &k, b.view(), zero, 1 << 30),
+                        forward_rows::<f64, F23, 2, 4>(x.view(), &k, b.view(), zero),
+                        input_grad_impl::<f64, F23, 2, 4>(dy.view(), &k, zero, 1 << 30),
+                        input_grad_rows::<f64, F23, 2, 4>(dy.view(), &k, zero),
+                    ),
+                    WinogradTile::F4 => (
+                        forward_impl::<f64, F43, 4, 6>(x.view(), &k, b.view(), zero, 1 << 30),
+                        forward_rows::<f64, F43, 4, 6>(x.view(), &k, b.view(), zero),
+                        input_grad_impl::<f64, F43, 4, 6>(dy.view(), &k, zero, 1 << 30),
+                        input_grad_rows::<f64, F43, 4, 6>(dy.view(), &k, zero),
+                    ),
+                };
+                assert!(close(&y, &yr), "{} {h}×{w} forward", tile.name());
+                assert!(close(&dx, &dxr), "{} {h}×{w} input gradient", tile.name());
             }
         }
     }
