@@ -831,6 +831,39 @@ fn check_shapes(c: usize, h: usize, w: usize, k: &WinogradKernel<impl Real>, pad
     let _ = padding; // circular padding by 1 needs only H, W ≥ 1
 }
 
+/// [`check_shapes`] for a forward pass with `nb` biases: returns the filter count O.
+fn check_x_shapes(
+    c: usize,
+    h: usize,
+    w: usize,
+    k: &WinogradKernel<impl Real>,
+    nb: usize,
+    padding: Padding,
+) -> usize {
+    check_shapes(c, h, w, k, padding);
+    let (o, _) = k.channels();
+    assert_eq!(nb, o, "winograd: {o} filters but {nb} biases");
+    o
+}
+
+/// [`check_shapes`] for an input gradient from a dY of `o` channels: returns the input
+/// channel count C.
+fn check_dy_shapes(
+    o: usize,
+    h: usize,
+    w: usize,
+    k: &WinogradKernel<impl Real>,
+    padding: Padding,
+) -> usize {
+    let (ko, c) = k.channels();
+    assert_eq!(
+        o, ko,
+        "winograd: dy has {o} channels, the kernel {ko} filters"
+    );
+    check_shapes(c, h, w, k, padding);
+    c
+}
+
 /// The α² matrix products of one block, in parallel over the positions ξ:
 /// `dst[:, ξ, ..cols] = U_ξ · src[:, ξ, ..cols]`, or `U_ξᵀ ·` with `transpose` (the backward
 /// pass). `u`: (α², O, C); `src`, `dst`: (channels, α², block).
@@ -850,6 +883,38 @@ fn gemm_per_position<T: Real>(
             let b = src.slice(s![.., xi, ..cols]);
             gemm(T::one(), a, b, T::zero(), d.slice_mut(s![.., ..cols]));
         });
+}
+
+/// [`gemm_per_position`] for one tile row, in the calling thread: every column of
+/// `src`, `dst` (channels, α², tiles of the row).
+fn gemm_each_position<T: Real>(
+    u: &Array3<T>,
+    transpose: bool,
+    src: &Array3<T>,
+    dst: &mut Array3<T>,
+) {
+    for ((ux, sx), mut dx) in u
+        .outer_iter()
+        .zip(src.axis_iter(Axis(1)))
+        .zip(dst.axis_iter_mut(Axis(1)))
+    {
+        let a = if transpose { ux.t() } else { ux };
+        gemm(T::one(), a, sx, T::zero(), dx.view_mut());
+    }
+}
+
+/// One thread's buffers for a tile row's transformed tiles: (`first`, α², `tw`) and
+/// (`second`, α², `tw`), reused from row to row.
+fn row_buffers<T: Real>(
+    first: usize,
+    second: usize,
+    a2: usize,
+    tw: usize,
+) -> (Array3<T>, Array3<T>) {
+    (
+        Array3::zeros((first, a2, tw)),
+        Array3::zeros((second, a2, tw)),
+    )
 }
 
 // ANCHOR: winograd_forward
@@ -888,9 +953,7 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     budget: usize,
 ) -> Tensor4<T> {
     let (n, c, h, w) = x.dim();
-    check_shapes(c, h, w, k, padding);
-    let (o, _) = k.channels();
-    assert_eq!(b.len(), o, "winograd: {o} filters but {} biases", b.len());
+    let o = check_x_shapes(c, h, w, k, b.len(), padding);
     let x = x.as_standard_layout();
     let (_, tw) = grid(h, w, M);
     let tiles = h.div_ceil(M) * tw;
@@ -953,9 +1016,7 @@ fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     padding: Padding,
 ) -> Tensor4<T> {
     let (n, c, h, w) = x.dim();
-    check_shapes(c, h, w, k, padding);
-    let (o, _) = k.channels();
-    assert_eq!(b.len(), o, "winograd: {o} filters but {} biases", b.len());
+    let o = check_x_shapes(c, h, w, k, b.len(), padding);
     let x = x.as_standard_layout();
     let (_, tw) = grid(h, w, M);
     let mut y = Array4::<T>::zeros((n, o, h, w));
@@ -967,12 +1028,7 @@ fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
             .into_par_iter()
             .enumerate()
             .for_each_init(
-                || {
-                    (
-                        Array3::<T>::zeros((c, A * A, tw)),
-                        Array3::<T>::zeros((o, A * A, tw)),
-                    )
-                },
+                || row_buffers::<T>(c, o, A * A, tw),
                 |(v, m), (ty, mut strip)| {
                     let gs = groups(ty * tw, (ty + 1) * tw, tw);
                     for (mut vc, xc) in v.outer_iter_mut().zip(xi.outer_iter()) {
@@ -980,13 +1036,8 @@ fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                         let vc = vc.as_slice_mut().expect("fresh array");
                         input_transform::<T, S, M, A>(plane, (h, w), padding, &gs, vc, tw);
                     }
-                    for ((ux, vx), mut mx) in
-                        k.u.outer_iter()
-                            .zip(v.axis_iter(Axis(1)))
-                            .zip(m.axis_iter_mut(Axis(1)))
-                    {
-                        gemm(T::one(), ux, vx, T::zero(), mx.view_mut());
-                    }
+                    // M_ξ = U_ξ · V_ξ
+                    gemm_each_position(&k.u, false, v, m);
                     let rows = strip.dim().1;
                     for (oi, (mut yo, mo)) in strip.outer_iter_mut().zip(m.outer_iter()).enumerate()
                     {
@@ -1030,12 +1081,7 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     budget: usize,
 ) -> Tensor4<T> {
     let (n, o, h, w) = dy.dim();
-    let (ko, c) = k.channels();
-    assert_eq!(
-        o, ko,
-        "winograd: dy has {o} channels, the kernel {ko} filters"
-    );
-    check_shapes(c, h, w, k, padding);
+    let c = check_dy_shapes(o, h, w, k, padding);
     let dy = dy.as_standard_layout();
     let (_, tw) = grid(h, w, M);
     let tiles = h.div_ceil(M) * tw;
@@ -1088,12 +1134,7 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
         "winograd: tile rows need zero padding"
     );
     let (n, o, h, w) = dy.dim();
-    let (ko, c) = k.channels();
-    assert_eq!(
-        o, ko,
-        "winograd: dy has {o} channels, the kernel {ko} filters"
-    );
-    check_shapes(c, h, w, k, padding);
+    let c = check_dy_shapes(o, h, w, k, padding);
     let dy = dy.as_standard_layout();
     let (th, tw) = grid(h, w, M);
     let mut dx = Array4::<T>::zeros((n, c, h, w));
@@ -1114,12 +1155,7 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                 at = r1;
             }
             rows.into_par_iter().zip(strips).for_each_init(
-                || {
-                    (
-                        Array3::<T>::zeros((o, A * A, tw)),
-                        Array3::<T>::zeros((c, A * A, tw)),
-                    )
-                },
+                || row_buffers::<T>(o, c, A * A, tw),
                 |(dm, dv), (ty, mut strip)| {
                     let gs = groups(ty * tw, (ty + 1) * tw, tw);
                     for (mut dmo, dyo) in dm.outer_iter_mut().zip(dyi.outer_iter()) {
@@ -1127,13 +1163,8 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                         let dmo = dmo.as_slice_mut().expect("fresh array");
                         output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, tw);
                     }
-                    for ((ux, dmx), mut dvx) in
-                        k.u.outer_iter()
-                            .zip(dm.axis_iter(Axis(1)))
-                            .zip(dv.axis_iter_mut(Axis(1)))
-                    {
-                        gemm(T::one(), ux.t(), dmx, T::zero(), dvx.view_mut());
-                    }
+                    // dV_ξ = U_ξᵀ · dM_ξ
+                    gemm_each_position(&k.u, true, dm, dv);
                     let r0 = reach(ty).0;
                     for (mut dxc, dvc) in strip.outer_iter_mut().zip(dv.outer_iter()) {
                         let dvc = dvc.to_slice().expect("fresh array");
