@@ -928,7 +928,7 @@ fn row_buffers<T: Real>(
 /// Tiles are processed in blocks (see [`BLOCK_VALUES`]); within a block, three phases
 /// run in parallel: the input transform over input channels, the α² GEMMs
 /// `M_ξ = U_ξ · V_ξ` over ξ, the output transform over output channels. Narrow layers
-/// on long rows ([`by_rows`]) run the same phases one tile row per thread instead.
+/// on long rows (`by_rows`) run the same phases one tile row per thread instead.
 pub fn winograd_forward<T: Real>(
     x: ArrayView4<T>,
     k: &WinogradKernel<T>,
