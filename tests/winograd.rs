@@ -60,6 +60,32 @@ proptest! {
     }
 }
 
+/// The tile-row path (narrow layers on rows of at least 64 tiles, zero padding) through
+/// the same checks as the proptests above: central differences, the adjoint identity and
+/// the im2col backward, on a width that is not a multiple of the tile.
+#[test]
+fn tile_rows_pass_the_gradient_checks() {
+    let case = ConvCase {
+        n: 1,
+        c: 2,
+        h: 9,
+        w: 257,
+        o: 2,
+        k: 3,
+        spec: same3(Padding::Zero),
+    };
+    for check in checks::check_winograd(&case, WinogradTile::F4, 3) {
+        assert!(
+            check.passed(),
+            "{} {}: {:e} > {:e}",
+            check.name,
+            check.shape,
+            check.rel,
+            check.tol
+        );
+    }
+}
+
 // ANCHOR: winograd_accuracy
 /// f32 accuracy of each algorithm per layer shape, against the f64 convolution: inputs
 /// like post-ReLU activations (uniform in [0, 1)), weights at He scale. F(2,3) must stay

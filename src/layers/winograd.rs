@@ -1138,15 +1138,15 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let dy = dy.as_standard_layout();
     let (th, tw) = grid(h, w, M);
     let mut dx = Array4::<T>::zeros((n, c, h, w));
+    // picture rows [r0, r1) that tile row ty's patches reach
+    let reach = |ty: usize| ((ty * M).saturating_sub(1), (ty * M + A - 1).min(h));
     for (dyi, mut dxi) in dy.outer_iter().zip(dx.outer_iter_mut()) {
         for parity in 0..2 {
-            let rows: Vec<usize> = (parity..th).step_by(2).collect();
-            // picture rows [r0, r1) that tile row ty's patches reach
-            let reach = |ty: usize| ((ty * M).saturating_sub(1), (ty * M + A - 1).min(h));
-            let mut strips = Vec::with_capacity(rows.len());
+            let tys: Vec<usize> = (parity..th).step_by(2).collect();
+            let mut strips = Vec::with_capacity(tys.len());
             let mut rest = dxi.view_mut();
             let mut at = 0;
-            for &ty in &rows {
+            for &ty in &tys {
                 let (r0, r1) = reach(ty);
                 let (_, tail) = rest.split_at(Axis(1), r0 - at);
                 let (strip, tail) = tail.split_at(Axis(1), r1 - r0);
@@ -1154,7 +1154,7 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                 rest = tail;
                 at = r1;
             }
-            rows.into_par_iter().zip(strips).for_each_init(
+            tys.into_par_iter().zip(strips).for_each_init(
                 || row_buffers::<T>(o, c, A * A, tw),
                 |(dm, dv), (ty, mut strip)| {
                     let gs = groups(ty * tw, (ty + 1) * tw, tw);
@@ -1260,8 +1260,8 @@ mod tests {
 
     #[test]
     fn fast_input_gradient_equals_the_direct_one() {
-        // Sides with whole lane groups away from the border (the fast paths that copy a
-        // row's run at once) and cut groups at the edges, both tiles and paddings.
+        // Sides with whole lane groups away from the border and cut groups at the edges,
+        // both tiles and paddings.
         let mut rng = Rng::new(6);
         for tile in [WinogradTile::F2, WinogradTile::F4] {
             for padding in [Padding::Zero, Padding::Circular] {
