@@ -66,7 +66,7 @@
 //! turns into SIMD without any target-specific code. [`winograd_naive`] is the same
 //! algorithm one tile at a time with the matrices written out, for reading and testing.
 
-use crate::math::gemm::gemm;
+use crate::math::gemm::gemm_in_place;
 use crate::math::im2col::Padding;
 use crate::math::tensor::{Real, Tensor4};
 use ndarray::{s, Array2, Array3, Array4, ArrayView1, ArrayView4, Axis};
@@ -866,7 +866,9 @@ fn check_dy_shapes(
 
 /// The α² matrix products of one block, in parallel over the positions ξ:
 /// `dst[:, ξ, ..cols] = U_ξ · src[:, ξ, ..cols]`, or `U_ξᵀ ·` with `transpose` (the backward
-/// pass). `u`: (α², O, C); `src`, `dst`: (channels, α², block).
+/// pass). `u`: (α², O, C); `src`, `dst`: (channels, α², block). By [`gemm_in_place`], which
+/// reads `U_ξ` where it lies instead of copying it into panels in every pass (`U_ξᵀ` goes
+/// on to matrixmultiply, whose packing reads it along its contiguous columns).
 fn gemm_per_position<T: Real>(
     u: &Array3<T>,
     transpose: bool,
@@ -878,10 +880,10 @@ fn gemm_per_position<T: Real>(
         .into_par_iter()
         .zip(u.outer_iter().into_par_iter())
         .enumerate()
-        .for_each(|(xi, (mut d, ux))| {
+        .for_each_init(Vec::new, |panels, (xi, (mut d, ux))| {
             let a = if transpose { ux.t() } else { ux };
             let b = src.slice(s![.., xi, ..cols]);
-            gemm(T::one(), a, b, T::zero(), d.slice_mut(s![.., ..cols]));
+            gemm_in_place(a, b, d.slice_mut(s![.., ..cols]), panels);
         });
 }
 
@@ -892,6 +894,7 @@ fn gemm_each_position<T: Real>(
     transpose: bool,
     src: &Array3<T>,
     dst: &mut Array3<T>,
+    panels: &mut Vec<T>,
 ) {
     for ((ux, sx), mut dx) in u
         .outer_iter()
@@ -899,21 +902,22 @@ fn gemm_each_position<T: Real>(
         .zip(dst.axis_iter_mut(Axis(1)))
     {
         let a = if transpose { ux.t() } else { ux };
-        gemm(T::one(), a, sx, T::zero(), dx.view_mut());
+        gemm_in_place(a, sx, dx.view_mut(), panels);
     }
 }
 
-/// One thread's buffers for a tile row's transformed tiles: (`first`, α², `tw`) and
-/// (`second`, α², `tw`), reused from row to row.
+/// One thread's buffers for a tile row's transformed tiles, (`first`, α², `tw`) and
+/// (`second`, α², `tw`), and for [`gemm_in_place`]'s panels, reused from row to row.
 fn row_buffers<T: Real>(
     first: usize,
     second: usize,
     a2: usize,
     tw: usize,
-) -> (Array3<T>, Array3<T>) {
+) -> (Array3<T>, Array3<T>, Vec<T>) {
     (
         Array3::zeros((first, a2, tw)),
         Array3::zeros((second, a2, tw)),
+        Vec::new(),
     )
 }
 
@@ -1029,7 +1033,7 @@ fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
             .enumerate()
             .for_each_init(
                 || row_buffers::<T>(c, o, A * A, tw),
-                |(v, m), (ty, mut strip)| {
+                |(v, m, panels), (ty, mut strip)| {
                     let gs = groups(ty * tw, (ty + 1) * tw, tw);
                     for (mut vc, xc) in v.outer_iter_mut().zip(xi.outer_iter()) {
                         let plane = xc.to_slice().expect("standard layout");
@@ -1037,7 +1041,7 @@ fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                         input_transform::<T, S, M, A>(plane, (h, w), padding, &gs, vc, tw);
                     }
                     // M_ξ = U_ξ · V_ξ
-                    gemm_each_position(&k.u, false, v, m);
+                    gemm_each_position(&k.u, false, v, m, panels);
                     let rows = strip.dim().1;
                     for (oi, (mut yo, mo)) in strip.outer_iter_mut().zip(m.outer_iter()).enumerate()
                     {
@@ -1156,7 +1160,7 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
             }
             tys.into_par_iter().zip(strips).for_each_init(
                 || row_buffers::<T>(o, c, A * A, tw),
-                |(dm, dv), (ty, mut strip)| {
+                |(dm, dv, panels), (ty, mut strip)| {
                     let gs = groups(ty * tw, (ty + 1) * tw, tw);
                     for (mut dmo, dyo) in dm.outer_iter_mut().zip(dyi.outer_iter()) {
                         let plane = dyo.to_slice().expect("standard layout");
@@ -1164,7 +1168,7 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                         output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, tw);
                     }
                     // dV_ξ = U_ξᵀ · dM_ξ
-                    gemm_each_position(&k.u, true, dm, dv);
+                    gemm_each_position(&k.u, true, dm, dv, panels);
                     let r0 = reach(ty).0;
                     for (mut dxc, dvc) in strip.outer_iter_mut().zip(dv.outer_iter()) {
                         let dvc = dvc.to_slice().expect("fresh array");

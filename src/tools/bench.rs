@@ -6,7 +6,7 @@
 
 use crate::error::Result;
 use crate::layers::ConvAlgo;
-use crate::math::gemm::{gemm, gemm_flops};
+use crate::math::gemm::{gemm, gemm_flops, gemm_in_place};
 use crate::math::rng::Rng;
 use crate::net::vgg::{Arch, LayerKind, Pooling, Vgg, WIDTHS};
 use crate::texture_net::{sample_textures, Generator};
@@ -114,19 +114,43 @@ pub fn bench_generator(gen: &Generator<f32>, s: usize, repeats: usize) -> Result
     Ok((first, timing))
 }
 
-/// Time one `m×k · k×n` f32 GEMM.
-pub fn bench_gemm(m: usize, k: usize, n: usize, repeats: usize) -> Timing {
+/// Time one `m×k · k×n` f32 GEMM by [`gemm`] (`sgemm …`) and by [`gemm_in_place`]
+/// (`sgemm_in_place …`), alternating, after one warm-up run of each.
+pub fn bench_gemm(m: usize, k: usize, n: usize, repeats: usize) -> Vec<Timing> {
     let mut rng = Rng::new(3);
     let a: Array2<f32> = rng.uniform_array((m, k), -1.0, 1.0);
     let b: Array2<f32> = rng.uniform_array((k, n), -1.0, 1.0);
     let mut c = Array2::<f32>::zeros((m, n));
-    // The bare kernel, single-threaded, as the layers call it inside their rayon tiles.
-    let median_s = median_time(repeats, || gemm(1.0, a.view(), b.view(), 0.0, c.view_mut()));
-    Timing {
-        what: format!("sgemm {m}x{k}x{n}"),
-        median_s,
-        flops: gemm_flops(m, k, n),
+    let mut scratch = Vec::new();
+    // The bare kernels, single-threaded, as the layers call them inside their rayon tiles:
+    // matrixmultiply's, and the Winograd layers' in-place one, alternating run by run.
+    gemm(1.0, a.view(), b.view(), 0.0, c.view_mut());
+    gemm_in_place(a.view(), b.view(), c.view_mut(), &mut scratch);
+    let mut times = (Vec::new(), Vec::new());
+    for _ in 0..repeats.max(1) {
+        let t = Instant::now();
+        gemm(1.0, a.view(), b.view(), 0.0, c.view_mut());
+        times.0.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        gemm_in_place(a.view(), b.view(), c.view_mut(), &mut scratch);
+        times.1.push(t.elapsed().as_secs_f64());
     }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|x, y| x.total_cmp(y));
+        v[v.len() / 2]
+    };
+    vec![
+        Timing {
+            what: format!("sgemm {m}x{k}x{n}"),
+            median_s: median(times.0),
+            flops: gemm_flops(m, k, n),
+        },
+        Timing {
+            what: format!("sgemm_in_place {m}x{k}x{n}"),
+            median_s: median(times.1),
+            flops: gemm_flops(m, k, n),
+        },
+    ]
 }
 
 /// Peak resident memory of this process so far, in MB (Linux: `VmHWM`), if known.

@@ -22,7 +22,10 @@ pub struct Args {
     /// Timed runs per measurement (after one warm-up); the median is reported.
     #[arg(long, default_value_t = 3)]
     repeats: usize,
-    /// GEMM sizes MxKxN to time (conv1_2 at 256², and conv4_2 at 256² = conv5_x at 512²).
+    /// GEMM sizes MxKxN to time, single-threaded, by matrixmultiply (`sgemm`) and by the
+    /// Winograd layers' in-place kernel (`sgemm_in_place`), alternating (the defaults are
+    /// im2col's products for conv1_2 at 256², and conv4_2 at 256² = conv5_x at 512²; a
+    /// Winograd product is O×C×tiles, e.g. 512x512x64 for conv4_2 at 512²).
     #[arg(long, num_args = 0.., default_values = ["64x576x65536", "512x4608x1024"], value_parser = parse_gemm)]
     gemm: Vec<(usize, usize, usize)>,
     /// Also time every layer separately (forward and input-gradient backward).
@@ -95,8 +98,9 @@ pub fn run(args: Args) -> nst::Result<()> {
         }
     }
     for &(m, k, n) in &args.gemm {
-        let t = bench_gemm(m, k, n, args.repeats);
-        print_timing(&t, None);
+        for t in bench_gemm(m, k, n, args.repeats) {
+            print_timing(&t, None);
+        }
     }
     print_peak_rss();
     Ok(())
