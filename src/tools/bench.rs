@@ -114,16 +114,29 @@ pub fn bench_generator(gen: &Generator<f32>, s: usize, repeats: usize) -> Result
     Ok((first, timing))
 }
 
-/// Time one `m×k · k×n` f32 GEMM by [`gemm`] (`sgemm …`) and by [`gemm_in_place`]
-/// (`sgemm_in_place …`), alternating, after one warm-up run of each.
-pub fn bench_gemm(m: usize, k: usize, n: usize, repeats: usize) -> Vec<Timing> {
+/// Time one `m×k · k×n` f32 GEMM by [`gemm`], the bare kernel, single-threaded, as the
+/// layers call it inside their rayon tiles.
+pub fn bench_gemm(m: usize, k: usize, n: usize, repeats: usize) -> Timing {
+    let mut rng = Rng::new(3);
+    let a: Array2<f32> = rng.uniform_array((m, k), -1.0, 1.0);
+    let b: Array2<f32> = rng.uniform_array((k, n), -1.0, 1.0);
+    let mut c = Array2::<f32>::zeros((m, n));
+    let median_s = median_time(repeats, || gemm(1.0, a.view(), b.view(), 0.0, c.view_mut()));
+    Timing {
+        what: format!("sgemm {m}x{k}x{n}"),
+        median_s,
+        flops: gemm_flops(m, k, n),
+    }
+}
+
+/// The same product by [`gemm`] (`sgemm …`) and by [`gemm_in_place`] (`sgemm_in_place
+/// …`), single-threaded, alternating run by run after one warm-up run of each.
+pub fn bench_gemm_pair(m: usize, k: usize, n: usize, repeats: usize) -> [Timing; 2] {
     let mut rng = Rng::new(3);
     let a: Array2<f32> = rng.uniform_array((m, k), -1.0, 1.0);
     let b: Array2<f32> = rng.uniform_array((k, n), -1.0, 1.0);
     let mut c = Array2::<f32>::zeros((m, n));
     let mut scratch = Vec::new();
-    // The bare kernels, single-threaded, as the layers call them inside their rayon tiles:
-    // matrixmultiply's, and the Winograd layers' in-place one, alternating run by run.
     gemm(1.0, a.view(), b.view(), 0.0, c.view_mut());
     gemm_in_place(a.view(), b.view(), c.view_mut(), &mut scratch);
     let mut times = (Vec::new(), Vec::new());
@@ -139,7 +152,7 @@ pub fn bench_gemm(m: usize, k: usize, n: usize, repeats: usize) -> Vec<Timing> {
         v.sort_by(|x, y| x.total_cmp(y));
         v[v.len() / 2]
     };
-    vec![
+    [
         Timing {
             what: format!("sgemm {m}x{k}x{n}"),
             median_s: median(times.0),

@@ -6,7 +6,7 @@ use nst::layers::ConvAlgo;
 use nst::texture_net::checkpoint::resolve_model;
 use nst::texture_net::Generator;
 use nst::tools::bench::{
-    bench_gemm, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb, Timing,
+    bench_gemm_pair, bench_generator, bench_vgg, bench_vgg_layers, peak_rss_mb, Timing,
 };
 use std::path::{Path, PathBuf};
 
@@ -98,7 +98,7 @@ pub fn run(args: Args) -> nst::Result<()> {
         }
     }
     for &(m, k, n) in &args.gemm {
-        for t in bench_gemm(m, k, n, args.repeats) {
+        for t in bench_gemm_pair(m, k, n, args.repeats) {
             print_timing(&t, None);
         }
     }
