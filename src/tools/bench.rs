@@ -24,6 +24,11 @@ pub fn median_time(repeats: usize, mut f: impl FnMut()) -> f64 {
             t.elapsed().as_secs_f64()
         })
         .collect();
+    median(&mut times)
+}
+
+/// The middle value of `times` (the upper one of the two middles for an even count).
+fn median(times: &mut [f64]) -> f64 {
     times.sort_by(|a, b| a.total_cmp(b));
     times[times.len() / 2]
 }
@@ -148,19 +153,15 @@ pub fn bench_gemm_pair(m: usize, k: usize, n: usize, repeats: usize) -> [Timing;
         gemm_in_place(a.view(), b.view(), c.view_mut(), &mut scratch);
         times.1.push(t.elapsed().as_secs_f64());
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(|x, y| x.total_cmp(y));
-        v[v.len() / 2]
-    };
     [
         Timing {
             what: format!("sgemm {m}x{k}x{n}"),
-            median_s: median(times.0),
+            median_s: median(&mut times.0),
             flops: gemm_flops(m, k, n),
         },
         Timing {
             what: format!("sgemm_in_place {m}x{k}x{n}"),
-            median_s: median(times.1),
+            median_s: median(&mut times.1),
             flops: gemm_flops(m, k, n),
         },
     ]
