@@ -103,6 +103,7 @@ pub fn gemm_naive<T: Real>(
 
 // ANCHOR: gemm_in_place
 /// `C ← A·B` for the Winograd layers' many small products, reading A where it lies.
+/// (The Gram matrices and their backward pass use it too, on blocks of positions.)
 ///
 /// * `a`: (m, k), rows contiguous (any row stride, column stride 1); other layouts go
 ///   to [`gemm`]
