@@ -533,8 +533,12 @@ fn both_axes<T: Real, const I: usize, const O: usize>(
     let zero = [T::zero(); LANES];
     // Columns: t[.][j] = f(p[.][j]), an O×I intermediate.
     let mut t = [[zero; I]; O];
+    let mut col = [zero; I];
     for j in 0..I {
-        let col: [Lanes<T>; I] = std::array::from_fn(|i| p[i][j]);
+        // (A loop, not `array::from_fn`, for the reason given below.)
+        for (c, pi) in col.iter_mut().zip(p) {
+            *c = pi[j];
+        }
         let r = f(&col);
         for i in 0..O {
             t[i][j] = r[i];
@@ -557,9 +561,7 @@ fn put_lanes<T: Copy>(dst: &mut [T], src: &Lanes<T>, len: usize) {
     if len == LANES {
         dst[..LANES].copy_from_slice(src);
     } else {
-        for (d, s) in dst[..len].iter_mut().zip(src) {
-            *d = *s;
-        }
+        copy_short(&mut dst[..len], &src[..len]);
     }
 }
 
@@ -569,8 +571,21 @@ fn get_lanes<T: Copy>(dst: &mut Lanes<T>, src: &[T], len: usize) {
     if len == LANES {
         dst.copy_from_slice(&src[..LANES]);
     } else {
-        for (d, s) in dst[..len].iter_mut().zip(src) {
-            *d = *s;
+        copy_short(&mut dst[..len], &src[..len]);
+    }
+}
+
+/// `dst = src` for a partial group (fewer than [`LANES`] values), as copies of 4, 2 and
+/// 1 values, each of known size. (An element-by-element loop is turned back into a
+/// `memcpy` call by the compiler; partial groups are every group in layers whose rows
+/// have fewer than 8 tiles, such as conv5 at 256².)
+#[inline(always)]
+fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
+    let mut at = 0;
+    for size in [4, 2, 1] {
+        if dst.len() - at >= size {
+            dst[at..at + size].copy_from_slice(&src[at..at + size]);
+            at += size;
         }
     }
 }
