@@ -67,8 +67,8 @@ pub fn gram<T: Real>(f: ArrayView3<T>) -> Array2<T> {
 // ANCHOR_END: gram
 
 /// Blocks of positions that [`gram`] and [`gram_backward`] compute in parallel. A fixed
-/// count rather than the number of threads, so that the sums, and their rounding, are
-/// the same on every machine; 8 keeps 2 to 8 threads busy. (One GEMM on one thread took
+/// count rather than the number of threads, so that the sums, and their rounding, do not
+/// depend on how many threads run them; 8 keeps 2 to 8 threads busy. (One GEMM on one thread took
 /// about a fifth of `nst stylize`'s time at 512 px, with the other threads idle.)
 pub const GRAM_PARTS: usize = 8;
 
