@@ -1,11 +1,13 @@
-//! Every `cargo test` command the book prints selects at least one test.
+//! Every `cargo test` command the book, the docs and the README print selects at least
+//! one test.
 //!
 //! `cargo test --release --lib loss::style` runs the tests whose names contain
 //! `loss::style`; a filter that matches nothing (a module renamed, a test deleted, a typo)
 //! prints "0 passed" and exits 0, so a reader who runs it sees a green result that checked
-//! nothing. This test reads `book/src/**/*.md`, finds each `cargo test … --lib [FILTER]`
-//! and `cargo test … --test NAME [FILTER]`, and fails unless `tests/NAME.rs` exists and
-//! some test's full name contains FILTER.
+//! nothing. This test reads `book/src/**/*.md`, `docs/**/*.md` and `README.md`, finds
+//! each `cargo test` command with `--lib` or `--test NAME` (and the filter after them, if
+//! any), and fails unless `tests/NAME.rs` exists and some test's full name contains the
+//! filter.
 //!
 //! Test names are collected from the sources, as the test harness names them: the module
 //! path given by the file's place under `src/` (or the file under `tests/`), the inline
@@ -151,9 +153,13 @@ fn commands(text: &str, name: &str) -> Vec<Command> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate() {
         for (i, _) in line.match_indices("cargo test") {
-            let words: Vec<&str> = line[i + "cargo test".len()..]
+            // The command ends with its inline-code span, a comment, `--` (the harness's
+            // own options follow) or a shell operator.
+            let rest = &line[i + "cargo test".len()..];
+            let rest = rest.split('`').next().unwrap_or("");
+            let words: Vec<&str> = rest
                 .split_whitespace()
-                .take_while(|w| !w.starts_with('#') && *w != "&&" && *w != "|")
+                .take_while(|w| !w.starts_with('#') && !["&&", "|", ";", "--"].contains(w))
                 .map(|w| w.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_')))
                 .collect();
             if words.contains(&"--manifest-path") {
@@ -170,7 +176,6 @@ fn commands(text: &str, name: &str) -> Vec<Command> {
                         target = words.get(k + 1).map(|s| s.to_string());
                         k += 1;
                     }
-                    "--" => break,
                     w if w.starts_with('-') || w.is_empty() => {}
                     w => {
                         if filter.is_none() {
@@ -193,7 +198,7 @@ fn commands(text: &str, name: &str) -> Vec<Command> {
 }
 
 #[test]
-fn every_test_command_in_the_book_selects_a_test() {
+fn every_test_command_printed_selects_a_test() {
     let lib = lib_tests();
     assert!(
         lib.len() >= 150
@@ -203,8 +208,9 @@ fn every_test_command_in_the_book_selects_a_test() {
         "the scanner found {} library tests: is it broken?",
         lib.len()
     );
-    let mut mds = Vec::new();
+    let mut mds = vec![root().join("README.md")];
     files(&root().join("book/src"), "md", &mut mds);
+    files(&root().join("docs"), "md", &mut mds);
     let (mut errors, mut count) = (Vec::new(), 0);
     for md in &mds {
         let name = md.strip_prefix(root()).unwrap().display().to_string();
@@ -254,7 +260,7 @@ fn the_scanners_find_what_they_should() {
         test_names(src, &["m".into()]),
         vec!["m::a::one", "m::a::b::two", "m::three"]
     );
-    let md = "```sh\ncargo test --release --lib loss::tv\ncargo test --release --test tiled exact  # note\n```\nGrade with `cargo test --manifest-path x/Cargo.toml ex01`, or `cargo test --release --lib diversity`).";
+    let md = "```sh\ncargo test --release --lib loss::tv\ncargo test --release --test tiled exact  # note\n```\nGrade with `cargo test --manifest-path x/Cargo.toml ex01`, or `cargo test --release --lib diversity`).\n(`cargo test --release --test winograd -- --nocapture`; relative to) and `cargo test --lib`, or more";
     let found: Vec<(Option<String>, Option<String>)> = commands(md, "x")
         .into_iter()
         .map(|c| (c.target, c.filter))
@@ -265,6 +271,8 @@ fn the_scanners_find_what_they_should() {
             (None, Some("loss::tv".to_string())),
             (Some("tiled".to_string()), Some("exact".to_string())),
             (None, Some("diversity".to_string())),
+            (Some("winograd".to_string()), None),
+            (None, None),
         ]
     );
 }
