@@ -13,26 +13,13 @@
 //! checks that local images (`![…](figures/…)`) exist, which mdBook does not either.
 //! Escaped includes (`\{{#include …}}`, how the book shows the syntax) are skipped.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 fn book_src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src")
-}
-
-fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            markdown_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "md") {
-            out.push(path);
-        }
-    }
 }
 
 /// One `{{#include …}}` or `{{#rustdoc_include …}}`: the path and what follows it.
@@ -180,8 +167,7 @@ fn images(text: &str) -> Vec<(usize, String)> {
 
 #[test]
 fn every_include_and_image_in_the_book_resolves() {
-    let mut files = Vec::new();
-    markdown_files(&book_src(), &mut files);
+    let files = common::files_with_extension(&book_src(), "md");
     assert!(
         files.len() >= 12,
         "expected the book's chapters, found {files:?}"

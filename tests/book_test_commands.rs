@@ -15,26 +15,14 @@
 //! (proptest's functions included). Commands for the exercises' own workspace
 //! (`--manifest-path`) are left to its graders.
 
+mod common;
+
+use common::files_with_extension;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn files(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
-        .map(|e| e.expect("directory entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files(&path, ext, out);
-        } else if path.extension().is_some_and(|e| e == ext) {
-            out.push(path);
-        }
-    }
 }
 
 /// The line with its comment and the contents of its string literals removed, so that
@@ -116,10 +104,8 @@ fn test_names(source: &str, prefix: &[String]) -> Vec<String> {
 /// the library).
 fn lib_tests() -> Vec<String> {
     let src = root().join("src");
-    let mut paths = Vec::new();
-    files(&src, "rs", &mut paths);
     let mut names = Vec::new();
-    for path in paths {
+    for path in files_with_extension(&src, "rs") {
         let rel = path.strip_prefix(&src).unwrap();
         if rel.starts_with("bin") {
             continue;
@@ -209,8 +195,8 @@ fn every_test_command_printed_selects_a_test() {
         lib.len()
     );
     let mut mds = vec![root().join("README.md")];
-    files(&root().join("book/src"), "md", &mut mds);
-    files(&root().join("docs"), "md", &mut mds);
+    mds.extend(files_with_extension(&root().join("book/src"), "md"));
+    mds.extend(files_with_extension(&root().join("docs"), "md"));
     let (mut errors, mut count) = (Vec::new(), 0);
     for md in &mds {
         let name = md.strip_prefix(root()).unwrap().display().to_string();

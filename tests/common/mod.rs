@@ -7,6 +7,24 @@ use ndarray::{ArrayD, IxDyn};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The files under `dir` (recursively) whose names end in `.ext`, in sorted order.
+pub fn files_with_extension(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    let mut out = Vec::new();
+    for path in entries {
+        if path.is_dir() {
+            out.extend(files_with_extension(&path, ext));
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+    out
+}
+
 /// Run the `nst` binary: its exit code, stdout and stderr.
 pub fn nst(args: &[&str]) -> (i32, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_nst"))
