@@ -35,15 +35,7 @@ pub fn gemm<T: Real>(
     beta: T,
     mut c: ArrayViewMut2<T>,
 ) {
-    let (m, k) = a.dim();
-    let (k2, n) = b.dim();
-    assert_eq!(k, k2, "gemm: A is {m}×{k} but B is {k2}×{n}");
-    assert_eq!(
-        c.dim(),
-        (m, n),
-        "gemm: C is {:?}, expected ({m}, {n})",
-        c.dim()
-    );
+    let (m, k, n) = chained("gemm", &a, &b, &c);
     let (rsa, csa) = (a.strides()[0], a.strides()[1]);
     let (rsb, csb) = (b.strides()[0], b.strides()[1]);
     let (rsc, csc) = (c.strides()[0], c.strides()[1]);
@@ -70,6 +62,26 @@ pub fn gemm<T: Real>(
     }
 }
 // ANCHOR_END: gemm
+
+/// (m, k, n) of `C ← A·B` for `name`, after checking that A (m×k), B (k×n) and C (m×n)
+/// chain. Panics otherwise: shapes come from the code, never from a user's input.
+fn chained<T>(
+    name: &str,
+    a: &ArrayView2<T>,
+    b: &ArrayView2<T>,
+    c: &ArrayViewMut2<T>,
+) -> (usize, usize, usize) {
+    let (m, k) = a.dim();
+    let (k2, n) = b.dim();
+    assert_eq!(k, k2, "{name}: A is {m}×{k} but B is {k2}×{n}");
+    assert_eq!(
+        c.dim(),
+        (m, n),
+        "{name}: C is {:?}, expected ({m}, {n})",
+        c.dim()
+    );
+    (m, k, n)
+}
 
 // ANCHOR: gemm_naive
 /// The definition: `C[i,j] ← α·Σ_p A[i,p]·B[p,j] + β·C[i,j]`, three nested loops.
@@ -135,15 +147,7 @@ pub fn gemm_in_place<T: Real>(
     mut c: ArrayViewMut2<T>,
     scratch: &mut Vec<T>,
 ) {
-    let (m, k) = a.dim();
-    let (k2, n) = b.dim();
-    assert_eq!(k, k2, "gemm_in_place: A is {m}×{k} but B is {k2}×{n}");
-    assert_eq!(
-        c.dim(),
-        (m, n),
-        "gemm_in_place: C is {:?}, expected ({m}, {n})",
-        c.dim()
-    );
+    let (m, k, n) = chained("gemm_in_place", &a, &b, &c);
     let strips = m / MR * MR;
     if strips > 0 && k > 0 && n > 0 && avx512() {
         if let Some((store, rsa, 1)) = in_place(&a) {
