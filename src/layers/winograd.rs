@@ -68,6 +68,7 @@
 
 use crate::math::gemm::gemm_in_place;
 use crate::math::im2col::Padding;
+use crate::math::simd::wide;
 use crate::math::tensor::{Real, Tensor4};
 use ndarray::{s, Array2, Array3, Array4, ArrayView1, ArrayView4, Axis};
 use rayon::prelude::*;
@@ -639,8 +640,67 @@ fn groups(t0: usize, t1: usize, tw: usize) -> Vec<Group> {
     out
 }
 
+/// Values of one patch row that a lane group covers: `LANES·M + A − M` for a whole group
+/// (34 for F(4,3), 18 for F(2,3)). Buffers for a row are sized for the larger.
+const RUN: usize = LANES * 4 + 2;
+
+/// The lane vectors of one patch row from the `run` of adjacent values it covers: column
+/// j of tile l is `run[M·l + j]`, for j < `C` (α for an input patch, M for an output
+/// tile). A de-interleave with constant indices once the loops unroll, which the compiler
+/// turns into vector shuffles; reading the plane tile by tile instead took one scalar
+/// load per value.
+#[inline(always)]
+fn from_run<T: Real, const M: usize, const C: usize>(run: &[T]) -> [Lanes<T>; C] {
+    let run = &run[..LANES * M + C - M];
+    let mut out = [[T::zero(); LANES]; C];
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = lanes(|l| run[M * l + j]);
+    }
+    out
+}
+
+/// The transpose of [`from_run`] for an output tile row: `out[M·l + j] = y[j][l]`.
+#[inline(always)]
+fn to_run<T: Real, const M: usize>(y: &[Lanes<T>; M]) -> [T; RUN] {
+    let mut out = [T::zero(); RUN];
+    for (j, yj) in y.iter().enumerate() {
+        for (l, &v) in yj.iter().enumerate() {
+            out[M * l + j] = v;
+        }
+    }
+    out
+}
+
+/// `run[M·l + j] += dd[j][l]` for the α columns of every tile l: the transpose of
+/// [`from_run`] for an input patch row. Columns M … α−1 overlap the next tile's first
+/// columns. They are added first, so each sum is formed tile by tile (`x + dd[l−1] +
+/// dd[l]`), as a loop over the tiles would; the two interleaved copies make both
+/// additions whole vectors.
+#[inline(always)]
+fn add_run<T: Real, const M: usize, const A: usize>(dd: &[Lanes<T>; A], run: &mut [T]) {
+    let run = &mut run[..LANES * M + A - M];
+    let (mut head, mut tail) = ([T::zero(); RUN], [T::zero(); RUN]);
+    for (j, dj) in dd.iter().enumerate() {
+        for (l, &v) in dj.iter().enumerate() {
+            if j < M {
+                head[M * l + j] = v;
+            } else {
+                tail[M * l + j - M] = v;
+            }
+        }
+    }
+    for (r, v) in run[M..].iter_mut().zip(&tail) {
+        *r += *v;
+    }
+    for (r, v) in run.iter_mut().zip(&head[..LANES * M]) {
+        *r += *v;
+    }
+}
+
 /// Load the α×α input patches of a lane group from one channel plane (H×W), with the
-/// padding's values outside the picture.
+/// padding's values outside the picture. A group whose patches lie inside the picture's
+/// columns reads each row's run in place; the others (at the left and right edges, or
+/// with fewer than [`LANES`] tiles) first copy the run with its padding.
 #[inline(always)]
 fn load_patches<T: Real, const M: usize, const A: usize>(
     plane: &[T],
@@ -648,33 +708,25 @@ fn load_patches<T: Real, const M: usize, const A: usize>(
     padding: Padding,
     g: Group,
 ) -> [[Lanes<T>; A]; A] {
-    let zero = [T::zero(); LANES];
-    let mut d = [[zero; A]; A];
+    let mut d = [[[T::zero(); LANES]; A]; A];
     let (y0, x0) = (g.ty * M, g.tx * M);
-    let inside = y0 >= 1 && y0 + A - 1 <= h && x0 >= 1 && x0 + (g.len - 1) * M + A - 1 <= w;
-    if inside {
-        for (i, di) in d.iter_mut().enumerate() {
-            let row = &plane[(y0 + i - 1) * w..(y0 + i) * w];
-            for l in 0..g.len {
-                let base = x0 + l * M - 1;
-                for (j, dij) in di.iter_mut().enumerate() {
-                    dij[l] = row[base + j];
+    let cols = g.len * M + A - M;
+    let in_place = g.len == LANES && x0 >= 1 && x0 - 1 + cols <= w;
+    for (i, di) in d.iter_mut().enumerate() {
+        let Some(iy) = source(y0 as isize + i as isize - 1, h, padding) else {
+            continue;
+        };
+        let row = &plane[iy * w..(iy + 1) * w];
+        if in_place {
+            *di = from_run::<T, M, A>(&row[x0 - 1..]);
+        } else {
+            let mut run = [T::zero(); RUN];
+            for (c, r) in run[..cols].iter_mut().enumerate() {
+                if let Some(ix) = source((x0 + c) as isize - 1, w, padding) {
+                    *r = row[ix];
                 }
             }
-        }
-    } else {
-        for (i, di) in d.iter_mut().enumerate() {
-            let Some(iy) = source(y0 as isize + i as isize - 1, h, padding) else {
-                continue;
-            };
-            for l in 0..g.len {
-                for (j, dij) in di.iter_mut().enumerate() {
-                    let ix = (x0 + l * M + j) as isize - 1;
-                    if let Some(ix) = source(ix, w, padding) {
-                        dij[l] = plane[iy * w + ix];
-                    }
-                }
-            }
+            *di = from_run::<T, M, A>(&run);
         }
     }
     d
@@ -683,6 +735,7 @@ fn load_patches<T: Real, const M: usize, const A: usize>(
 /// Add the α×α patches `dd` of a lane group back onto one channel plane: the transpose
 /// of [`load_patches`] (zero padding drops, circular padding wraps). `plane` starts at
 /// picture row `r0` (0 for the whole plane) and holds every row the patches reach.
+/// Lanes past the group's length must be zero.
 #[inline(always)]
 fn add_patches<T: Real, const M: usize, const A: usize>(
     plane: &mut [T],
@@ -693,26 +746,21 @@ fn add_patches<T: Real, const M: usize, const A: usize>(
     r0: usize,
 ) {
     let (y0, x0) = (g.ty * M, g.tx * M);
-    let inside = y0 >= 1 && y0 + A - 1 <= h && x0 >= 1 && x0 + (g.len - 1) * M + A - 1 <= w;
+    let cols = g.len * M + A - M;
+    let in_place = g.len == LANES && x0 >= 1 && x0 - 1 + cols <= w;
     for (i, ddi) in dd.iter().enumerate() {
-        if inside {
-            let row = &mut plane[(y0 + i - 1 - r0) * w..(y0 + i - r0) * w];
-            for l in 0..g.len {
-                let base = x0 + l * M - 1;
-                for (j, v) in ddi.iter().enumerate() {
-                    row[base + j] += v[l];
-                }
-            }
+        let Some(iy) = source(y0 as isize + i as isize - 1, h, padding) else {
+            continue;
+        };
+        let row = &mut plane[(iy - r0) * w..(iy - r0 + 1) * w];
+        if in_place {
+            add_run::<T, M, A>(ddi, &mut row[x0 - 1..]);
         } else {
-            let Some(iy) = source(y0 as isize + i as isize - 1, h, padding) else {
-                continue;
-            };
-            for l in 0..g.len {
-                for (j, v) in ddi.iter().enumerate() {
-                    let ix = (x0 + l * M + j) as isize - 1;
-                    if let Some(ix) = source(ix, w, padding) {
-                        plane[(iy - r0) * w + ix] += v[l];
-                    }
+            let mut run = [T::zero(); RUN];
+            add_run::<T, M, A>(ddi, &mut run);
+            for (c, v) in run[..cols].iter().enumerate() {
+                if let Some(ix) = source((x0 + c) as isize - 1, w, padding) {
+                    row[ix] += *v;
                 }
             }
         }
@@ -729,16 +777,25 @@ fn input_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     v: &mut [T],
     block: usize,
 ) {
-    for &g in gs {
-        let d = load_patches::<T, M, A>(plane, hw, padding, g);
-        let t = both_axes(&d, S::bt);
-        for (i, ti) in t.iter().enumerate() {
-            for (j, tij) in ti.iter().enumerate() {
-                let at = (i * A + j) * block + g.k;
-                put_lanes(&mut v[at..], tij, g.len);
+    wide(
+        #[inline(always)]
+        move || {
+            for &g in gs {
+                let d = load_patches::<T, M, A>(plane, hw, padding, g);
+                let t = both_axes(
+                    &d,
+                    #[inline(always)]
+                    |c| S::bt(c),
+                );
+                for (i, ti) in t.iter().enumerate() {
+                    for (j, tij) in ti.iter().enumerate() {
+                        let at = (i * A + j) * block + g.k;
+                        put_lanes(&mut v[at..], tij, g.len);
+                    }
+                }
             }
-        }
-    }
+        },
+    )
 }
 
 /// Output transform of one output channel for one block: `Y_tile = Aᵀ M_tile A + b`.
@@ -751,30 +808,38 @@ fn output_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     plane: &mut [T],
     (h, w): (usize, usize),
 ) {
-    let zero = [T::zero(); LANES];
-    for &g in gs {
-        let mut p = [[zero; A]; A];
-        for (i, pi) in p.iter_mut().enumerate() {
-            for (j, pij) in pi.iter_mut().enumerate() {
-                let at = (i * A + j) * block + g.k;
-                get_lanes(pij, &mv[at..], g.len);
-            }
-        }
-        let y = both_axes(&p, S::at);
-        let (y0, x0) = (g.ty * M, g.tx * M);
-        let whole = x0 + g.len * M <= w;
-        for (i, yi) in y.iter().enumerate().take(h.saturating_sub(y0)) {
-            let row = &mut plane[(y0 + i) * w..(y0 + i + 1) * w];
-            for l in 0..g.len {
-                for (j, yij) in yi.iter().enumerate() {
-                    let xx = x0 + l * M + j;
-                    if whole || xx < w {
-                        row[xx] = yij[l] + bias;
+    wide(
+        #[inline(always)]
+        move || {
+            let zero = [T::zero(); LANES];
+            for &g in gs {
+                let mut p = [[zero; A]; A];
+                for (i, pi) in p.iter_mut().enumerate() {
+                    for (j, pij) in pi.iter_mut().enumerate() {
+                        let at = (i * A + j) * block + g.k;
+                        get_lanes(pij, &mv[at..], g.len);
+                    }
+                }
+                let y = both_axes(
+                    &p,
+                    #[inline(always)]
+                    |c| S::at(c),
+                );
+                let (y0, x0) = (g.ty * M, g.tx * M);
+                // The group's outputs in each row: M per tile, cut at the right edge.
+                let cols = (g.len * M).min(w - x0);
+                for (i, yi) in y.iter().enumerate().take(h.saturating_sub(y0)) {
+                    let run = to_run::<T, M>(&yi.map(|v| lanes(|l| v[l] + bias)));
+                    let row = &mut plane[(y0 + i) * w + x0..];
+                    if cols == LANES * M {
+                        row[..LANES * M].copy_from_slice(&run[..LANES * M]);
+                    } else {
+                        row[..cols].copy_from_slice(&run[..cols]);
                     }
                 }
             }
-        }
-    }
+        },
+    )
 }
 
 /// Transpose of [`output_transform`] (without the bias): `dM_tile = A dY_tile Aᵀ`, with
@@ -786,29 +851,38 @@ fn output_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     dm: &mut [T],
     block: usize,
 ) {
-    let zero = [T::zero(); LANES];
-    for &g in gs {
-        let (y0, x0) = (g.ty * M, g.tx * M);
-        let mut dy = [[zero; M]; M];
-        for (i, dyi) in dy.iter_mut().enumerate().take(h.saturating_sub(y0)) {
-            let row = &plane[(y0 + i) * w..(y0 + i + 1) * w];
-            for l in 0..g.len {
-                for (j, dyij) in dyi.iter_mut().enumerate() {
-                    let xx = x0 + l * M + j;
-                    if xx < w {
-                        dyij[l] = row[xx];
+    wide(
+        #[inline(always)]
+        move || {
+            let zero = [T::zero(); LANES];
+            for &g in gs {
+                let (y0, x0) = (g.ty * M, g.tx * M);
+                let mut dy = [[zero; M]; M];
+                let cols = (g.len * M).min(w - x0);
+                for (i, dyi) in dy.iter_mut().enumerate().take(h.saturating_sub(y0)) {
+                    let row = &plane[(y0 + i) * w + x0..];
+                    *dyi = if cols == LANES * M {
+                        from_run::<T, M, M>(row)
+                    } else {
+                        let mut run = [T::zero(); RUN];
+                        run[..cols].copy_from_slice(&row[..cols]);
+                        from_run::<T, M, M>(&run)
+                    };
+                }
+                let t = both_axes(
+                    &dy,
+                    #[inline(always)]
+                    |c| S::a(c),
+                );
+                for (i, ti) in t.iter().enumerate() {
+                    for (j, tij) in ti.iter().enumerate() {
+                        let at = (i * A + j) * block + g.k;
+                        put_lanes(&mut dm[at..], tij, g.len);
                     }
                 }
             }
-        }
-        let t = both_axes(&dy, S::a);
-        for (i, ti) in t.iter().enumerate() {
-            for (j, tij) in ti.iter().enumerate() {
-                let at = (i * A + j) * block + g.k;
-                put_lanes(&mut dm[at..], tij, g.len);
-            }
-        }
-    }
+        },
+    )
 }
 
 /// Transpose of [`input_transform`]: `dX_patch += B dV_tile Bᵀ` onto the overlapping
@@ -822,18 +896,27 @@ fn input_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     padding: Padding,
     r0: usize,
 ) {
-    let zero = [T::zero(); LANES];
-    for &g in gs {
-        let mut p = [[zero; A]; A];
-        for (i, pi) in p.iter_mut().enumerate() {
-            for (j, pij) in pi.iter_mut().enumerate() {
-                let at = (i * A + j) * block + g.k;
-                get_lanes(pij, &dv[at..], g.len);
+    wide(
+        #[inline(always)]
+        move || {
+            let zero = [T::zero(); LANES];
+            for &g in gs {
+                let mut p = [[zero; A]; A];
+                for (i, pi) in p.iter_mut().enumerate() {
+                    for (j, pij) in pi.iter_mut().enumerate() {
+                        let at = (i * A + j) * block + g.k;
+                        get_lanes(pij, &dv[at..], g.len);
+                    }
+                }
+                let dd = both_axes(
+                    &p,
+                    #[inline(always)]
+                    |c| S::b(c),
+                );
+                add_patches::<T, M, A>(plane, hw, padding, g, &dd, r0);
             }
-        }
-        let dd = both_axes(&p, S::b);
-        add_patches::<T, M, A>(plane, hw, padding, g, &dd, r0);
-    }
+        },
+    )
 }
 
 fn check_shapes(c: usize, h: usize, w: usize, k: &WinogradKernel<impl Real>, padding: Padding) {
@@ -909,6 +992,7 @@ fn gemm_each_position<T: Real>(
     transpose: bool,
     src: &Array3<T>,
     dst: &mut Array3<T>,
+    cols: usize,
     panels: &mut Vec<T>,
 ) {
     for ((ux, sx), mut dx) in u
@@ -917,7 +1001,12 @@ fn gemm_each_position<T: Real>(
         .zip(dst.axis_iter_mut(Axis(1)))
     {
         let a = if transpose { ux.t() } else { ux };
-        gemm_in_place(a, sx, dx.view_mut(), panels);
+        gemm_in_place(
+            a,
+            sx.slice(s![.., ..cols]),
+            dx.slice_mut(s![.., ..cols]),
+            panels,
+        );
     }
 }
 
@@ -1013,7 +1102,8 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
 /// F(4,3) by tile rows ([`forward_rows`], [`input_grad_rows`]) rather than blocks of
 /// tiles ([`forward_impl`], [`input_grad_impl`]) for an (N, ·, H, W) tensor? Where the
 /// layer is narrow and its rows long: at most 128·128 channel pairs (`U` within 2.4 MB,
-/// cheap to read again for every row) and at least 64 tiles per row, zero padding.
+/// cheap to read again for every segment of a row) and at least 64 tiles per row, zero
+/// padding.
 /// Measured per layer shape in docs/performance.md ("Tile rows"); F(2,3) keeps blocks.
 fn by_rows<T: Real>(
     (_, _, h, w): (usize, usize, usize, usize),
@@ -1025,9 +1115,18 @@ fn by_rows<T: Real>(
     padding == Padding::Zero && o * c <= 128 * 128 && tw >= 64
 }
 
-/// The forward pass one tile row at a time, each row's three phases in one thread, so
-/// that its transformed tiles (C·α²·tiles + O·α²·tiles values) stay in that core's cache
-/// between the phases. For layers with few channels, where a tile row's V and M are small.
+/// Tiles of a row that the tile-row paths (`forward_rows`, `input_grad_rows`) take
+/// through the three phases together: 32, the width of [`gemm_in_place`]'s panels (a
+/// narrower last segment is padded to it). A segment's transformed tiles, `α²·(C + O)·32`
+/// values, are 0.6 MB for 64 + 64 channels and 1.2 MB for 128 + 128, within a core's L2
+/// cache; whole rows of 128 tiles (conv1_2 at 512²) were 2.4 MB and took 1.2× the time.
+/// Measured in docs/performance.md ("Wide transforms, runs and row segments").
+pub const SEGMENT_TILES: usize = 32;
+
+/// The forward pass one tile row per task, in segments of [`SEGMENT_TILES`] tiles: each
+/// segment's three phases in one thread, so that its transformed tiles (C·α²·tiles +
+/// O·α²·tiles values) stay in that core's cache between the phases. For layers with few
+/// channels, where a segment's V and M are small.
 fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     x: ArrayView4<T>,
     k: &WinogradKernel<T>,
@@ -1041,28 +1140,42 @@ fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let mut y = Array4::<T>::zeros((n, o, h, w));
     // The output groups of one tile row, as if it were the first: each row writes into
     // its own M-row strip of the output.
-    let strip_groups = groups(0, tw, tw);
+    let seg = SEGMENT_TILES.min(tw);
     for (xi, mut yi) in x.outer_iter().zip(y.outer_iter_mut()) {
         yi.axis_chunks_iter_mut(Axis(1), M)
             .into_par_iter()
             .enumerate()
             .for_each_init(
-                || row_buffers::<T>(c, o, A * A, tw),
+                || row_buffers::<T>(c, o, A * A, seg),
                 |(v, m, panels), (ty, mut strip)| {
-                    let gs = groups(ty * tw, (ty + 1) * tw, tw);
-                    for (mut vc, xc) in v.outer_iter_mut().zip(xi.outer_iter()) {
-                        let plane = xc.to_slice().expect("standard layout");
-                        let vc = vc.as_slice_mut().expect("fresh array");
-                        input_transform::<T, S, M, A>(plane, (h, w), padding, &gs, vc, tw);
-                    }
-                    // M_ξ = U_ξ · V_ξ
-                    gemm_each_position(&k.u, false, v, m, panels);
                     let rows = strip.dim().1;
-                    for (oi, (mut yo, mo)) in strip.outer_iter_mut().zip(m.outer_iter()).enumerate()
-                    {
-                        let mo = mo.to_slice().expect("fresh array");
-                        let yo = yo.as_slice_mut().expect("rows of a standard-layout plane");
-                        output_transform::<T, S, M, A>(mo, tw, &strip_groups, b[oi], yo, (rows, w));
+                    for s0 in (0..tw).step_by(seg) {
+                        let s1 = (s0 + seg).min(tw);
+                        let gs = groups(ty * tw + s0, ty * tw + s1, tw);
+                        for (mut vc, xc) in v.outer_iter_mut().zip(xi.outer_iter()) {
+                            let plane = xc.to_slice().expect("standard layout");
+                            let vc = vc.as_slice_mut().expect("fresh array");
+                            input_transform::<T, S, M, A>(plane, (h, w), padding, &gs, vc, seg);
+                        }
+                        // M_ξ = U_ξ · V_ξ
+                        gemm_each_position(&k.u, false, v, m, s1 - s0, panels);
+                        // The same groups as if in the first tile row: each row writes
+                        // into its own M-row strip of the output.
+                        let strip_groups = groups(s0, s1, tw);
+                        for (oi, (mut yo, mo)) in
+                            strip.outer_iter_mut().zip(m.outer_iter()).enumerate()
+                        {
+                            let mo = mo.to_slice().expect("fresh array");
+                            let yo = yo.as_slice_mut().expect("rows of a standard-layout plane");
+                            output_transform::<T, S, M, A>(
+                                mo,
+                                seg,
+                                &strip_groups,
+                                b[oi],
+                                yo,
+                                (rows, w),
+                            );
+                        }
                     }
                 },
             );
@@ -1137,7 +1250,7 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     dx
 }
 
-/// The input gradient one tile row at a time, as [`forward_rows`]: each row's three
+/// The input gradient one tile row per task, as [`forward_rows`]: each segment's three
 /// phases in one thread. A tile row's patches reach one picture row above and below it,
 /// so rows of one parity run at a time (even, then odd), each adding into its own strip
 /// of dX. Zero padding only (circular padding would wrap the first row's patches onto
@@ -1156,6 +1269,7 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let c = check_dy_shapes(o, h, w, k, padding);
     let dy = dy.as_standard_layout();
     let (th, tw) = grid(h, w, M);
+    let seg = SEGMENT_TILES.min(tw);
     let mut dx = Array4::<T>::zeros((n, c, h, w));
     // picture rows [r0, r1) that tile row ty's patches reach
     let reach = |ty: usize| ((ty * M).saturating_sub(1), (ty * M + A - 1).min(h));
@@ -1174,21 +1288,24 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                 at = r1;
             }
             tys.into_par_iter().zip(strips).for_each_init(
-                || row_buffers::<T>(o, c, A * A, tw),
+                || row_buffers::<T>(o, c, A * A, seg),
                 |(dm, dv, panels), (ty, mut strip)| {
-                    let gs = groups(ty * tw, (ty + 1) * tw, tw);
-                    for (mut dmo, dyo) in dm.outer_iter_mut().zip(dyi.outer_iter()) {
-                        let plane = dyo.to_slice().expect("standard layout");
-                        let dmo = dmo.as_slice_mut().expect("fresh array");
-                        output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, tw);
-                    }
-                    // dV_ξ = U_ξᵀ · dM_ξ
-                    gemm_each_position(&k.u, true, dm, dv, panels);
                     let r0 = reach(ty).0;
-                    for (mut dxc, dvc) in strip.outer_iter_mut().zip(dv.outer_iter()) {
-                        let dvc = dvc.to_slice().expect("fresh array");
-                        let dxc = dxc.as_slice_mut().expect("rows of a standard-layout plane");
-                        input_adjoint::<T, S, M, A>(dvc, tw, &gs, dxc, (h, w), padding, r0);
+                    for s0 in (0..tw).step_by(seg) {
+                        let s1 = (s0 + seg).min(tw);
+                        let gs = groups(ty * tw + s0, ty * tw + s1, tw);
+                        for (mut dmo, dyo) in dm.outer_iter_mut().zip(dyi.outer_iter()) {
+                            let plane = dyo.to_slice().expect("standard layout");
+                            let dmo = dmo.as_slice_mut().expect("fresh array");
+                            output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, seg);
+                        }
+                        // dV_ξ = U_ξᵀ · dM_ξ
+                        gemm_each_position(&k.u, true, dm, dv, s1 - s0, panels);
+                        for (mut dxc, dvc) in strip.outer_iter_mut().zip(dv.outer_iter()) {
+                            let dvc = dvc.to_slice().expect("fresh array");
+                            let dxc = dxc.as_slice_mut().expect("rows of a standard-layout plane");
+                            input_adjoint::<T, S, M, A>(dvc, seg, &gs, dxc, (h, w), padding, r0);
+                        }
                     }
                 },
             );
@@ -1298,6 +1415,48 @@ mod tests {
                     let err = crate::math::tensor::max_abs_diff(&fast.view(), &direct.view());
                     assert!(err < 1e-12, "{} {padding:?} {h}×{w}: {err}", tile.name());
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn wide_and_plain_agree_bit_for_bit() {
+        // The transforms compiled for AVX2 + FMA (`math::simd::wide`) against the baseline
+        // copy: the same f32 results to the last bit, forward and backward, by blocks and
+        // by tile rows (segments and a cut last group), both paddings.
+        if !crate::math::simd::has_avx2() {
+            eprintln!("wide_and_plain_agree_bit_for_bit: this CPU has no AVX2 + FMA, so both runs take the baseline copy");
+        }
+        let mut rng = Rng::new(8);
+        let (c, o) = (16, 8);
+        for (h, w, padding) in [
+            (13, 277, Padding::Zero),
+            (21, 70, Padding::Circular),
+            (9, 37, Padding::Zero),
+        ] {
+            let x: Array4<f32> = rng.uniform_array((1, c, h, w), -1.0, 1.0);
+            let wt: Array4<f32> = rng.uniform_array((o, c, 3, 3), -1.0, 1.0);
+            let b: ndarray::Array1<f32> = rng.uniform_array(o, -1.0, 1.0);
+            let dy: Array4<f32> = rng.uniform_array((1, o, h, w), -1.0, 1.0);
+            for tile in [WinogradTile::F2, WinogradTile::F4] {
+                let k = WinogradKernel::new(wt.view(), tile);
+                let run = |wide: bool| {
+                    crate::math::simd::allow_wide(wide);
+                    let y = winograd_forward(x.view(), &k, b.view(), padding);
+                    let dx = winograd_input_grad(dy.view(), &k, padding);
+                    crate::math::simd::allow_wide(true);
+                    (y, dx)
+                };
+                let (plain, wide) = (run(false), run(true));
+                let same = |a: &Tensor4<f32>, b: &Tensor4<f32>| {
+                    a.iter().zip(b).all(|(p, q)| p.to_bits() == q.to_bits())
+                };
+                assert!(same(&plain.0, &wide.0), "{} {h}×{w} forward", tile.name());
+                assert!(
+                    same(&plain.1, &wide.1),
+                    "{} {h}×{w} input gradient",
+                    tile.name()
+                );
             }
         }
     }

@@ -1,4 +1,5 @@
-//! Matrix multiplication behind a safe, strided API: the library's `unsafe` is here.
+//! Matrix multiplication behind a safe, strided API: the library's `unsafe` is here, but
+//! for `math::simd`'s call into code compiled for AVX2.
 //! (The `nst` binary has its own: `mallopt`, to tune glibc's allocator, in
 //! `src/bin/nst/malloc.rs`, and the SIGTERM handling in `src/bin/nst/signals.rs`.)
 //!

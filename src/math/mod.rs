@@ -5,4 +5,5 @@
 pub mod gemm;
 pub mod im2col;
 pub mod rng;
+pub mod simd;
 pub mod tensor;

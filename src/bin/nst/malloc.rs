@@ -37,7 +37,7 @@
 //!
 //! It is the binary's, not the library's: how the process's allocator behaves is the
 //! program's choice, and a program that links `nst` as a library keeps its own. The
-//! library's only `unsafe` is `gemm::gemm` (and the `Real::gemm_raw` it calls); the
+//! library's `unsafe` is in `math::gemm` and `math::simd` (docs/architecture.md); the
 //! binary's are this module's `mallopt` and `malloc_trim` calls and the SIGTERM handling in
 //! `signals`.
 
