@@ -591,6 +591,34 @@ fn copy_short<T: Copy>(dst: &mut [T], src: &[T]) {
     }
 }
 
+/// The α×α lane values of group `g` from one channel's transformed tiles, (α², block).
+#[inline(always)]
+fn get_group<T: Real, const A: usize>(buf: &[T], block: usize, g: Group) -> [[Lanes<T>; A]; A] {
+    let zero = [T::zero(); LANES];
+    let mut p = [[zero; A]; A];
+    for (i, pi) in p.iter_mut().enumerate() {
+        for (j, pij) in pi.iter_mut().enumerate() {
+            get_lanes(pij, &buf[(i * A + j) * block + g.k..], g.len);
+        }
+    }
+    p
+}
+
+/// [`get_group`] the other way: group `g`'s α×α lane values into one channel's buffer.
+#[inline(always)]
+fn put_group<T: Real, const A: usize>(
+    t: &[[Lanes<T>; A]; A],
+    buf: &mut [T],
+    block: usize,
+    g: Group,
+) {
+    for (i, ti) in t.iter().enumerate() {
+        for (j, tij) in ti.iter().enumerate() {
+            put_lanes(&mut buf[(i * A + j) * block + g.k..], tij, g.len);
+        }
+    }
+}
+
 /// The tile grid of an H×W output: `(tile rows, tile columns)`.
 fn grid(h: usize, w: usize, m: usize) -> (usize, usize) {
     (h.div_ceil(m), w.div_ceil(m))
@@ -787,12 +815,7 @@ fn input_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     #[inline(always)]
                     |c| S::bt(c),
                 );
-                for (i, ti) in t.iter().enumerate() {
-                    for (j, tij) in ti.iter().enumerate() {
-                        let at = (i * A + j) * block + g.k;
-                        put_lanes(&mut v[at..], tij, g.len);
-                    }
-                }
+                put_group::<T, A>(&t, v, block, g);
             }
         },
     )
@@ -811,15 +834,8 @@ fn output_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     wide(
         #[inline(always)]
         move || {
-            let zero = [T::zero(); LANES];
             for &g in gs {
-                let mut p = [[zero; A]; A];
-                for (i, pi) in p.iter_mut().enumerate() {
-                    for (j, pij) in pi.iter_mut().enumerate() {
-                        let at = (i * A + j) * block + g.k;
-                        get_lanes(pij, &mv[at..], g.len);
-                    }
-                }
+                let p = get_group::<T, A>(mv, block, g);
                 let y = both_axes(
                     &p,
                     #[inline(always)]
@@ -874,12 +890,7 @@ fn output_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     #[inline(always)]
                     |c| S::a(c),
                 );
-                for (i, ti) in t.iter().enumerate() {
-                    for (j, tij) in ti.iter().enumerate() {
-                        let at = (i * A + j) * block + g.k;
-                        put_lanes(&mut dm[at..], tij, g.len);
-                    }
-                }
+                put_group::<T, A>(&t, dm, block, g);
             }
         },
     )
@@ -899,15 +910,8 @@ fn input_adjoint<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     wide(
         #[inline(always)]
         move || {
-            let zero = [T::zero(); LANES];
             for &g in gs {
-                let mut p = [[zero; A]; A];
-                for (i, pi) in p.iter_mut().enumerate() {
-                    for (j, pij) in pi.iter_mut().enumerate() {
-                        let at = (i * A + j) * block + g.k;
-                        get_lanes(pij, &dv[at..], g.len);
-                    }
-                }
+                let p = get_group::<T, A>(dv, block, g);
                 let dd = both_axes(
                     &p,
                     #[inline(always)]
