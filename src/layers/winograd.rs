@@ -1123,7 +1123,7 @@ fn by_rows<T: Real>(
 /// through the three phases together: 32, the width of [`gemm_in_place`]'s panels (a
 /// narrower last segment is padded to it). A segment's transformed tiles, `α²·(C + O)·32`
 /// values, are 0.6 MB for 64 + 64 channels and 1.2 MB for 128 + 128, within a core's L2
-/// cache; whole rows of 128 tiles (conv1_2 at 512²) were 2.4 MB and took 1.2× the time.
+/// cache; whole rows of 128 tiles (conv1_2 at 512²) were 2.4 MB and took 1.1–1.2× the time.
 /// Measured in docs/performance.md ("Wide transforms, runs and row segments").
 pub const SEGMENT_TILES: usize = 32;
 
