@@ -11,7 +11,7 @@
 //! The Rust is the same and so are the results, bit for bit: the compiler never fuses a
 //! multiplication and an addition into an FMA, nor reorders floating-point arithmetic,
 //! unless the code asks (`mul_add`); enabling FMA only makes the instruction available.
-//! `tests` checks this on the Winograd layers (`wide_and_plain_agree_bit_for_bit`).
+//! The Winograd layers' test `wide_and_plain_agree_bit_for_bit` checks this.
 //!
 //! Only closures marked `#[inline(always)]`, calling functions marked the same way, are
 //! compiled into the wide copy: anything the compiler leaves as a call runs the baseline
