@@ -1106,9 +1106,11 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
 /// F(4,3) by tile rows ([`forward_rows`], [`input_grad_rows`]) rather than blocks of
 /// tiles ([`forward_impl`], [`input_grad_impl`]) for an (N, ·, H, W) tensor? Where the
 /// layer is narrow and its rows long: at most 128·128 channel pairs (`U` within 2.4 MB,
-/// cheap to read again for every segment of a row) and at least 64 tiles per row, zero
-/// padding.
-/// Measured per layer shape in docs/performance.md ("Tile rows"); F(2,3) keeps blocks.
+/// cheap to read again for every segment of a row), rows of whole segments
+/// ([`SEGMENT_TILES`]) or at least two segments long (so that a padded last segment
+/// costs little), zero padding.
+/// Measured per layer shape in docs/performance.md ("Tile rows", "Rows of one
+/// segment"); F(2,3) keeps blocks.
 fn by_rows<T: Real>(
     (_, _, h, w): (usize, usize, usize, usize),
     k: &WinogradKernel<T>,
@@ -1116,7 +1118,9 @@ fn by_rows<T: Real>(
 ) -> bool {
     let (o, c) = k.channels();
     let (_, tw) = grid(h, w, k.tile.m());
-    padding == Padding::Zero && o * c <= 128 * 128 && tw >= 64
+    padding == Padding::Zero
+        && o * c <= 128 * 128
+        && (tw >= 2 * SEGMENT_TILES || tw % SEGMENT_TILES == 0)
 }
 
 /// Tiles of a row that the tile-row paths (`forward_rows`, `input_grad_rows`) take
