@@ -175,6 +175,12 @@ pub fn winograd_applies(kh: usize, kw: usize, stride: usize, pad: usize) -> Resu
     Ok(())
 }
 
+/// Channel pairs (O·C) up to which a layer is narrow: its F(4,3) kernel transform is at
+/// most 2.4 MB, cheap to read again for every segment of a tile row (`by_rows`) and to
+/// keep a second time, transposed ([`WinogradKernel::ut`]). VGG16's narrow layers are
+/// conv1_1 to conv2_2.
+pub const NARROW_PAIRS: usize = 128 * 128;
+
 /// The transformed kernel `U_ξ = (G g Gᵀ)_ξ` of one layer, for every (o, c):
 /// (α², O, C), computed once per weight set.
 #[derive(Clone, Debug)]
@@ -183,6 +189,13 @@ pub struct WinogradKernel<T> {
     pub tile: WinogradTile,
     /// (α², O, C).
     pub u: Array3<T>,
+    /// `U_ξᵀ` as (α², C, O), for narrow layers (at most [`NARROW_PAIRS`] channel pairs):
+    /// the input gradient's products `U_ξᵀ · dM_ξ` then read their left factor along
+    /// its rows, as [`gemm_in_place`]'s kernel needs, instead of reading `U_ξ` across
+    /// (through [`crate::math::gemm::gemm`]'s packing). On these layers' 32-tile products
+    /// that took 0.6–0.9 of the time; the copies are 4 MB for VGG16. `None` elsewhere,
+    /// and setting it to `None` gives the same gradient the other way.
+    pub ut: Option<Array3<T>>,
 }
 
 impl<T: Real> WinogradKernel<T> {
@@ -224,9 +237,32 @@ impl<T: Real> WinogradKernel<T> {
                     }
                 }
             });
-        WinogradKernel { tile, u }
+        let ut = (o * c <= NARROW_PAIRS).then(|| {
+            u.view()
+                .permuted_axes([0, 2, 1])
+                .as_standard_layout()
+                .into_owned()
+        });
+        WinogradKernel { tile, u, ut }
     }
     // ANCHOR_END: kernel_transform
+
+    /// Values kept for a kernel of `tile` with `o`·`c` channel pairs: `U`, and `Uᵀ` too
+    /// for a narrow layer.
+    pub fn values_for(tile: WinogradTile, o: usize, c: usize) -> usize {
+        let a = tile.alpha();
+        let copies = if o * c <= NARROW_PAIRS { 2 } else { 1 };
+        copies * a * a * o * c
+    }
+
+    /// The left factors of the input gradient's products and whether they are to be read
+    /// transposed: `Uᵀ` as kept, or `U` read across.
+    fn backward_factors(&self) -> (&Array3<T>, bool) {
+        match &self.ut {
+            Some(ut) => (ut, false),
+            None => (&self.u, true),
+        }
+    }
 
     /// (O, C): output and input channels.
     pub fn channels(&self) -> (usize, usize) {
@@ -234,9 +270,10 @@ impl<T: Real> WinogradKernel<T> {
         (o, c)
     }
 
-    /// Bytes the transformed kernel occupies.
+    /// Bytes the transformed kernel occupies (`U`, and `Uᵀ` where kept).
     pub fn bytes(&self) -> usize {
-        self.u.len() * std::mem::size_of::<T>()
+        let ut = self.ut.as_ref().map_or(0, |ut| ut.len());
+        (self.u.len() + ut) * std::mem::size_of::<T>()
     }
 }
 
@@ -968,9 +1005,10 @@ fn check_dy_shapes(
 
 /// The α² matrix products of one block, in parallel over the positions ξ:
 /// `dst[:, ξ, ..cols] = U_ξ · src[:, ξ, ..cols]`, or `U_ξᵀ ·` with `transpose` (the backward
-/// pass). `u`: (α², O, C); `src`, `dst`: (channels, α², block). By [`gemm_in_place`], which
-/// reads `U_ξ` where it lies instead of copying it into panels in every pass (`U_ξᵀ` goes
-/// on to matrixmultiply, whose packing reads it along its contiguous columns).
+/// pass). `u`: (α², O, C), or `Uᵀ` as (α², C, O) (see [`WinogradKernel::ut`]); `src`,
+/// `dst`: (channels, α², block). By [`gemm_in_place`], which reads `U_ξ` where it lies
+/// instead of copying it into panels in every pass (`U_ξ` read transposed goes on to
+/// matrixmultiply, whose packing reads it along its contiguous columns).
 fn gemm_per_position<T: Real>(
     u: &Array3<T>,
     transpose: bool,
@@ -1105,8 +1143,7 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
 
 /// F(4,3) by tile rows ([`forward_rows`], [`input_grad_rows`]) rather than blocks of
 /// tiles ([`forward_impl`], [`input_grad_impl`]) for an (N, ·, H, W) tensor? Where the
-/// layer is narrow and its rows long: at most 128·128 channel pairs (`U` within 2.4 MB,
-/// cheap to read again for every segment of a row), rows of whole segments
+/// layer is narrow and its rows long: at most [`NARROW_PAIRS`] channel pairs, rows of whole segments
 /// ([`SEGMENT_TILES`]) or at least two segments long (so that a padded last segment
 /// costs little), zero padding.
 /// Measured per layer shape in docs/performance.md ("Tile rows", "Rows of one
@@ -1119,7 +1156,7 @@ fn by_rows<T: Real>(
     let (o, c) = k.channels();
     let (_, tw) = grid(h, w, k.tile.m());
     padding == Padding::Zero
-        && o * c <= 128 * 128
+        && o * c <= NARROW_PAIRS
         && (tw >= 2 * SEGMENT_TILES || tw % SEGMENT_TILES == 0)
 }
 
@@ -1243,7 +1280,8 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, block);
                 });
             // dV_ξ = U_ξᵀ · dM_ξ
-            gemm_per_position(&k.u, true, &dm, &mut dv, t1 - t0);
+            let (uf, transpose) = k.backward_factors();
+            gemm_per_position(uf, transpose, &dm, &mut dv, t1 - t0);
             // dX += B dV Bᵀ
             dxi.outer_iter_mut()
                 .into_par_iter()
@@ -1308,7 +1346,8 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                             output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, seg);
                         }
                         // dV_ξ = U_ξᵀ · dM_ξ
-                        gemm_each_position(&k.u, true, dm, dv, s1 - s0, panels);
+                        let (uf, transpose) = k.backward_factors();
+                        gemm_each_position(uf, transpose, dm, dv, s1 - s0, panels);
                         for (mut dxc, dvc) in strip.outer_iter_mut().zip(dv.outer_iter()) {
                             let dvc = dvc.to_slice().expect("fresh array");
                             let dxc = dxc.as_slice_mut().expect("rows of a standard-layout plane");
@@ -1467,6 +1506,40 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_kept_transpose_gives_the_gradient_of_u_read_across() {
+        // A narrow layer keeps Uᵀ for its input gradient; without it the products read U
+        // transposed (what the wide layers do). Both tiles, blocks and tile rows (a row of
+        // 32 tiles of F(4,3)), both paddings.
+        let mut rng = Rng::new(13);
+        for (h, w) in [(9, 37), (8, 128)] {
+            let (c, o) = (5, 3);
+            let wt: Array4<f64> = rng.uniform_array((o, c, 3, 3), -1.0, 1.0);
+            let dy: Array4<f64> = rng.uniform_array((2, o, h, w), -1.0, 1.0);
+            for tile in [WinogradTile::F2, WinogradTile::F4] {
+                let kept = WinogradKernel::new(wt.view(), tile);
+                let ut = kept.ut.as_ref().expect("a narrow layer keeps Uᵀ");
+                assert_eq!(ut[[7, 4, 2]], kept.u[[7, 2, 4]]);
+                let across = WinogradKernel {
+                    ut: None,
+                    ..kept.clone()
+                };
+                assert_eq!(kept.bytes(), 2 * across.bytes());
+                for padding in [Padding::Zero, Padding::Circular] {
+                    let a = winograd_input_grad(dy.view(), &kept, padding);
+                    let b = winograd_input_grad(dy.view(), &across, padding);
+                    let err = crate::math::tensor::max_abs_diff(&a.view(), &b.view());
+                    assert!(err < 1e-12, "{} {h}×{w} {padding:?}: {err}", tile.name());
+                }
+            }
+        }
+        // A wide layer keeps U only.
+        let wide: Array4<f32> = Array4::zeros((129, 128, 3, 3));
+        assert!(WinogradKernel::new(wide.view(), WinogradTile::F4)
+            .ut
+            .is_none());
     }
 
     #[test]
