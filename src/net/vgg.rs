@@ -494,42 +494,53 @@ impl<T: Real> Vgg<T> {
             caches: Vec::new(),
         };
         let mut a = x.to_owned();
+        // Was the previous layer tapped? Its activation is then moved into the taps once
+        // this layer has read it, rather than copied (a ReLU, which works in place, gets
+        // a copy).
+        let mut tapped = false;
         for (i, layer) in self.layers.iter().enumerate().take(last + 1) {
             let (n, c, h, w) = a.dim();
-            let (next, cache) = match layer.kind {
+            if tapped && layer.kind == LayerKind::Relu {
+                out.taps.push((i - 1, a.clone()));
+            }
+            let (next, cache, read) = match layer.kind {
                 LayerKind::Conv { index, .. } => (
                     self.conv_forward(index, a.view()),
                     Some(Cache::Conv { in_hw: (h, w) }),
+                    Some(a),
                 ),
                 LayerKind::Relu => {
                     let (y, mask) = relu_forward(a, keep);
-                    (y, mask.map(Cache::Relu))
+                    (y, mask.map(Cache::Relu), None)
                 }
                 LayerKind::Pool if self.pooling == Pooling::Max => {
                     let (y, sw) = maxpool2_forward(a.view(), keep);
-                    (
-                        y,
-                        sw.map(|switches| Cache::MaxPool {
-                            switches,
-                            in_shape: (n, c, h, w),
-                        }),
-                    )
+                    let cache = sw.map(|switches| Cache::MaxPool {
+                        switches,
+                        in_shape: (n, c, h, w),
+                    });
+                    (y, cache, Some(a))
                 }
                 LayerKind::Pool => (
                     avgpool2_forward(a.view()),
                     Some(Cache::AvgPool {
                         in_shape: (n, c, h, w),
                     }),
+                    Some(a),
                 ),
             };
             if keep {
                 out.caches
                     .push(cache.expect("every layer makes a cache when asked"));
             }
-            a = next;
-            if taps.contains(&i) {
-                out.taps.push((i, a.clone()));
+            if let (true, Some(read)) = (tapped, read) {
+                out.taps.push((i - 1, read));
             }
+            a = next;
+            tapped = taps.contains(&i);
+        }
+        if tapped {
+            out.taps.push((last, a));
         }
         out
     }
@@ -726,5 +737,34 @@ mod tests {
         assert!(close(&zero, &direct(&vgg)));
         assert!(close(&circ, &direct(&twin)));
         assert!(!close(&zero, &circ), "the paddings differ at the border");
+    }
+
+    /// Taps moved into the result once the next layer has read them, or copied before a
+    /// ReLU (which works in place), give the layer-by-layer walk's activations: a tap
+    /// before a ReLU (conv1_2), after one (relu1_2), at a pooling (pool1) and the
+    /// deepest (relu2_1), with and without the backward caches.
+    #[test]
+    fn moved_and_copied_taps_are_the_activations() {
+        let vgg = Vgg::<f32>::random(Arch::Vgg16, Pooling::Max, [8, 8, 8, 8, 8], 5);
+        let mut rng = Rng::new(3);
+        let x: Tensor4<f32> = rng.uniform_array((1, 3, 12, 10), -1.0, 1.0);
+        let names = ["relu2_1", "conv1_2", "pool1", "relu1_2"];
+        let taps = vgg.layer_indices(&names).unwrap();
+        for keep in [false, true] {
+            let fwd = vgg.forward(x.view(), &taps, keep);
+            let mut a = x.clone();
+            let mut want = Vec::new();
+            for (i, layer) in vgg.layers.iter().enumerate().take(taps[0] + 1) {
+                a = match layer.kind {
+                    LayerKind::Conv { index, .. } => vgg.conv_forward(index, a.view()),
+                    LayerKind::Relu => relu_forward(a, false).0,
+                    LayerKind::Pool => maxpool2_forward(a.view(), false).0,
+                };
+                if taps.contains(&i) {
+                    want.push((i, a.clone()));
+                }
+            }
+            assert_eq!(fwd.taps, want, "keep = {keep}");
+        }
     }
 }

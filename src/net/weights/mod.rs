@@ -205,6 +205,11 @@ impl WeightSet {
 /// first one's position: a network with such weights computes NaN everywhere, which
 /// would otherwise surface only as a loss "becoming" NaN at the first iteration.
 pub fn check_finite(path: &Path, name: &str, a: &ArrayD<f32>) -> Result<()> {
+    // The common case first: with the indices counted along the way, checking VGG16's
+    // weights made a small `nst loss` take 0.8 s instead of 0.4 s.
+    if a.iter().all(|v| v.is_finite()) {
+        return Ok(());
+    }
     let mut bad = a.indexed_iter().filter(|(_, v)| !v.is_finite());
     if let Some((at, v)) = bad.next() {
         let more = bad.count();
