@@ -66,7 +66,7 @@
 //! and `|f(x_k) − f(x_{k−1})| < tolerance_change` (the loss stalled). Any of the four is
 //! returned in [`LbfgsStep::stop`]; the caller should then stop.
 
-use super::{dot, max_abs, sum_abs};
+use super::{axpy, dot, max_abs, sum_abs};
 use crate::math::tensor::Real;
 use std::collections::VecDeque;
 
@@ -438,14 +438,6 @@ fn two_loop<T: Real>(history: &VecDeque<Pair<T>>, h_diag: f64, g: &[T], r: &mut 
     }
 }
 // ANCHOR_END: two_loop
-
-/// `v ← v + a·w`.
-fn axpy<T: Real>(v: &mut [T], a: f64, w: &[T]) {
-    let a = T::of(a);
-    for (vi, &wi) in v.iter_mut().zip(w) {
-        *vi += a * wi;
-    }
-}
 
 /// `out ← x + t·d`.
 fn add_scaled<T: Real>(out: &mut [T], x: &[T], t: f64, d: &[T]) {
