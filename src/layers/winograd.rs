@@ -193,8 +193,9 @@ pub struct WinogradKernel<T> {
     /// the input gradient's products `U_ξᵀ · dM_ξ` then read their left factor along
     /// its rows, as [`gemm_in_place`]'s kernel needs, instead of reading `U_ξ` across
     /// (through [`crate::math::gemm::gemm`]'s packing). On these layers' 32-tile products
-    /// that took 0.6–0.9 of the time; the copies are 4 MB for VGG16. `None` elsewhere,
-    /// and setting it to `None` gives the same gradient the other way.
+    /// that takes 0.65–0.93 of matrixmultiply's time, and their whole input gradient
+    /// 0.81–0.90; the copies are 4 MB for VGG16. `None` elsewhere, and setting it to `None`
+    /// gives the same gradient the other way.
     pub ut: Option<Array3<T>>,
 }
 
@@ -1143,9 +1144,9 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
 
 /// F(4,3) by tile rows ([`forward_rows`], [`input_grad_rows`]) rather than blocks of
 /// tiles ([`forward_impl`], [`input_grad_impl`]) for an (N, ·, H, W) tensor? Where the
-/// layer is narrow and its rows long: at most [`NARROW_PAIRS`] channel pairs, rows of whole segments
-/// ([`SEGMENT_TILES`]) or at least two segments long (so that a padded last segment
-/// costs little), zero padding.
+/// layer is narrow and its rows long: at most [`NARROW_PAIRS`] channel pairs, rows of
+/// whole segments ([`SEGMENT_TILES`]) or at least two segments long (so that a padded
+/// last segment costs little), zero padding.
 /// Measured per layer shape in docs/performance.md ("Tile rows", "Rows of one
 /// segment"); F(2,3) keeps blocks.
 fn by_rows<T: Real>(
