@@ -181,6 +181,11 @@ pub fn winograd_applies(kh: usize, kw: usize, stride: usize, pad: usize) -> Resu
 /// conv1_1 to conv2_2.
 pub const NARROW_PAIRS: usize = 128 * 128;
 
+/// Is a layer of `o`·`c` channel pairs narrow (see [`NARROW_PAIRS`])?
+fn is_narrow(o: usize, c: usize) -> bool {
+    o * c <= NARROW_PAIRS
+}
+
 /// The transformed kernel `U_ξ = (G g Gᵀ)_ξ` of one layer, for every (o, c):
 /// (α², O, C), computed once per weight set.
 #[derive(Clone, Debug)]
@@ -238,7 +243,7 @@ impl<T: Real> WinogradKernel<T> {
                     }
                 }
             });
-        let ut = (o * c <= NARROW_PAIRS).then(|| {
+        let ut = is_narrow(o, c).then(|| {
             u.view()
                 .permuted_axes([0, 2, 1])
                 .as_standard_layout()
@@ -252,7 +257,7 @@ impl<T: Real> WinogradKernel<T> {
     /// for a narrow layer.
     pub fn values_for(tile: WinogradTile, o: usize, c: usize) -> usize {
         let a = tile.alpha();
-        let copies = if o * c <= NARROW_PAIRS { 2 } else { 1 };
+        let copies = if is_narrow(o, c) { 2 } else { 1 };
         copies * a * a * o * c
     }
 
@@ -1157,7 +1162,7 @@ fn by_rows<T: Real>(
     let (o, c) = k.channels();
     let (_, tw) = grid(h, w, k.tile.m());
     padding == Padding::Zero
-        && o * c <= NARROW_PAIRS
+        && is_narrow(o, c)
         && (tw >= 2 * SEGMENT_TILES || tw % SEGMENT_TILES == 0)
 }
 
@@ -1267,6 +1272,7 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let mut dx = Array4::<T>::zeros((n, c, h, w));
     let mut dm = Array3::<T>::zeros((o, A * A, block));
     let mut dv = Array3::<T>::zeros((c, A * A, block));
+    let (uf, transpose) = k.backward_factors();
     for (dyi, mut dxi) in dy.outer_iter().zip(dx.outer_iter_mut()) {
         for t0 in (0..tiles).step_by(block) {
             let t1 = (t0 + block).min(tiles);
@@ -1281,7 +1287,6 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, block);
                 });
             // dV_ξ = U_ξᵀ · dM_ξ
-            let (uf, transpose) = k.backward_factors();
             gemm_per_position(uf, transpose, &dm, &mut dv, t1 - t0);
             // dX += B dV Bᵀ
             dxi.outer_iter_mut()
@@ -1318,6 +1323,7 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let (th, tw) = grid(h, w, M);
     let seg = SEGMENT_TILES.min(tw);
     let mut dx = Array4::<T>::zeros((n, c, h, w));
+    let (uf, transpose) = k.backward_factors();
     // picture rows [r0, r1) that tile row ty's patches reach
     let reach = |ty: usize| ((ty * M).saturating_sub(1), (ty * M + A - 1).min(h));
     for (dyi, mut dxi) in dy.outer_iter().zip(dx.outer_iter_mut()) {
@@ -1347,7 +1353,6 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                             output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, seg);
                         }
                         // dV_ξ = U_ξᵀ · dM_ξ
-                        let (uf, transpose) = k.backward_factors();
                         gemm_each_position(uf, transpose, dm, dv, s1 - s0, panels);
                         for (mut dxc, dvc) in strip.outer_iter_mut().zip(dv.outer_iter()) {
                             let dvc = dvc.to_slice().expect("fresh array");

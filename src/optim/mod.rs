@@ -269,3 +269,64 @@ pub fn sum_abs<T: Real>(a: &[T]) -> f64 {
 
 #[cfg(test)]
 pub(crate) mod testfns;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::rng::Rng;
+
+    /// Lengths below one block, at one block, and over several blocks with a remainder
+    /// that is not a multiple of the eight running sums.
+    const LENGTHS: [usize; 6] = [0, 7, 8, BLOCK, BLOCK + 13, 3 * BLOCK + 5];
+
+    #[test]
+    fn blocked_dot_is_the_sum_of_products_on_any_number_of_threads() {
+        let mut rng = Rng::new(17);
+        for n in LENGTHS {
+            let a: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect();
+            let b: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect();
+            // The single running sum `dot` used to be, against the blocked one.
+            let serial: f64 = a.iter().zip(&b).map(|(x, y)| x.f64() * y.f64()).sum();
+            let scale: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (x.f64() * y.f64()).abs())
+                .sum();
+            let d = dot(&a, &b);
+            // Each order of summation is within n·ε·Σ|aᵢbᵢ| of the exact sum (the products
+            // of two f32 values are exact in f64), so the two are within twice that.
+            let bound = 2.0 * n as f64 * f64::EPSILON * scale;
+            assert!((d - serial).abs() <= bound, "n = {n}: {d} vs {serial}");
+            if n < 8 {
+                // Below eight values the sums are the same additions (up to the sign of 0).
+                assert_eq!(d, serial, "n = {n}: one running sum");
+            }
+            let one = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap();
+            let three = rayon::ThreadPoolBuilder::new()
+                .num_threads(3)
+                .build()
+                .unwrap();
+            for pool in [one, three] {
+                let again = pool.install(|| dot(&a, &b));
+                assert_eq!(again.to_bits(), d.to_bits(), "n = {n}: thread count");
+            }
+        }
+    }
+
+    #[test]
+    fn parallel_axpy_is_the_serial_update() {
+        let mut rng = Rng::new(19);
+        for n in LENGTHS {
+            let v: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect();
+            let w: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect();
+            let a = -0.375;
+            let want: Vec<f32> = v.iter().zip(&w).map(|(&x, &y)| x + a as f32 * y).collect();
+            let mut got = v.clone();
+            axpy(&mut got, a, &w);
+            assert_eq!(got, want, "n = {n}");
+        }
+    }
+}
