@@ -24,9 +24,10 @@
 
 use crate::math::gemm::gemm;
 use crate::math::im2col::{col2im_tile_add, im2col_tile, pixel_tile, ConvGeom, Padding};
-use crate::math::tensor::{Real, Tensor4};
+use crate::math::tensor::{unwritten, Real, Tensor4};
 use ndarray::{s, Array1, Array2, Array4, ArrayView1, ArrayView4, ArrayViewMut4, Axis};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 
 /// Stride and padding of a convolution (the kernel size comes from the weights).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +137,7 @@ pub fn conv2d_forward_then<T: Real, F: Fn(T) -> T + Sync>(
         .into_shape_with_order((o, g.rows()))
         .expect("weights are contiguous OIHW");
     let (oh, ow) = (g.out_h(), g.out_w());
-    let mut y = Array4::<T>::zeros((n, o, oh, ow));
+    let mut y = unwritten::<T, _>((n, o, oh, ow));
     let tile = pixel_tile(g.rows(), oh * ow);
     let pointwise = g.kh == 1 && g.kw == 1 && g.stride == 1 && g.pad == 0;
     for (xi, mut yi) in x.outer_iter().zip(y.outer_iter_mut()) {
@@ -154,8 +155,10 @@ pub fn conv2d_forward_then<T: Real, F: Fn(T) -> T + Sync>(
                     let width = y_tile.ncols();
                     // Bias first, then accumulate W₂·cols on top of it (β = 1).
                     for (mut row, &bo) in y_tile.outer_iter_mut().zip(b.iter()) {
-                        row.fill(bo);
+                        row.fill(MaybeUninit::new(bo));
                     }
+                    // SAFETY: every row of the tile was just filled with its bias.
+                    let mut y_tile = unsafe { y_tile.assume_init() };
                     if let Some(x2) = &x2 {
                         let cols = x2.slice(s![.., t * tile..t * tile + width]);
                         gemm(T::one(), w2, cols, T::one(), y_tile.view_mut());
@@ -170,7 +173,9 @@ pub fn conv2d_forward_then<T: Real, F: Fn(T) -> T + Sync>(
                 },
             );
     }
-    y
+    // SAFETY: the tiles are every column of every image's (O, OH·OW) output, and each
+    // task filled its tile with the bias.
+    unsafe { y.assume_init() }
 }
 // ANCHOR_END: conv_forward
 

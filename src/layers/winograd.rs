@@ -68,10 +68,12 @@
 
 use crate::math::gemm::gemm_in_place;
 use crate::math::im2col::Padding;
+use crate::math::scratch::scratch;
 use crate::math::simd::wide;
-use crate::math::tensor::{Real, Tensor4};
-use ndarray::{s, Array2, Array3, Array4, ArrayView1, ArrayView4, Axis};
+use crate::math::tensor::{unwritten, write_slice, Real, Tensor4};
+use ndarray::{s, Array2, Array3, Array4, ArrayView1, ArrayView3, ArrayView4, ArrayViewMut3, Axis};
 use rayon::prelude::*;
+use std::mem::MaybeUninit;
 use std::str::FromStr;
 
 /// A small matrix as a list of rows.
@@ -865,13 +867,14 @@ fn input_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
 }
 
 /// Output transform of one output channel for one block: `Y_tile = Aᵀ M_tile A + b`.
-/// `mv`: (α², block) for this channel; `plane`: the channel's H×W output.
+/// `mv`: (α², block) for this channel; `plane`: the channel's H×W output, written (not
+/// added to) at every position of the block's tiles, so it need not be initialised.
 fn output_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     mv: &[T],
     block: usize,
     gs: &[Group],
     bias: T,
-    plane: &mut [T],
+    plane: &mut [MaybeUninit<T>],
     (h, w): (usize, usize),
 ) {
     wide(
@@ -891,9 +894,9 @@ fn output_transform<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     let run = to_run::<T, M>(&yi.map(|v| lanes(|l| v[l] + bias)));
                     let row = &mut plane[(y0 + i) * w + x0..];
                     if cols == LANES * M {
-                        row[..LANES * M].copy_from_slice(&run[..LANES * M]);
+                        write_slice(&mut row[..LANES * M], &run[..LANES * M]);
                     } else {
-                        row[..cols].copy_from_slice(&run[..cols]);
+                        write_slice(&mut row[..cols], &run[..cols]);
                     }
                 }
             }
@@ -1018,8 +1021,8 @@ fn check_dy_shapes(
 fn gemm_per_position<T: Real>(
     u: &Array3<T>,
     transpose: bool,
-    src: &Array3<T>,
-    dst: &mut Array3<T>,
+    src: &ArrayView3<T>,
+    dst: &mut ArrayViewMut3<T>,
     cols: usize,
 ) {
     dst.axis_iter_mut(Axis(1))
@@ -1114,9 +1117,11 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let (_, tw) = grid(h, w, M);
     let tiles = h.div_ceil(M) * tw;
     let block = block_tiles(budget, A, c, o, tiles);
-    let mut y = Array4::<T>::zeros((n, o, h, w));
-    let mut v = Array3::<T>::zeros((c, A * A, block));
-    let mut m = Array3::<T>::zeros((o, A * A, block));
+    let mut y = unwritten::<T, _>((n, o, h, w));
+    let mut store = scratch::<T>((c + o) * A * A * block);
+    let (v, m) = store.split_at_mut(c * A * A * block);
+    let mut v = ArrayViewMut3::from_shape((c, A * A, block), v).expect("sized above");
+    let mut m = ArrayViewMut3::from_shape((o, A * A, block), m).expect("sized above");
     for (xi, mut yi) in x.outer_iter().zip(y.outer_iter_mut()) {
         for t0 in (0..tiles).step_by(block) {
             let t1 = (t0 + block).min(tiles);
@@ -1131,7 +1136,7 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     input_transform::<T, S, M, A>(plane, (h, w), padding, &gs, vc, block);
                 });
             // M_ξ = U_ξ · V_ξ
-            gemm_per_position(&k.u, false, &v, &mut m, t1 - t0);
+            gemm_per_position(&k.u, false, &v.view(), &mut m, t1 - t0);
             // Y = Aᵀ M A + b
             yi.outer_iter_mut()
                 .into_par_iter()
@@ -1144,7 +1149,10 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                 });
         }
     }
-    y
+    // SAFETY: the blocks' groups are every tile of the grid, and the output transform
+    // writes each tile's M×M outputs that lie inside the picture, in every channel
+    // plane: every value of y.
+    unsafe { y.assume_init() }
 }
 
 /// F(4,3) by tile rows ([`forward_rows`], [`input_grad_rows`]) rather than blocks of
@@ -1188,7 +1196,7 @@ fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let o = check_x_shapes(c, h, w, k, b.len(), padding);
     let x = x.as_standard_layout();
     let (_, tw) = grid(h, w, M);
-    let mut y = Array4::<T>::zeros((n, o, h, w));
+    let mut y = unwritten::<T, _>((n, o, h, w));
     // The output groups of one tile row, as if it were the first: each row writes into
     // its own M-row strip of the output.
     let seg = SEGMENT_TILES.min(tw);
@@ -1231,7 +1239,10 @@ fn forward_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                 },
             );
     }
-    y
+    // SAFETY: each tile row's strip gets the output transform of all its segments, whose
+    // groups are every tile of the row; each tile writes its M×M outputs that lie inside
+    // the picture, in every channel plane. The strips are every row of y.
+    unsafe { y.assume_init() }
 }
 
 // ANCHOR: winograd_input_grad
@@ -1269,9 +1280,11 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let (_, tw) = grid(h, w, M);
     let tiles = h.div_ceil(M) * tw;
     let block = block_tiles(budget, A, c, o, tiles);
-    let mut dx = Array4::<T>::zeros((n, c, h, w));
-    let mut dm = Array3::<T>::zeros((o, A * A, block));
-    let mut dv = Array3::<T>::zeros((c, A * A, block));
+    let mut dx = unwritten::<T, _>((n, c, h, w));
+    let mut store = scratch::<T>((o + c) * A * A * block);
+    let (dm, dv) = store.split_at_mut(o * A * A * block);
+    let mut dm = ArrayViewMut3::from_shape((o, A * A, block), dm).expect("sized above");
+    let mut dv = ArrayViewMut3::from_shape((c, A * A, block), dv).expect("sized above");
     let (uf, transpose) = k.backward_factors();
     for (dyi, mut dxi) in dy.outer_iter().zip(dx.outer_iter_mut()) {
         for t0 in (0..tiles).step_by(block) {
@@ -1287,26 +1300,35 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
                     output_adjoint::<T, S, M, A>(plane, (h, w), &gs, dmo, block);
                 });
             // dV_ξ = U_ξᵀ · dM_ξ
-            gemm_per_position(uf, transpose, &dm, &mut dv, t1 - t0);
-            // dX += B dV Bᵀ
+            gemm_per_position(uf, transpose, &dm.view(), &mut dv, t1 - t0);
+            // dX += B dV Bᵀ, each channel's plane zeroed by its task before the first
+            // block adds to it (in that core's cache, not in one pass beforehand)
             dxi.outer_iter_mut()
                 .into_par_iter()
                 .zip(dv.outer_iter().into_par_iter())
                 .for_each(|(mut dxc, dvc)| {
+                    if t0 == 0 {
+                        dxc.fill(MaybeUninit::new(T::zero()));
+                    }
+                    // SAFETY: the first block's task for this channel zeroed the plane.
+                    let mut dxc = unsafe { dxc.assume_init() };
                     let dvc = dvc.to_slice().expect("fresh array");
                     let dxc = dxc.as_slice_mut().expect("fresh array");
                     input_adjoint::<T, S, M, A>(dvc, block, &gs, dxc, (h, w), padding, 0);
                 });
         }
     }
-    dx
+    // SAFETY: every plane was zeroed by the first block (there is one: tiles ≥ 1).
+    unsafe { dx.assume_init() }
 }
 
 /// The input gradient one tile row per task, as [`forward_rows`]: each segment's three
 /// phases in one thread. A tile row's patches reach one picture row above and below it,
 /// so rows of one parity run at a time (even, then odd), each adding into its own strip
 /// of dX. Zero padding only (circular padding would wrap the first row's patches onto
-/// the last row's strip).
+/// the last row's strip). dX is not zeroed beforehand: each even row's task zeroes its
+/// strip and the rows down to the next even row's strip, in its own cache, before it
+/// adds; those ranges are every row of the picture, so the odd rows add onto zeros too.
 fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     dy: ArrayView4<T>,
     k: &WinogradKernel<T>,
@@ -1322,28 +1344,42 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let dy = dy.as_standard_layout();
     let (th, tw) = grid(h, w, M);
     let seg = SEGMENT_TILES.min(tw);
-    let mut dx = Array4::<T>::zeros((n, c, h, w));
+    let mut dx = unwritten::<T, _>((n, c, h, w));
     let (uf, transpose) = k.backward_factors();
     // picture rows [r0, r1) that tile row ty's patches reach
     let reach = |ty: usize| ((ty * M).saturating_sub(1), (ty * M + A - 1).min(h));
     for (dyi, mut dxi) in dy.outer_iter().zip(dx.outer_iter_mut()) {
         for parity in 0..2 {
             let tys: Vec<usize> = (parity..th).step_by(2).collect();
+            // Each task's rows: its reach, and for an even row also the rows down to the
+            // next even row's reach (to the bottom for the last), which it zeroes. The
+            // reach ends there: ty·M + A − 1 ≤ (ty + 2)·M − 1 as A ≤ 2M.
             let mut strips = Vec::with_capacity(tys.len());
             let mut rest = dxi.view_mut();
             let mut at = 0;
-            for &ty in &tys {
+            for (i, &ty) in tys.iter().enumerate() {
                 let (r0, r1) = reach(ty);
+                let end = match (parity, tys.get(i + 1)) {
+                    (0, Some(&next)) => reach(next).0,
+                    (0, None) => h,
+                    _ => r1,
+                };
                 let (_, tail) = rest.split_at(Axis(1), r0 - at);
-                let (strip, tail) = tail.split_at(Axis(1), r1 - r0);
+                let (strip, tail) = tail.split_at(Axis(1), end - r0);
                 strips.push(strip);
                 rest = tail;
-                at = r1;
+                at = end;
             }
             tys.into_par_iter().zip(strips).for_each_init(
                 || row_buffers::<T>(o, c, A * A, seg),
-                |(dm, dv, panels), (ty, mut strip)| {
-                    let r0 = reach(ty).0;
+                |(dm, dv, panels), (ty, mut rows)| {
+                    let (r0, r1) = reach(ty);
+                    if parity == 0 {
+                        rows.fill(MaybeUninit::new(T::zero()));
+                    }
+                    // SAFETY: an even row's task has just zeroed these rows; an odd row's
+                    // reach lies within the rows the even rows' tasks zeroed before.
+                    let mut strip = unsafe { rows.slice_move(s![.., ..r1 - r0, ..]).assume_init() };
                     for s0 in (0..tw).step_by(seg) {
                         let s1 = (s0 + seg).min(tw);
                         let gs = groups(ty * tw + s0, ty * tw + s1, tw);
@@ -1364,7 +1400,9 @@ fn input_grad_rows<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
             );
         }
     }
-    dx
+    // SAFETY: the even rows' tasks zeroed every row of every picture (their ranges run
+    // from row 0 to row h without gaps).
+    unsafe { dx.assume_init() }
 }
 
 #[cfg(test)]

@@ -5,5 +5,6 @@
 pub mod gemm;
 pub mod im2col;
 pub mod rng;
+pub(crate) mod scratch;
 pub mod simd;
 pub mod tensor;

@@ -37,7 +37,8 @@
 //!
 //! It is the binary's, not the library's: how the process's allocator behaves is the
 //! program's choice, and a program that links `nst` as a library keeps its own. The
-//! library's `unsafe` is in `math::gemm` and `math::simd` (docs/architecture.md); the
+//! library's `unsafe` is in `math::gemm`, `math::simd` and the layers' `assume_init` calls
+//! (docs/architecture.md); the
 //! binary's are this module's `mallopt` and `malloc_trim` calls and the SIGTERM handling in
 //! `signals`.
 
