@@ -132,11 +132,20 @@ pub(crate) fn unwritten<T: Real, Sh: ShapeBuilder>(shape: Sh) -> Array<MaybeUnin
     }
 }
 
-/// `dst[i] = src[i]` into memory that may not be initialised yet (both the same length).
+/// `dst[i] = src[i]` into memory that may not be initialised yet (both the same length),
+/// eight values at a time as arrays: a loop of single values became a `memmove` call (2.8 %
+/// of conv1_2's forward samples when the output transform wrote through it).
 #[inline(always)]
 pub(crate) fn write_slice<T: Copy>(dst: &mut [MaybeUninit<T>], src: &[T]) {
     debug_assert_eq!(dst.len(), src.len());
-    for (d, &s) in dst.iter_mut().zip(src) {
+    let mut d8 = dst.chunks_exact_mut(8);
+    let mut s8 = src.chunks_exact(8);
+    for (d, s) in d8.by_ref().zip(s8.by_ref()) {
+        let d: &mut [MaybeUninit<T>; 8] = d.try_into().expect("chunks of 8");
+        let s: &[T; 8] = s.try_into().expect("chunks of 8");
+        *d = s.map(MaybeUninit::new);
+    }
+    for (d, &s) in d8.into_remainder().iter_mut().zip(s8.remainder()) {
         d.write(s);
     }
 }
