@@ -29,6 +29,7 @@ use crate::layers::{
     ConvSpec, MaxPoolCache, ReluCache, WinogradKernel, WinogradTile,
 };
 use crate::math::rng::Rng;
+use crate::math::scratch::keep_scratch;
 use crate::math::tensor::{Real, Tensor4};
 use crate::net::weights::{Convention, WeightSet};
 use ndarray::{Array4, ArrayView4};
@@ -488,6 +489,7 @@ impl<T: Real> Vgg<T> {
     /// [`Vgg::layers`]). Stops after the deepest tap. With `keep`, also keeps what
     /// [`Vgg::backward`] needs.
     pub fn forward(&self, x: ArrayView4<T>, taps: &[usize], keep: bool) -> Forward<T> {
+        let _scratch = keep_scratch();
         let last = taps.iter().copied().max().unwrap_or(0);
         let mut out = Forward {
             taps: Vec::new(),
