@@ -2,9 +2,9 @@
 //!
 //! A Winograd layer that works in blocks of tiles holds the block's transformed tiles in
 //! two buffers, V and M (up to [`BLOCK_VALUES`](crate::layers::winograd::BLOCK_VALUES)
-//! values together, 16 MB in `f32`), which every call used to allocate zeroed. Zeroing
-//! 16 MB is a pass over memory in one thread while the other cores wait, and VGG16 has
-//! seven such layers in each direction. [`scratch`] hands out a buffer kept from an
+//! values together, 16 MB in `f32`). Allocated zeroed on every call, they would cost a
+//! pass over 16 MB in one thread while the other cores wait, and VGG16 has seven such
+//! layers in each direction. [`scratch`] hands out a buffer kept from an
 //! earlier call instead: its values are whatever that call left, so the caller must write
 //! every value before reading it (the Winograd phases do: the transforms and the
 //! products write their whole outputs).
