@@ -1076,6 +1076,23 @@ fn row_buffers<T: Real>(
     )
 }
 
+/// A block's buffers for its transformed tiles, (`first`, α², `block`) and (`second`, α²,
+/// `block`), cut from one scratch `store` of `(first + second)·α²·block` values: the
+/// [`row_buffers`] of the block paths.
+fn block_buffers<T>(
+    store: &mut [T],
+    first: usize,
+    second: usize,
+    a2: usize,
+    block: usize,
+) -> (ArrayViewMut3<'_, T>, ArrayViewMut3<'_, T>) {
+    let (a, b) = store.split_at_mut(first * a2 * block);
+    (
+        ArrayViewMut3::from_shape((first, a2, block), a).expect("first·α²·block values"),
+        ArrayViewMut3::from_shape((second, a2, block), b).expect("second·α²·block values"),
+    )
+}
+
 // ANCHOR: winograd_forward
 /// `Y = W ⊛ X + b` for 3×3 kernels, stride 1, padding 1, by Winograd.
 ///
@@ -1119,9 +1136,7 @@ fn forward_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let block = block_tiles(budget, A, c, o, tiles);
     let mut y = unwritten::<T, _>((n, o, h, w));
     let mut store = scratch::<T>((c + o) * A * A * block);
-    let (v, m) = store.split_at_mut(c * A * A * block);
-    let mut v = ArrayViewMut3::from_shape((c, A * A, block), v).expect("sized above");
-    let mut m = ArrayViewMut3::from_shape((o, A * A, block), m).expect("sized above");
+    let (mut v, mut m) = block_buffers(&mut store, c, o, A * A, block);
     for (xi, mut yi) in x.outer_iter().zip(y.outer_iter_mut()) {
         for t0 in (0..tiles).step_by(block) {
             let t1 = (t0 + block).min(tiles);
@@ -1282,9 +1297,7 @@ fn input_grad_impl<T: Real, S: Scheme<M, A>, const M: usize, const A: usize>(
     let block = block_tiles(budget, A, c, o, tiles);
     let mut dx = unwritten::<T, _>((n, c, h, w));
     let mut store = scratch::<T>((o + c) * A * A * block);
-    let (dm, dv) = store.split_at_mut(o * A * A * block);
-    let mut dm = ArrayViewMut3::from_shape((o, A * A, block), dm).expect("sized above");
-    let mut dv = ArrayViewMut3::from_shape((c, A * A, block), dv).expect("sized above");
+    let (mut dm, mut dv) = block_buffers(&mut store, o, c, A * A, block);
     let (uf, transpose) = k.backward_factors();
     for (dyi, mut dxi) in dy.outer_iter().zip(dx.outer_iter_mut()) {
         for t0 in (0..tiles).step_by(block) {
