@@ -279,12 +279,16 @@ mod tests {
     /// that is not a multiple of the eight running sums.
     const LENGTHS: [usize; 6] = [0, 7, 8, BLOCK, BLOCK + 13, 3 * BLOCK + 5];
 
+    /// `n` values uniform in [−1, 1).
+    fn uniform(rng: &mut Rng, n: usize) -> Vec<f32> {
+        (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect()
+    }
+
     #[test]
     fn blocked_dot_is_the_sum_of_products_on_any_number_of_threads() {
         let mut rng = Rng::new(17);
         for n in LENGTHS {
-            let a: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect();
-            let b: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect();
+            let (a, b) = (uniform(&mut rng, n), uniform(&mut rng, n));
             // The single running sum `dot` used to be, against the blocked one.
             let serial: f64 = a.iter().zip(&b).map(|(x, y)| x.f64() * y.f64()).sum();
             let scale: f64 = a
@@ -320,8 +324,7 @@ mod tests {
     fn parallel_axpy_is_the_serial_update() {
         let mut rng = Rng::new(19);
         for n in LENGTHS {
-            let v: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect();
-            let w: Vec<f32> = (0..n).map(|_| rng.range(-1.0, 1.0) as f32).collect();
+            let (v, w) = (uniform(&mut rng, n), uniform(&mut rng, n));
             let a = -0.375;
             let want: Vec<f32> = v.iter().zip(&w).map(|(&x, &y)| x + a as f32 * y).collect();
             let mut got = v.clone();
