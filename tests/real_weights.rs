@@ -119,7 +119,7 @@ fn vgg16_real_weights_gradient_matches_finite_differences() {
         .iter()
         .map(|(i, a)| (*i, rng.uniform_array(a.raw_dim(), -1.0, 1.0)))
         .collect();
-    let grad = vgg.backward(&fwd, &rs);
+    let grad = vgg.backward(&fwd, rs.clone());
     let f = |x: &ndarray::Array4<f64>| {
         let fw = vgg.forward(x.view(), &taps, false);
         rs.iter()

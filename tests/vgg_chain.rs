@@ -27,7 +27,7 @@ fn chain_value_and_grad<'a>(
         .iter()
         .map(|(i, r)| dot(&fwd.get(*i).unwrap().view(), &r.view()))
         .sum();
-    let grad = vgg.backward(&fwd, &rs);
+    let grad = vgg.backward(&fwd, rs.clone());
     let taps = taps.to_vec();
     let f = move |x: &Array4<f64>| {
         let fwd = vgg.forward(x.view(), &taps, false);
@@ -94,8 +94,8 @@ fn tap_gradients_add_like_branches() {
         taps[1],
         rng.uniform_array(fwd.get(taps[1]).unwrap().raw_dim(), -1.0, 1.0),
     );
-    let both = vgg.backward(&fwd, &[g1.clone(), g2.clone()]);
-    let sum = vgg.backward(&fwd, &[g1]) + vgg.backward(&fwd, &[g2]);
+    let both = vgg.backward(&fwd, vec![g1.clone(), g2.clone()]);
+    let sum = vgg.backward(&fwd, vec![g1]) + vgg.backward(&fwd, vec![g2]);
     assert!(rel_error(&both.view(), &sum.view()) < 1e-13);
 }
 

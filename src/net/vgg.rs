@@ -246,6 +246,14 @@ impl<T> Forward<T> {
         self.taps.iter().find(|(i, _)| *i == index).map(|(_, a)| a)
     }
 
+    /// Move the activation at layer `index` out, if it was tapped: once a tap's gradient
+    /// is computed its activation is no longer needed, and [`Vgg::backward`] reads only
+    /// the caches.
+    pub fn take(&mut self, index: usize) -> Option<Tensor4<T>> {
+        let at = self.taps.iter().position(|(i, _)| *i == index)?;
+        Some(self.taps.remove(at).1)
+    }
+
     /// Were backward caches kept?
     pub fn has_caches(&self) -> bool {
         !self.caches.is_empty()
@@ -555,8 +563,9 @@ impl<T: Real> Vgg<T> {
     ///
     /// Walks from the deepest tap back to the input. At each layer, first add the
     /// gradients of any taps there (they are branches leaving the chain at this point),
-    /// then apply the layer's backward pass.
-    pub fn backward(&self, fwd: &Forward<T>, tap_grads: &[(usize, Tensor4<T>)]) -> Tensor4<T> {
+    /// then apply the layer's backward pass. Each tap's gradient is dropped once added:
+    /// the deep ones are gone before the walk reaches the wide early layers.
+    pub fn backward(&self, fwd: &Forward<T>, tap_grads: Vec<(usize, Tensor4<T>)>) -> Tensor4<T> {
         assert!(
             fwd.has_caches(),
             "Vgg::backward needs a forward pass run with keep = true"
@@ -570,12 +579,14 @@ impl<T: Real> Vgg<T> {
             last < fwd.caches.len(),
             "the forward pass stopped before layer {last}"
         );
+        let mut pending = tap_grads;
         let mut g: Option<Tensor4<T>> = None;
         for i in (0..=last).rev() {
-            for (_, tg) in tap_grads.iter().filter(|(t, _)| *t == i) {
+            while let Some(at) = pending.iter().position(|(t, _)| *t == i) {
+                let (_, tg) = pending.swap_remove(at);
                 match g.as_mut() {
-                    Some(g) => *g += tg,
-                    None => g = Some(tg.clone()),
+                    Some(g) => *g += &tg,
+                    None => g = Some(tg),
                 }
             }
             let Some(dy) = g.take() else { continue };
@@ -767,6 +778,11 @@ mod tests {
                 }
             }
             assert_eq!(fwd.taps, want, "keep = {keep}");
+            // Taken once: moved out, then gone.
+            let mut fwd = fwd;
+            assert_eq!(fwd.take(taps[1]).as_ref(), Some(&want[0].1));
+            assert!(fwd.take(taps[1]).is_none() && fwd.get(taps[1]).is_none());
+            assert_eq!(fwd.taps.len(), want.len() - 1);
         }
     }
 }

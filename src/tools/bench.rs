@@ -80,7 +80,7 @@ pub fn bench_vgg(s: usize, repeats: usize, conv: ConvAlgo) -> Vec<Timing> {
     });
     let fwdbwd = median_time(repeats, || {
         let f = vgg.forward(x.view(), &[tap], true);
-        std::hint::black_box(vgg.backward(&f, &[(tap, r.clone())]));
+        std::hint::black_box(vgg.backward(&f, vec![(tap, r.clone())]));
     });
     vec![
         Timing {

@@ -6,13 +6,12 @@
 //! the tapped features and targets, and the optimiser's state. All but the weights grow
 //! with the picture's area, so the estimate is `base + pixels × bytes per pixel`, with
 //! the VGG part measured (peak RSS of `nst stylize --iterations 2` at 256, 512 and 1024
-//! px: 326, 586 and 1660 MB for 49 K, 197 K and 786 K pixels, 1.77–1.89 KB per pixel
-//! over the 242 MB of [`BASE_BYTES`] and the Winograd kernels; a byte per ReLU mask
-//! element and per pooling switch had made it 342, 631 and 1830 MB, 2.07–2.13 KB per
-//! pixel) and the optimiser's part counted: each state vector is one value per
-//! pixel and channel, 12 bytes per pixel in `f32`. With L-BFGS's default history of 100
-//! that is 2.5 KB per pixel more (207 vectors); `docs/performance.md` has the measured peaks it
-//! predicts.
+//! px: 304, 493 and 1185 MiB for 49 K, 197 K and 786 K pixels, 1.11–1.19 KB per pixel
+//! over the 246 MiB of [`BASE_BYTES`] and the Winograd kernels and the optimiser's 11
+//! vectors) and the optimiser's part counted: each state vector is one value per pixel
+//! and channel, 12 bytes per pixel in `f32`. With L-BFGS's default history of 100 that
+//! is 2.5 KB per pixel more (207 vectors); `docs/performance.md` has the measured peaks
+//! it predicts.
 
 use crate::bail;
 use crate::error::Result;
@@ -20,24 +19,39 @@ use crate::error::Result;
 /// Bytes per output pixel of VGG16's forward and backward passes to relu5_1 with their
 /// caches (the ReLU masks a bit per element, the pooling switches two bits per output:
 /// 41 bytes per pixel together), the style and content features and the loss's
-/// temporaries (measured; see the module comment). Checked with L-BFGS's history full
-/// (`nst stylize --content docs/samples/tubingen.jpg --style docs/samples/starry_night.jpg
-/// --lbfgs-history 5 --iterations 8`, 17 state vectors): at 512 px, 608 MB measured
-/// against 637 MB estimated (+4.8 %); at 1024 px, 1790 MB against 1820 MB (+1.7 %).
-pub const VGG_BYTES_PER_PIXEL: u64 = 1_900;
+/// temporaries, for a whole picture (measured; see the module comment). A tap's
+/// activation is dropped once its gradient exists, and each tap's gradient once the
+/// backward pass has added it ([`crate::net::vgg::Vgg::backward`]). Checked with
+/// L-BFGS's history full (`nst stylize --content docs/samples/tubingen.jpg --style
+/// docs/samples/starry_night.jpg --lbfgs-history 5 --iterations 8`, 17 state vectors):
+/// at 512 px, 514 MiB measured against 528 estimated (+2.7 %); at 1024 px, 1326 against
+/// 1374 (+3.6 %). The three runs of the module comment: +3.0 %, +4.4 % and +11 %.
+pub const VGG_BYTES_PER_PIXEL: u64 = 1_300;
 
 /// Bytes per output pixel of the same passes for a texture (no content picture, target or
 /// term: `nst texture`), where [`VGG_BYTES_PER_PIXEL`] is a style transfer's. Measured:
 /// peak RSS of `nst texture docs/samples/starry_night.jpg --iterations 5` (history 5,
-/// 17 state vectors) at 1024×512 and 2048×1024, 1169 and 3897 MiB: 1620–1650 bytes per
-/// pixel over the base (the model: 1164 and 3930 MiB, −0.4 % and +0.9 %; with
-/// [`VGG_BYTES_PER_PIXEL`] it was +11 % and +14 %). The four stages of a 4096×2048
-/// tileable texture (`docs/performance.md`) measured 838, 1908, 4493 and 5352 MiB, and
-/// the model gives 817, 1883, 4469 and 5471 (−2.5 % to +2.2 %). Not counted: the
-/// sample's own forward pass for its Gram targets, at the sample's size before the run
-/// starts, which sets the peak when the sample is larger than the picture (the
-/// 1024×640 painting as it is, for a 512×256 texture: 596 MiB, against 473 estimated).
-pub const TEXTURE_BYTES_PER_PIXEL: u64 = 1_640;
+/// 17 state vectors) at 1024×512 and 2048×1024, 905 and 2680 MiB: 1010–1120 bytes per
+/// pixel over the base (the model: 918 and 2934 MiB, +1.4 % and +9.5 %). Not counted:
+/// the sample's own forward pass for its Gram targets, at the sample's size before the
+/// run starts, which sets the peak when the sample is larger than the picture (the
+/// 1024×640 painting as it is, for a 512×256 texture: 596 MiB, against 473 estimated
+/// when the constant was 1640).
+pub const TEXTURE_BYTES_PER_PIXEL: u64 = 1_140;
+
+/// Bytes per pixel of a crop in a tiled run ([`tiled_optimization_bytes`]): the fit of
+/// [`VGG_BYTES_PER_PIXEL`] from before the taps' activations and gradients were dropped
+/// early, kept for crops because [`TILED_HEADROOM`] and the poster plans were measured
+/// with it. Tiled runs now measure 17–26 % under their estimates (`docs/performance.md`),
+/// on the safe side; a smaller constant would plan larger crops for the same budget, and
+/// the heap's spread over a long tiled run (the headroom) would have to be measured again.
+pub const CROP_BYTES_PER_PIXEL: u64 = 1_900;
+
+/// [`CROP_BYTES_PER_PIXEL`] for a texture's crops: the earlier fit of
+/// [`TEXTURE_BYTES_PER_PIXEL`], kept for the same reason. The four stages of a 4096×2048
+/// tileable texture (`docs/performance.md`) measured 838, 1908, 4493 and 5352 MiB with
+/// it, and the model gave 817, 1883, 4469 and 5471 (−2.5 % to +2.2 %).
+pub const CROP_TEXTURE_BYTES_PER_PIXEL: u64 = 1_640;
 
 /// What an optimisation's passes keep per pixel, besides the optimiser's state: a style
 /// transfer's (a content picture and target) or a texture's (style terms only). Measured
@@ -60,12 +74,21 @@ impl Passes {
         }
     }
 
-    /// Bytes per pixel of VGG's passes over a picture or crop:
+    /// Bytes per pixel of VGG's passes over a whole picture:
     /// [`VGG_BYTES_PER_PIXEL`] or [`TEXTURE_BYTES_PER_PIXEL`].
     pub fn vgg_bytes_per_pixel(self) -> u64 {
         match self {
             Passes::WithContent => VGG_BYTES_PER_PIXEL,
             Passes::StyleOnly => TEXTURE_BYTES_PER_PIXEL,
+        }
+    }
+
+    /// Bytes per pixel of VGG's passes over a crop of a tiled run:
+    /// [`CROP_BYTES_PER_PIXEL`] or [`CROP_TEXTURE_BYTES_PER_PIXEL`].
+    pub fn crop_bytes_per_pixel(self) -> u64 {
+        match self {
+            Passes::WithContent => CROP_BYTES_PER_PIXEL,
+            Passes::StyleOnly => CROP_TEXTURE_BYTES_PER_PIXEL,
         }
     }
 
@@ -142,12 +165,13 @@ pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize, passes: Pass
 /// less what the fixed step never allocates of the line search's vectors. Measured:
 /// peak RSS of four tiled runs (1024×576 and 1536×864 with a full history of 5;
 /// 2048×1152 and 3840×2160 with 15 and 8 curvature pairs held), with the crops at
-/// [`VGG_BYTES_PER_PIXEL`], lies 0.4–4.5 % under [`tiled_optimization_bytes`] at 24
+/// [`CROP_BYTES_PER_PIXEL`], lies 0.4–4.5 % under [`tiled_optimization_bytes`] at 24
 /// bytes; counting 120 (five copies and the targets) over-estimated by 7–19 %
 /// (`docs/performance.md`). Those runs kept a byte per ReLU mask element; with the masks
 /// and switches packed and the crops at 1900 bytes per pixel, the first two measured
 /// again: 1024×576 with `--tile 256`, 809 MB against 828 MB estimated (+2.4 %);
-/// 1536×864 with `--tile 448`, 1249 MB against 1320 MB (+5.7 %).
+/// 1536×864 with `--tile 448`, 1249 MB against 1320 MB (+5.7 %). Since the taps'
+/// activations and gradients are dropped early, 679 and 1097 MiB (+22 % and +21 %).
 pub const TILED_BYTES_PER_PIXEL: u64 = 24;
 
 /// [`TILED_BYTES_PER_PIXEL`] for a texture, which has no content targets. Measured:
@@ -157,13 +181,15 @@ pub const TILED_BYTES_PER_PIXEL: u64 = 24;
 /// 2048×1024 `--tileable` with `--tile 512`, 1569 against 1614. The fixed step never
 /// allocates all of the line search's vectors, which the state vectors count; a
 /// style transfer's content targets make up for that, a texture has none. (With
-/// [`TILED_BYTES_PER_PIXEL`] and [`VGG_BYTES_PER_PIXEL`] the three were 16–19 % over.)
+/// [`TILED_BYTES_PER_PIXEL`] and [`CROP_BYTES_PER_PIXEL`] the three were 16–19 % over.)
+/// Since the taps' activations and gradients are dropped early, the three measure 1045,
+/// 1814 and 1199 MiB (24–26 % under).
 pub const TILED_TEXTURE_BYTES_PER_PIXEL: u64 = 0;
 
 /// Memory for optimising an `h`×`w` picture tile by tile, with crops of at most
 /// `crop = (rows, columns)` pixels: the whole picture's vectors
 /// ([`Passes::tiled_bytes_per_pixel`] and the optimiser's `state_vectors`), and VGG's
-/// passes over one crop at a time ([`Passes::vgg_bytes_per_pixel`] of the crop's pixels).
+/// passes over one crop at a time ([`Passes::crop_bytes_per_pixel`] of the crop's pixels).
 pub fn tiled_optimization_bytes(
     h: usize,
     w: usize,
@@ -177,7 +203,7 @@ pub fn tiled_optimization_bytes(
         .saturating_add(
             pixels.saturating_mul(passes.tiled_bytes_per_pixel() + 12 * state_vectors as u64),
         )
-        .saturating_add(crop.saturating_mul(passes.vgg_bytes_per_pixel()))
+        .saturating_add(crop.saturating_mul(passes.crop_bytes_per_pixel()))
 }
 
 /// How a run fits a memory budget ([`plan_optimization`]).
@@ -345,16 +371,17 @@ pub fn plan_optimization(
 
 /// Bytes per pixel of each training picture when training a Texture Networks generator:
 /// VGG's passes on the picture, the generator's caches for its backward pass, the batch's
-/// gradients. Measured with the ReLU masks and pooling switches packed into bits and the
-/// Winograd kernels kept (peak RSS of 3 iterations, batch 4, `--weights weights/vgg16`,
-/// the style `docs/samples/starry_night.jpg`): `train-style` on four photos, 499 MB at
-/// 128² and 1258 MB at 256², a slope of 4050 bytes per pixel over 246 MB (the estimate:
-/// 498 and 1267 MB); `train-texture --sample-size 256`, 466 and 1121 MB, and 3736 MB at
-/// 256² with batch 16 (the seed's setting), a slope of 3490 bytes per pixel (the estimate
-/// is 7–16 % over). One constant covers both. Not counted: the texture sample's own
-/// forward pass for its Gram targets, at its full size before training starts; with the
-/// 1024×640 painting as it is, `train-texture` at 128² peaks at 590 MB there.
-pub const TRAIN_BYTES_PER_PIXEL: u64 = 4_100;
+/// gradients. Measured with the ReLU masks and pooling switches packed into bits, the
+/// Winograd kernels kept and the taps dropped early (peak RSS of 3 iterations, batch 4,
+/// `--weights weights/vgg16`, the style `docs/samples/starry_night.jpg`): `train-style`
+/// on four photos, 456 MiB at 128² and 1060 MiB at 256², 3260–3360 bytes per pixel over
+/// 246 MiB (the estimate: 459 and 1096 MiB, +0.5 % and +3.4 %); `train-texture
+/// --sample-size 256`, 434 and 936 MiB, and 3216 MiB at 256² with batch 16 (the seed's
+/// setting), 2760–3010 bytes per pixel (the estimate is 6–17 % over). One constant covers
+/// both. Not counted: the texture sample's own forward pass for its Gram targets, at its
+/// full size before training starts; with the 1024×640 painting as it is,
+/// `train-texture` at 128² peaked at 590 MB there.
+pub const TRAIN_BYTES_PER_PIXEL: u64 = 3_400;
 
 /// Memory for training on batches of `batch` pictures of `h`×`w`.
 pub fn training_bytes(h: usize, w: usize, batch: usize) -> u64 {

@@ -451,10 +451,12 @@ impl<'a, T: Real> Objective<'a, T> {
         let mut terms = Terms::default();
         let mut dx = grad.then(|| Array4::<T>::zeros(x.raw_dim()));
         if !self.taps.is_empty() {
-            let fwd = self.vgg.forward(x.view(), &self.taps, grad);
+            let mut fwd = self.vgg.forward(x.view(), &self.taps, grad);
             let mut tap_grads = Vec::new();
             for &layer in &self.taps {
-                let f = fwd.get(layer).expect("tapped");
+                // Moved out and dropped at the end of this step: from here on only its
+                // gradient is needed.
+                let f = fwd.take(layer).expect("tapped");
                 let mut g = TapGrad::new(f.raw_dim());
                 let name = &self.vgg.layers[layer].name;
                 for t in self.content.iter().filter(|t| t.layer == layer) {
@@ -489,7 +491,7 @@ impl<'a, T: Real> Objective<'a, T> {
                 tap_grads.push((layer, g.finish()));
             }
             if grad {
-                dx = Some(self.vgg.backward(&fwd, &tap_grads));
+                dx = Some(self.vgg.backward(&fwd, tap_grads));
             }
         }
         if tv != 0.0 {

@@ -477,13 +477,14 @@ impl<T: Real> Objective<'_, T> {
                 None => crop(x, grid, (r, c), grid.grad_margin),
             };
             if !self.taps.is_empty() {
-                let fwd = match kept.take() {
+                let mut fwd = match kept.take() {
                     Some(fwd) => fwd,
                     None => vgg.forward(ct.x.view(), &self.taps, true),
                 };
                 let mut tap_grads = Vec::new();
                 for &layer in &self.taps {
-                    let f = fwd.get(layer).expect("tapped").index_axis(Axis(0), 0);
+                    let f = fwd.take(layer).expect("tapped");
+                    let f = f.index_axis(Axis(0), 0);
                     let (py, px) = places(vgg, f, layer, (r, c), &ct, (h, w));
                     let mut g = Tensor4::<T>::zeros((1, f.dim().0, f.dim().1, f.dim().2));
                     let mut g0 = g.index_axis_mut(Axis(0), 0);
@@ -514,7 +515,7 @@ impl<T: Real> Objective<'_, T> {
                     }
                     tap_grads.push((layer, g));
                 }
-                let dxt = vgg.backward(&fwd, &tap_grads);
+                let dxt = vgg.backward(&fwd, tap_grads);
                 let (oy, ox) = ct.off;
                 let (cy, cx) = (oy..oy + r.1 - r.0, ox..ox + c.1 - c.0);
                 dx.slice_mut(s![.., .., r.0..r.1, c.0..c.1])
