@@ -583,7 +583,7 @@ impl<T: Real> Vgg<T> {
         let mut g: Option<Tensor4<T>> = None;
         for i in (0..=last).rev() {
             while let Some(at) = pending.iter().position(|(t, _)| *t == i) {
-                let (_, tg) = pending.swap_remove(at);
+                let (_, tg) = pending.remove(at);
                 match g.as_mut() {
                     Some(g) => *g += &tg,
                     None => g = Some(tg),
