@@ -6,7 +6,7 @@
 //! the tapped features and targets, and the optimiser's state. All but the weights grow
 //! with the picture's area, so the estimate is `base + pixels × bytes per pixel`, with
 //! the VGG part measured (peak RSS of `nst stylize --iterations 2` at 256, 512 and 1024
-//! px: 304, 493 and 1185 MiB for 49 K, 197 K and 786 K pixels, 1.11–1.19 KB per pixel
+//! px: 304, 493 and 1185 MiB for 49 K, 197 K and 786 K pixels, 1.10–1.19 KB per pixel
 //! over the 246 MiB of [`BASE_BYTES`] and the Winograd kernels and the optimiser's 11
 //! vectors) and the optimiser's part counted: each state vector is one value per pixel
 //! and channel, 12 bytes per pixel in `f32`. With L-BFGS's default history of 100 that
@@ -171,7 +171,8 @@ pub fn optimization_bytes(h: usize, w: usize, state_vectors: usize, passes: Pass
 /// and switches packed and the crops at 1900 bytes per pixel, the first two measured
 /// again: 1024×576 with `--tile 256`, 809 MB against 828 MB estimated (+2.4 %);
 /// 1536×864 with `--tile 448`, 1249 MB against 1320 MB (+5.7 %). Since the taps'
-/// activations and gradients are dropped early, 679 and 1097 MiB (+22 % and +21 %).
+/// activations and gradients are dropped early, 679 and 1097 MiB (the estimates +23 % and
+/// +21 % above).
 pub const TILED_BYTES_PER_PIXEL: u64 = 24;
 
 /// [`TILED_BYTES_PER_PIXEL`] for a texture, which has no content targets. Measured:
