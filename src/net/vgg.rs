@@ -565,7 +565,11 @@ impl<T: Real> Vgg<T> {
     /// gradients of any taps there (they are branches leaving the chain at this point),
     /// then apply the layer's backward pass. Each tap's gradient is dropped once added:
     /// the deep ones are gone before the walk reaches the wide early layers.
-    pub fn backward(&self, fwd: &Forward<T>, tap_grads: Vec<(usize, Tensor4<T>)>) -> Tensor4<T> {
+    pub fn backward(
+        &self,
+        fwd: &Forward<T>,
+        mut tap_grads: Vec<(usize, Tensor4<T>)>,
+    ) -> Tensor4<T> {
         assert!(
             fwd.has_caches(),
             "Vgg::backward needs a forward pass run with keep = true"
@@ -579,11 +583,10 @@ impl<T: Real> Vgg<T> {
             last < fwd.caches.len(),
             "the forward pass stopped before layer {last}"
         );
-        let mut pending = tap_grads;
         let mut g: Option<Tensor4<T>> = None;
         for i in (0..=last).rev() {
-            while let Some(at) = pending.iter().position(|(t, _)| *t == i) {
-                let (_, tg) = pending.remove(at);
+            while let Some(at) = tap_grads.iter().position(|(t, _)| *t == i) {
+                let (_, tg) = tap_grads.remove(at);
                 match g.as_mut() {
                     Some(g) => *g += &tg,
                     None => g = Some(tg),

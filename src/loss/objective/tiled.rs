@@ -54,7 +54,7 @@
 //! would be the whole picture's activations again, the memory tiling is there to save);
 //! the gradient pass recomputes them, with the wider margin.
 
-use super::{Objective, Terms};
+use super::{Objective, TapGrad, Terms};
 use crate::bail;
 use crate::error::Result;
 use crate::loss::{content_loss_of_part, gram, gram_backward, style_loss_at_gram, tv_loss};
@@ -483,11 +483,10 @@ impl<T: Real> Objective<'_, T> {
                 };
                 let mut tap_grads = Vec::new();
                 for &layer in &self.taps {
-                    let f = fwd.take(layer).expect("tapped");
-                    let f = f.index_axis(Axis(0), 0);
+                    let tapped = fwd.take(layer).expect("tapped");
+                    let mut g = TapGrad::new(tapped.raw_dim());
+                    let f = tapped.index_axis(Axis(0), 0);
                     let (py, px) = places(vgg, f, layer, (r, c), &ct, (h, w));
-                    let mut g = Tensor4::<T>::zeros((1, f.dim().0, f.dim().1, f.dim().2));
-                    let mut g0 = g.index_axis_mut(Axis(0), 0);
                     for (k, t) in self.content.iter().enumerate() {
                         if t.layer != layer {
                             continue;
@@ -497,7 +496,7 @@ impl<T: Real> Objective<'_, T> {
                             .select(Axis(1), &py.positions)
                             .select(Axis(2), &px.positions);
                         let lg = content_loss_of_part(f, p.view(), p_all.len(), self.spec.norm);
-                        g0.scaled_add(T::of(a * t.weight), &lg.grad);
+                        g.add(0, T::of(a * t.weight), lg.grad);
                         // The value counts the core's positions only.
                         let (cy, cx) = (py.core, px.core);
                         let core = content_loss_of_part(
@@ -510,10 +509,11 @@ impl<T: Real> Objective<'_, T> {
                     }
                     for (t, d) in self.style.iter().zip(&dgrams) {
                         if t.layer == layer {
-                            g0 += &gram_backward(f, d.view());
+                            // `d` carries β·w_l already.
+                            g.add(0, T::of(1.0), gram_backward(f, d.view()));
                         }
                     }
-                    tap_grads.push((layer, g));
+                    tap_grads.push((layer, g.finish()));
                 }
                 let dxt = vgg.backward(&fwd, tap_grads);
                 let (oy, ox) = ct.off;
